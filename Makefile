@@ -1,0 +1,64 @@
+# Countersign: `make run` installs everything and starts the app; `make test` installs everything and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
+	fonts-crosextra-caladea fonts-liberation2 python3-venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test setup system-packages migrate demo worker lint bench clean
+
+run: setup migrate ## Install everything and run Countersign with a demo organisation
+	$(FLASK) serve --demo
+
+test: setup ## Install everything and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest
+	@if [ -n "$$COUNTERSIGN_TEST_POSTGRES_URL" ]; then \
+		echo "== The same suite on PostgreSQL ($$COUNTERSIGN_TEST_POSTGRES_URL)"; \
+		$(BIN)/python -m pytest; \
+	fi
+
+setup: system-packages $(VENV)/.installed web/static/govuk/.installed
+
+system-packages: ## Debian packages: LibreOffice, poppler, Chromium, fonts (skipped when all are present)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+web/static/govuk/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf web/static/govuk && mkdir -p web/static/govuk
+	cp -r node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
+		node_modules/govuk-frontend/dist/govuk/assets web/static/govuk/
+	touch $@
+
+requirements.txt: requirements.in
+	$(BIN)/pip-compile -q --strip-extras -o $@ $<
+
+migrate: $(VENV)/.installed ## Create or update the database
+	$(FLASK) migrate
+
+demo: migrate ## Add the demo organisation and print its accounts
+	$(FLASK) demo
+
+worker: migrate ## Run the background worker on its own
+	$(FLASK) worker
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+bench: setup ## Run the benchmarks and print their ratios
+	$(BIN)/python bench/bench_render.py
+
+clean:
+	rm -rf $(VENV) node_modules web/static/govuk

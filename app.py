@@ -1,0 +1,86 @@
+"""Countersign: supervision agreements and records, generated, signed by both parties and kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import secrets
+
+from flask import Flask
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # default: SQLite in the instance folder
+    "BLOB_DIR": None,  # default: instance/blobs
+    "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
+    "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
+    "LINK_LIFETIME_DAYS": 14,
+    "LOGIN_LIFETIME_HOURS": 10,
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TIMEOUT": 20,
+    "MAIL_FROM": "Countersign <no-reply@countersign.local>",
+    "PDF_TIMEOUT_SECONDS": 120,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then COUNTERSIGN_* environment variables, then `config`."""
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("COUNTERSIGN")
+    if config:
+        app.config.update(config)
+    configure_paths(app)
+    configure_secret_key(app)
+    configure_storage(app)
+    configure_web(app)
+    configure_cli(app)
+    return app
+
+
+def configure_paths(app: Flask) -> None:
+    instance = pathlib.Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'countersign.db'}"
+    app.config["BLOB_DIR"] = app.config["BLOB_DIR"] or str(instance / "blobs")
+    app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(instance / "outbox")
+    app.config["LINK_LIFETIME"] = dt.timedelta(days=float(app.config["LINK_LIFETIME_DAYS"]))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+
+
+def configure_secret_key(app: Flask) -> None:
+    # A development install gets a random key kept in the instance folder; production sets COUNTERSIGN_SECRET_KEY.
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = pathlib.Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def configure_storage(app: Flask) -> None:
+    from storage import blobs, db
+
+    db.init_app(app)
+    blobs.init_app(app)
+
+
+def configure_web(app: Flask) -> None:
+    from web import init_app
+
+    init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from web.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""London Borough of Havering, Adult Social Care."""

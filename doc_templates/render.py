@@ -1,0 +1,48 @@
+"""Fill a .docx template with plain values, safely: sandboxed, autoescaped, never blank."""
+
+from __future__ import annotations
+
+import io
+import pathlib
+import re
+
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+# XML 1.0 allows tab, newline and carriage return, but no other C0 control characters, nor
+# U+FFFE/U+FFFF, nor surrogates (which can only arrive unpaired in a Python str).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Remove characters that cannot appear in an XML document."""
+    return _XML_ILLEGAL.sub("", value)
+
+
+def render_docx(docx_path: pathlib.Path, context: dict) -> bytes:
+    """Render a .docx template with the given context and return the document's bytes."""
+    template = DocxTemplate(str(docx_path))
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    # docxtpl turns every "\n" left in a rendered text run into <w:br/>, after escaping, so a
+    # plain string keeps its line breaks; "\r" would survive as a stray character instead.
+    template.render(_cleaned(context), env, autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def template_variables(docx_path: pathlib.Path) -> set[str]:
+    """Names a .docx template refers to, in its body, headers and footers."""
+    template = DocxTemplate(str(docx_path))
+    return set(template.get_undeclared_template_variables(SandboxedEnvironment()))
+
+
+def _cleaned(value):
+    if isinstance(value, str):
+        return clean_text(value).replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned(item) for item in value]
+    return value

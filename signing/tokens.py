@@ -1,0 +1,118 @@
+"""Tokenised links: purpose-salted, SHA-256-signed, expiring, and backed by a hashed nonce in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from storage.models import Document, Party, SigningLink, as_utc, utcnow
+
+PURPOSES = frozenset({"sign"})
+
+
+class LinkRefused(Exception):
+    """A link that cannot be used; `reason` is a key, `str()` a plain sentence for the person holding it."""
+
+    MESSAGES = {
+        "invalid": "This link is not valid. It may have been copied incompletely or changed.",
+        "expired": "This link has expired.",
+        "used": "This link has already been used.",
+        "revoked": "This link has been replaced or withdrawn.",
+        "wrong_document": "This link is for a different document.",
+        "wrong_purpose": "This link cannot be used for this.",
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(self.MESSAGES[reason])
+
+
+def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return URLSafeTimedSerializer(
+        secret_key, salt=f"countersign.link.{purpose}", signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def issue_link(
+    db: Session, *, secret_key: str, document: Document, party: Party, purpose: str, lifetime: dt.timedelta
+) -> tuple[SigningLink, str]:
+    """Make a new link for one party and revoke any earlier live one; returns the row and the token."""
+    for old in db.query(SigningLink).filter_by(document_id=document.id, party=party, purpose=purpose):
+        old.revoke("replaced by a new link")
+    person = document.signer(party)
+    nonce = secrets.token_urlsafe(32)
+    link = SigningLink(
+        document_id=document.id,
+        content_version=document.content_version,
+        party=party,
+        purpose=purpose,
+        staff_id=person.id,
+        email=person.email,
+        nonce_hash=_sha256(nonce),
+        expires_at=utcnow() + lifetime,
+    )
+    db.add(link)
+    db.flush()
+    token = _serializer(secret_key, purpose).dumps(
+        {"l": link.id, "d": document.id, "v": document.content_version, "p": party.value, "n": nonce}
+    )
+    # The whole token's hash is kept too, so a token with characters appended is not "the same" token.
+    link.token_hash = _sha256(token)
+    return link, token
+
+
+def check_link(
+    db: Session,
+    *,
+    secret_key: str,
+    token: str,
+    purpose: str,
+    max_age: dt.timedelta,
+    document_id: int | None = None,
+    lock: bool = False,
+) -> SigningLink:
+    """The live link `token` stands for, or LinkRefused saying why not."""
+    try:
+        payload = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise LinkRefused("expired") from None
+    except BadSignature:
+        # A token made for another purpose fails here too: the salt differs.
+        raise LinkRefused("invalid") from None
+    if not isinstance(payload, dict) or not {"l", "d", "v", "p", "n"} <= payload.keys():
+        raise LinkRefused("invalid")
+    query = db.query(SigningLink).filter_by(id=payload["l"])
+    if lock:
+        query = query.with_for_update()
+    link = query.one_or_none()
+    if (
+        link is None
+        or not isinstance(payload["n"], str)
+        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
+        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
+    ):
+        raise LinkRefused("invalid")
+    if link.purpose != purpose:
+        raise LinkRefused("wrong_purpose")
+    if link.document_id != payload["d"] or link.party.value != payload["p"] or link.content_version != payload["v"]:
+        raise LinkRefused("invalid")
+    if document_id is not None and link.document_id != document_id:
+        raise LinkRefused("wrong_document")
+    if link.used_at is not None:
+        raise LinkRefused("used")
+    if link.revoked_at is not None:
+        raise LinkRefused("revoked")
+    if as_utc(link.expires_at) <= utcnow():
+        raise LinkRefused("expired")
+    return link

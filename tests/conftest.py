@@ -1,0 +1,218 @@
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when asked), the app, people and logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import types
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from storage import db as database
+from storage.models import Organisation, Role, Staff, SupervisionRelationship
+
+PASSWORD = "correct horse battery staple"
+# Set to a PostgreSQL URL (CI does) to run the whole suite there; a server that is missing then fails the run.
+POSTGRES_URL = os.environ.get("COUNTERSIGN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A freshly migrated database: a SQLite file to copy per test, or a PostgreSQL database to empty per test."""
+    if POSTGRES_URL:
+        name = f"countersign_test_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        database.upgrade(url)
+        yield url
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database.upgrade(f"sqlite:///{path}")
+    yield str(path)
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """An empty, migrated database for one test."""
+    if POSTGRES_URL:
+        engine = sa.create_engine(database_template)
+        with engine.begin() as connection:
+            tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return database_template
+    path = tmp_path / "countersign.db"
+    shutil.copy(database_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url,
+        "BLOB_DIR": str(tmp_path / "blobs"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "BASE_URL": "https://countersign.test",
+        "WTF_CSRF_ENABLED": False,  # test_security turns it on to prove every form needs it
+        "SMTP_HOST": "",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from app import create_app
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+    database.session.remove()
+    app.extensions["countersign.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """The app's session, for arranging and checking data in tests."""
+    return database.session
+
+
+def _person(db, org, name, email, *roles, manager=None, profession="Social worker", category="Qualified social worker"):
+    staff = Staff(organisation=org, name=name, email=email, password_hash=generate_password_hash(PASSWORD),
+                  profession=profession, staff_category=category, start_date=dt.date(2025, 9, 1), line_manager=manager)
+    for role in roles:
+        staff.grant(role)
+    db.add(staff)
+    return staff
+
+
+@pytest.fixture
+def people(db):
+    """Two supervisors with a supervisee each, their manager, HR and an admin, in one organisation."""
+    org = Organisation(name="London Borough of Havering", template_pack="havering")
+    other_org = Organisation(name="Another Council", template_pack="havering")
+    db.add_all([org, other_org])
+    manager = _person(db, org, "Morgan Lee", "morgan.lee@havering.example", Role.SUPERVISOR, Role.SUPERVISEE)
+    supervisor = _person(db, org, "Sam Taylor", "sam.taylor@havering.example", Role.SUPERVISOR, Role.SUPERVISEE, manager=manager)
+    supervisee = _person(db, org, "Jo O'Brien & <Sons>", "jo.obrien@havering.example", Role.SUPERVISEE, manager=supervisor)
+    other_supervisor = _person(db, org, "Pat Green", "pat.green@havering.example", Role.SUPERVISOR, Role.SUPERVISEE, manager=manager)
+    other_supervisee = _person(db, org, "Ravi Shah", "ravi.shah@havering.example", Role.SUPERVISEE, manager=other_supervisor,
+                               profession="Occupational therapist")
+    hr = _person(db, org, "Hana Patel", "hana.patel@havering.example", Role.HR)
+    admin = _person(db, org, "Ade Adebayo", "ade.adebayo@havering.example", Role.ADMIN)
+    outsider = _person(db, other_org, "Olu Outsider", "olu@another.example", Role.SUPERVISOR, Role.HR)
+    start = dt.date(2026, 1, 5)
+    db.add_all([
+        SupervisionRelationship(supervisor=manager, supervisee=supervisor, starts_on=start),
+        SupervisionRelationship(supervisor=manager, supervisee=other_supervisor, starts_on=start),
+        SupervisionRelationship(supervisor=supervisor, supervisee=supervisee, starts_on=start),
+        SupervisionRelationship(supervisor=other_supervisor, supervisee=other_supervisee, starts_on=start),
+    ])
+    db.commit()
+    # Plain snapshots: requests end the shared session, and a test should never lean on a stale ORM object.
+    snap = lambda s: types.SimpleNamespace(id=s.id, name=s.name, email=s.email, organisation_id=s.organisation_id)  # noqa: E731
+    manager, supervisor, supervisee, other_supervisor, other_supervisee, hr, admin, outsider = map(
+        snap, (manager, supervisor, supervisee, other_supervisor, other_supervisee, hr, admin, outsider))
+    org = types.SimpleNamespace(id=org.id, name=org.name)
+    return types.SimpleNamespace(org=org, manager=manager, supervisor=supervisor, supervisee=supervisee,
+                                 other_supervisor=other_supervisor, other_supervisee=other_supervisee, hr=hr,
+                                 admin=admin, outsider=outsider, password=PASSWORD)
+
+
+@pytest.fixture
+def login():
+    """Sign a test client in as a person."""
+
+    def _login(client, person, password=PASSWORD):
+        response = client.post("/sign-in", data={"email": person.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return _login
+
+
+AGREEMENT_FORM = {
+    "frequency_weeks": "4",
+    "minimum_length_minutes": "90",
+    "absence_cover": "Morgan Lee, Team Manager",
+    "professional_supervision": "",
+    "start_date": "2026-12-01",
+}
+
+
+@pytest.fixture
+def agreement_form():
+    return dict(AGREEMENT_FORM)
+
+
+def actor_for(person, ip="203.0.113.7", user_agent="pytest"):
+    from storage.audit import Actor
+
+    return Actor(person.id, person.email, ip, user_agent)
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the background worker's due work now (real LibreOffice, real outbox)."""
+    from workflows.background import run_once
+
+    def _run():
+        with app.test_request_context():
+            return run_once()
+
+    return _run
+
+
+@pytest.fixture
+def make_agreement(app, people, run_jobs):
+    """Write an agreement as the supervisor, let its PDF be made, and optionally send it."""
+    from workflows import agreements
+
+    def _make(send=True, form=None, supervisor=None, supervisee=None):
+        supervisor = supervisor or people.supervisor
+        supervisee = supervisee or people.supervisee
+        with app.test_request_context():
+            document_id = agreements.start_agreement(supervisor.id, supervisee.id, dict(form or AGREEMENT_FORM),
+                                                     actor_for(supervisor)).id
+        run_jobs()
+        if send:
+            with app.test_request_context():
+                agreements.send_for_signature(document_id, actor_for(supervisor))
+        database.session.remove()
+        return document_id
+
+    return _make
+
+
+@pytest.fixture
+def signing_link():
+    """The newest signing link emailed to a person, as a path (/sign/<id>/<token>)."""
+    import re
+
+    from storage.models import OutboxMessage
+
+    def _link(person):
+        rows = database.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.to_address == person.email).order_by(OutboxMessage.id.desc())
+        ).all()
+        for row in rows:
+            found = re.search(r"https://countersign\.test(/sign/\d+/\S+)", row.body_text)
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no signing link was emailed to {person.email}")
+
+    return _link

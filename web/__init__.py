@@ -1,0 +1,67 @@
+"""The web side: blueprints, CSRF, the signed-in user and friendly error pages."""
+
+from __future__ import annotations
+
+import pathlib
+
+from flask import Flask, render_template, send_from_directory
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from storage.db import NotMigrated
+from storage.models import Role
+from workflows.lifecycle import IllegalMove
+
+csrf = CSRFProtect()
+GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
+
+
+def init_app(app: Flask) -> None:
+    from web import admin, auth, devmail, documents, signing
+
+    csrf.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
+    auth.init_app(app)
+    for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp):
+        app.register_blueprint(blueprint)
+    register_error_pages(app)
+
+    @app.context_processor
+    def _globals():
+        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST")}
+
+    @app.get("/assets/<path:filename>")
+    def govuk_assets(filename: str):
+        """The GOV.UK Frontend stylesheet asks for its images at /assets."""
+        return send_from_directory(GOVUK_ASSETS, filename, max_age=86400)
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(IllegalMove)
+    def _illegal_move(error: IllegalMove):
+        return render_template("errors/conflict.html", message=str(error)), 409
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(404)
+    def _not_found(_error):
+        return render_template("errors/not_found.html"), 404
+
+    @app.errorhandler(403)
+    def _forbidden(_error):
+        return render_template("errors/not_found.html"), 404
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        return render_template("errors/too_large.html"), 413
+
+    @app.errorhandler(NotMigrated)
+    def _not_migrated(error: NotMigrated):
+        return render_template("errors/not_migrated.html", message=str(error)), 503
+
+    @app.errorhandler(500)
+    def _server_error(_error):
+        return render_template("errors/server_error.html"), 500

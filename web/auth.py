@@ -1,0 +1,107 @@
+"""Signing in and out, and the signed-in user for every request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email
+
+from storage import audit
+from storage.models import Role
+from workflows import sessions
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.org")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+def init_app(app) -> None:
+    app.before_request(load_user)
+
+
+def load_user() -> None:
+    """Put the signed-in person on `g.user`, or None if this browser is not signed in."""
+    login = sessions.current_login(session.get("login"))
+    g.user = login.staff if login else None
+
+
+def actor() -> audit.Actor:
+    """Who is acting in this request, as the audit log records it."""
+    user = g.get("user")
+    return audit.Actor(
+        staff_id=user.id if user else None,
+        email=user.email if user else None,
+        ip_address=request.remote_addr,
+        user_agent=request.user_agent.string[:500],
+    )
+
+
+def login_required(view):
+    """Send anyone not signed in to the sign-in page, then back."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+
+    return wrapped
+
+
+def role_required(role: Role):
+    """Let only people with `role` in; others see 'not found'."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(**kwargs):
+            if not g.user.has_role(role):
+                abort(404)
+            return view(**kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: a sign-in page must never bounce someone to another site.
+    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/") or target.startswith("//"):
+        return url_for("documents.home")
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        lifetime = dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
+        token = sessions.sign_in(form.email.data, form.password.data, actor(), lifetime)
+        if token:
+            session.clear()
+            session["login"] = token
+            return redirect(_safe_next(request.args.get("next")))
+        error = "Enter the email address and password for your Countersign account"
+    errors = {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
+    if error:
+        errors = {"email": error}
+    return render_template("auth/login.html", form=form, errors=errors)
+
+
+@bp.post("/sign-out")
+def logout():
+    """End this login everywhere it is held."""
+    sessions.sign_out(session.get("login"), actor())
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))

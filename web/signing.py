@@ -1,0 +1,67 @@
+"""The page a party reaches from their emailed link: read the PDF, then sign or decline."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, make_response, render_template, request, send_file
+
+from signing.tokens import LinkRefused
+from web.auth import actor
+from workflows import signing_round
+from workflows.agreements import InvalidInput
+
+bp = Blueprint("signing", __name__, url_prefix="/sign")
+
+
+@bp.after_request
+def _no_referrer(response):
+    # The token is in the URL: never leak it to another site, and never cache the page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(refusal: LinkRefused):
+    return make_response(render_template("signing/refused.html", refusal=refusal), 403 if refusal.reason != "expired" else 410)
+
+
+@bp.get("/<int:document_id>/<token>")
+def review(document_id: int, token: str):
+    """Show the document to be signed, the consent statement and the signature form."""
+    try:
+        view = signing_round.open_for_signing(document_id, token, actor())
+    except LinkRefused as refusal:
+        return _refused(refusal)
+    return render_template("signing/review.html", view=view, token=token, errors={}, form={})
+
+
+@bp.get("/<int:document_id>/<token>/document.pdf")
+def pdf(document_id: int, token: str):
+    """The exact PDF whose fingerprint is recorded when the party signs."""
+    try:
+        data = signing_round.review_pdf(document_id, token)
+    except LinkRefused as refusal:
+        return _refused(refusal)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
+
+
+@bp.post("/<int:document_id>/<token>")
+def submit(document_id: int, token: str):
+    """Sign (typed name and consent) or decline (with a reason)."""
+    form = request.form
+    try:
+        if form.get("decision") == "decline":
+            signing_round.decline_document(document_id, token, reason=form.get("reason", ""), actor=actor())
+            return render_template("signing/done.html", declined=True)
+        outcome = signing_round.sign_document(
+            document_id, token, typed_name=form.get("typed_name", ""), consented=form.get("consent") == "yes",
+            reviewed_sha256=form.get("reviewed_sha256", ""), actor=actor(),
+        )
+    except LinkRefused as refusal:
+        return _refused(refusal)
+    except InvalidInput as invalid:
+        view = signing_round.open_for_signing(document_id, token, actor())
+        return render_template("signing/review.html", view=view, token=token, errors=invalid.errors,
+                               form=form), 400
+    return render_template("signing/done.html", declined=False, locked=outcome.locked, document=outcome.document)

@@ -1,0 +1,178 @@
+"""The supervisor's use cases for an agreement: write it, change the draft, send it, void it, amend it."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from doc_templates import get_schema
+from signing.tokens import issue_link
+from storage import audit
+from storage.db import session as db
+from storage.models import Document, Organisation, Party, SigningLink, Staff
+from storage.outbox import queue_email
+from workflows import messages
+from workflows.access import can_manage, can_write_for
+from workflows.lifecycle import DocumentState, IllegalMove, check_move
+from workflows.rendering import queue_pdf, render_word
+
+AGREEMENT_SCHEMAS = {"havering": "havering/supervision-agreement"}
+
+
+class InvalidInput(Exception):
+    """The form has mistakes; `errors` maps each field to a message saying what to do."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+class NotReady(Exception):
+    """The action has to wait (for example for the PDF); the message says what is happening."""
+
+
+class NotAllowed(Exception):
+    """The person may not do this to this document (the web answers 404)."""
+
+
+def agreement_schema(organisation: Organisation):
+    return get_schema(AGREEMENT_SCHEMAS[organisation.template_pack])
+
+
+def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[str, str], actor: audit.Actor) -> Document:
+    """Create a draft agreement from the form, render its Word file and queue its PDF."""
+    supervisor = db.get(Staff, supervisor_id)
+    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
+    schema = agreement_schema(supervisor.organisation)
+    values, errors = schema.validate(form)
+    if supervisee is None or not can_write_for(supervisor, supervisee):
+        errors = {"supervisee": "Choose one of your supervisees", **errors}
+    if errors:
+        raise InvalidInput(errors)
+    document = Document(
+        organisation_id=supervisor.organisation_id,
+        kind="agreement",
+        template_key=schema.key,
+        template_version=schema.version,
+        supervisor=supervisor,
+        supervisee=supervisee,
+        created_by_id=supervisor.id,
+        data=values,
+        state=DocumentState.DRAFT,
+    )
+    db.add(document)
+    db.flush()
+    document.docx_sha256 = render_word(document)
+    queue_pdf(document, final=False)
+    audit.record(db, "created", actor, document.id, template=schema.key, template_version=schema.version)
+    audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
+    db.commit()
+    return document
+
+
+def update_draft(document_id: int, form: dict[str, str], actor: audit.Actor) -> Document:
+    """Save changes to a draft and render it again."""
+    document = _managed(document_id, actor)
+    check_move("edit", document.state, DocumentState.DRAFT)  # a locked document is refused whatever the form says
+    values, errors = get_schema(document.template_key).validate(form)
+    if errors:
+        raise InvalidInput(errors)
+    document.edit(values)
+    document.docx_sha256 = render_word(document)
+    queue_pdf(document, final=False)
+    audit.record(db, "edited", actor, document.id)
+    audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
+    db.commit()
+    return document
+
+
+def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
+    """Send each party their own signing link by email."""
+    document = _managed(document_id, actor, lock=True)
+    if document.state is DocumentState.DRAFT and document.pdf_sha256 is None:
+        raise NotReady("The PDF of this document is still being prepared. Wait a moment, then send it.")
+    document.send()
+    requester = db.get(Staff, actor.staff_id)
+    for party in Party:
+        _send_link(document, party, requester, actor)
+    db.commit()
+    return document
+
+
+def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
+    """Send a party a fresh signing link; any earlier link for them stops working."""
+    document = _managed(document_id, actor, lock=True)
+    if not document.state.is_open_for_signature:
+        raise IllegalMove("resend", document.state)
+    if document.signature_of(party) is not None:
+        raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
+    _send_link(document, party, db.get(Staff, actor.staff_id), actor)
+    db.commit()
+    return document
+
+
+def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document:
+    """Withdraw a document before it locks; it is kept, with the reason, and its links stop working."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput({"reason": "Enter why you are voiding this document"})
+    document = _managed(document_id, actor, lock=True)
+    was_sent = document.state is not DocumentState.DRAFT
+    document.void(reason)
+    _revoke_links(document, "document voided")
+    by = db.get(Staff, actor.staff_id)
+    if was_sent:
+        for party in Party:
+            subject, body = messages.voided(document, document.signer(party), by, reason)
+            queue_email(db, to=document.signer(party).email, subject=subject, body=body, document_id=document.id)
+    audit.record(db, "voided", actor, document.id, reason=reason)
+    db.commit()
+    return document
+
+
+def amend_document(document_id: int, actor: audit.Actor) -> Document:
+    """Reopen a declined document as a new draft version; the declined version's evidence is kept."""
+    document = _managed(document_id, actor, lock=True)
+    old_version, old_pdf = document.content_version, document.pdf_sha256
+    document.amend()
+    document.docx_sha256 = render_word(document)
+    queue_pdf(document, final=False)
+    audit.record(db, "amended", actor, document.id, from_version=old_version, old_pdf_sha256=old_pdf)
+    db.commit()
+    return document
+
+
+def _managed(document_id: int, actor: audit.Actor, lock: bool = False) -> Document:
+    document = db.get(Document, document_id, with_for_update=lock or None, populate_existing=lock)
+    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    if document is None or user is None or not can_manage(user, document):
+        raise NotAllowed()
+    return document
+
+
+def _send_link(document: Document, party: Party, requester: Staff, actor: audit.Actor) -> None:
+    lifetime = current_app.config["LINK_LIFETIME"]
+    link, token = issue_link(
+        db, secret_key=current_app.config["SECRET_KEY"], document=document, party=party, purpose="sign", lifetime=lifetime
+    )
+    url = signing_url(document.id, token)
+    person = document.signer(party)
+    subject, body = messages.please_sign(document, person, requester, url, link.expires_at)
+    queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+    audit.record(db, "sent", actor, document.id, party=party.value, to=person.email, link_id=link.id,
+                 expires_at=link.expires_at.isoformat())
+
+
+def _revoke_links(document: Document, reason: str) -> None:
+    for link in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
+        link.revoke(reason)
+
+
+def signing_url(document_id: int, token: str) -> str:
+    """The signing link, built from the configured base URL, never from the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + f"/sign/{document_id}/{token}"
+
+
+def document_url(document_id: int) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + f"/documents/{document_id}"
+

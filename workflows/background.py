@@ -1,0 +1,68 @@
+"""The background worker: makes PDFs and sends queued email, in the app process or on its own."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from storage import outbox
+from storage.db import session as db
+from storage.mail import transport_from_config
+from storage.models import Job, OutboxMessage
+from workflows.rendering import run_due_jobs
+
+log = logging.getLogger(__name__)
+_wake = threading.Event()
+
+
+def wake() -> None:
+    """Ask the worker to look for work now rather than at its next poll."""
+    _wake.set()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_new_work(session: Session, _context) -> None:
+    if any(isinstance(obj, (Job, OutboxMessage)) for obj in session.new):
+        session.info["new_work"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_on_new_work(session: Session) -> None:
+    # Only commits that queued something wake the worker, so its own commits never spin it.
+    if session.info.pop("new_work", False):
+        wake()
+
+
+def run_once() -> tuple[int, outbox.SendReport]:
+    """Do whatever rendering and email is due; safe to run in several processes at once."""
+    try:
+        rendered = run_due_jobs()
+        report = outbox.send_due(
+            db, transport_from_config(current_app.config), sender=current_app.config["MAIL_FROM"]
+        )
+        return rendered, report
+    finally:
+        db.remove()
+
+
+def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
+    """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                run_once()
+        except Exception:  # a bad moment (database busy, disk full) must not kill the worker
+            log.exception("background work failed; trying again shortly")
+        _wake.wait(poll_seconds)
+        _wake.clear()
+
+
+def start_in_thread(app: Flask, poll_seconds: float = 2.0) -> threading.Event:
+    """Run the worker in a daemon thread of this process; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(app, stop, poll_seconds), name="countersign-worker", daemon=True).start()
+    return stop

@@ -1,0 +1,414 @@
+"""The admin's use cases for people: add staff, set a password, supervision relationships, import a CSV."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
+
+from storage import audit
+from storage.db import session as db
+from storage.models import LoginSession, Role, Staff, SupervisionRelationship, utcnow
+from workflows.agreements import InvalidInput, NotAllowed
+
+MIN_PASSWORD_LENGTH = 12
+CSV_COLUMNS = ("name", "email", "roles", "profession", "staff_category", "start_date",
+               "line_manager_email", "supervisor_email")
+CSV_REQUIRED_COLUMNS = ("name", "email", "roles")
+# Supervision frequency depends on category and professional supervision on profession (H Appendix 3).
+_SUPERVISED_ROLES = {Role.SUPERVISOR, Role.SUPERVISEE}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+class CsvRejected(Exception):
+    """The file has mistakes and nothing was saved; `problems` lists each, with its row."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportReport:
+    """What a CSV import added."""
+
+    added: int
+    relationships: int
+
+
+# --- adding people -------------------------------------------------------------------------------
+
+
+def add_staff(organisation_id: int, form: Mapping[str, str | list[str]], actor: audit.Actor) -> Staff:
+    """Add a person to the organisation, with their roles and, if given, a password."""
+    _check_admin(actor, organisation_id)
+    values, errors = _check_person(form, _emails_on_record())
+    line_manager = None
+    line_manager_id = str(form.get("line_manager_id") or "").strip()
+    if line_manager_id:
+        line_manager = db.get(Staff, int(line_manager_id)) if line_manager_id.isdigit() else None
+        if line_manager is None or line_manager.organisation_id != organisation_id:
+            errors["line_manager_id"] = "Choose a line manager from your organisation"
+    password = str(form.get("password") or "")
+    if password and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters, or leave it blank"
+    if errors:
+        raise InvalidInput(errors)
+    staff = _new_staff(organisation_id, values, line_manager)
+    if password:
+        staff.password_hash = generate_password_hash(password)
+    db.add(staff)
+    db.flush()
+    audit.record(db, "staff_added", actor, staff_id=staff.id, email=staff.email,
+                 roles=sorted(r.value for r in staff.roles), password_set=bool(password))
+    try:
+        db.commit()
+    except IntegrityError:
+        # Someone else added the same email between our check and this commit.
+        db.rollback()
+        raise InvalidInput({"email": _email_taken(values["email"])}) from None
+    return staff
+
+
+def set_password(staff_id: int, password: str, actor: audit.Actor) -> Staff:
+    """Give a person a new password; any browser they were signed in on is signed out."""
+    staff = db.get(Staff, staff_id)
+    if staff is None:
+        raise NotAllowed()
+    _check_admin(actor, staff.organisation_id)
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput({"password": f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters"})
+    staff.password_hash = generate_password_hash(password)
+    # Whoever knew the old password may be signed in with it.
+    for login in db.scalars(select(LoginSession).where(LoginSession.staff_id == staff.id,
+                                                       LoginSession.ended_at.is_(None))):
+        login.ended_at = utcnow()
+    audit.record(db, "password_set", actor, staff_id=staff.id, email=staff.email)
+    db.commit()
+    return staff
+
+
+# --- supervision relationships -------------------------------------------------------------------
+
+
+def add_relationship(supervisor_id: int | None, supervisee_id: int | None, starts_on: dt.date | str,
+                     ends_on: dt.date | str | None, actor: audit.Actor) -> SupervisionRelationship:
+    """Record that one person supervises another from a date, and until a date if it is known."""
+    admin = _check_admin(actor, None)
+    supervisor = db.get(Staff, supervisor_id) if supervisor_id else None
+    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
+    errors: dict[str, str] = {}
+    if supervisor is None or (admin and supervisor.organisation_id != admin.organisation_id):
+        errors["supervisor_id"] = "Choose the supervisor"
+    elif not supervisor.has_role(Role.SUPERVISOR):
+        errors["supervisor_id"] = f"Choose someone with the supervisor role – {supervisor.name} does not have it"
+    if supervisee is None or (admin and supervisee.organisation_id != admin.organisation_id):
+        errors["supervisee_id"] = "Choose the supervisee"
+    elif supervisor is not None and supervisee.id == supervisor.id:
+        errors["supervisee_id"] = "Choose someone other than the supervisor – a person cannot supervise themselves"
+    elif supervisor is not None and supervisee.organisation_id != supervisor.organisation_id:
+        errors["supervisee_id"] = "Choose a supervisee from the supervisor's organisation"
+    start, start_error = parse_date(starts_on, "start date")
+    end, end_error = parse_date(ends_on, "end date") if ends_on else (None, None)
+    if start is None:
+        errors["starts_on"] = start_error or "Enter the date supervision starts"
+    if end_error:
+        errors["ends_on"] = end_error
+    elif start and end and end < start:
+        errors["ends_on"] = "Enter an end date the same as or after the start date"
+    if not errors:
+        clash = _overlapping(supervisor.id, supervisee.id, start, end)
+        if clash is not None:
+            errors["starts_on"] = (
+                f"{supervisor.name} already supervises {supervisee.name} {_span(clash)} – "
+                "end that relationship first, or choose dates that do not overlap"
+            )
+    if errors:
+        raise InvalidInput(errors)
+    relationship = SupervisionRelationship(supervisor=supervisor, supervisee=supervisee, starts_on=start, ends_on=end)
+    db.add(relationship)
+    db.flush()
+    audit.record(db, "relationship_added", actor, relationship_id=relationship.id, supervisor_id=supervisor.id,
+                 supervisee_id=supervisee.id, starts_on=start.isoformat(), ends_on=end.isoformat() if end else None)
+    db.commit()
+    return relationship
+
+
+def end_relationship(relationship_id: int, ends_on: dt.date | str, actor: audit.Actor) -> SupervisionRelationship:
+    """Record the last day of a supervision relationship."""
+    relationship = db.get(SupervisionRelationship, relationship_id)
+    if relationship is None:
+        raise NotAllowed()
+    _check_admin(actor, relationship.supervisor.organisation_id)
+    end, error = parse_date(ends_on, "end date")
+    if end is None:
+        raise InvalidInput({"ends_on": error or "Enter the last day of supervision"})
+    if end < relationship.starts_on:
+        raise InvalidInput({"ends_on": f"Enter a date on or after {_long(relationship.starts_on)}, when it started"})
+    if relationship.ends_on is not None and end > relationship.ends_on:
+        raise InvalidInput({"ends_on": f"Enter a date on or before {_long(relationship.ends_on)}, when it already ends"})
+    relationship.ends_on = end
+    audit.record(db, "relationship_ended", actor, relationship_id=relationship.id,
+                 supervisor_id=relationship.supervisor_id, supervisee_id=relationship.supervisee_id,
+                 ends_on=end.isoformat())
+    db.commit()
+    return relationship
+
+
+# --- importing a CSV -----------------------------------------------------------------------------
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without Excel's BOM), else Excel's Windows encoding."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def import_staff_csv(organisation_id: int, csv_text: str, actor: audit.Actor) -> ImportReport:
+    """Add everyone in the file, or no one: every row is checked before anything is saved."""
+    _check_admin(actor, organisation_id)
+    rows, problems = _read_csv(csv_text)
+    if not rows:
+        raise CsvRejected(_by_row(problems))
+
+    on_record = {s.email.lower(): s for s in db.scalars(select(Staff))}
+    taken = set(on_record)
+    in_file: dict[str, tuple[int, dict]] = {}
+    checked: list[tuple[int, dict, dict[str, str]]] = []
+    for number, cells in rows:
+        values, errors = _check_person(cells, taken)
+        email = values.get("email")
+        if email in in_file and "email" in errors:
+            errors["email"] = f"Enter a different email address – {email} is also on row {in_file[email][0]}"
+        if email and "email" not in errors:
+            in_file[email] = (number, values)
+            taken.add(email)
+        checked.append((number, values, cells))
+        problems += [(number, message) for message in errors.values()]
+
+    for number, values, cells in checked:
+        own = values.get("email")
+        manager = cells.get("line_manager_email", "").strip().lower()
+        if manager:
+            problem = _refers_to(manager, own, organisation_id, on_record, in_file, need_role=None)
+            if problem:
+                problems.append((number, f"Enter the line manager's email address – {problem}"))
+        supervisor = cells.get("supervisor_email", "").strip().lower()
+        if supervisor:
+            problem = _refers_to(supervisor, own, organisation_id, on_record, in_file, need_role=Role.SUPERVISOR)
+            if problem:
+                problems.append((number, f"Enter the supervisor's email address – {problem}"))
+    if problems:
+        raise CsvRejected(_by_row(problems))
+
+    created = {email: _new_staff(organisation_id, values, None) for email, (_n, values) in in_file.items()}
+    db.add_all(created.values())
+    db.flush()
+    everyone = {**on_record, **created}
+    today = dt.date.today()
+    relationships = 0
+    for _number, values, cells in checked:
+        staff = created[values["email"]]
+        manager = cells.get("line_manager_email", "").strip().lower()
+        supervisor = cells.get("supervisor_email", "").strip().lower()
+        staff.line_manager = everyone[manager] if manager else None
+        if supervisor:
+            db.add(SupervisionRelationship(supervisor=everyone[supervisor], supervisee=staff,
+                                           starts_on=staff.start_date or today))
+            relationships += 1
+        audit.record(db, "staff_added", actor, staff_id=staff.id, email=staff.email,
+                     roles=sorted(r.value for r in staff.roles), password_set=False, via="csv import",
+                     line_manager=manager or None, supervisor=supervisor or None)
+    audit.record(db, "staff_imported", actor, organisation_id=organisation_id, added=len(created),
+                 relationships=relationships)
+    db.commit()
+    return ImportReport(added=len(created), relationships=relationships)
+
+
+def _read_csv(csv_text: str) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int | None, str]]]:
+    """The file's rows by spreadsheet row number (the header is row 1), and what is wrong with its shape."""
+    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        return [], [(reader.line_num, f"The file could not be read as a CSV ({error})")]
+    records = [(number, record) for number, record in enumerate(records, start=1)
+               if any(cell.strip() for cell in record)]
+    if not records:
+        return [], [(None, "The file is empty. Save your spreadsheet as a CSV with a row of column names first")]
+    header_row, header_cells = records[0]
+    header = [re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in header_cells]
+    problems = []
+    for name in dict.fromkeys(header):
+        if name and name not in CSV_COLUMNS:
+            problems.append((header_row, f"“{name}” is not a column Countersign knows. "
+                                         f"Name the columns {', '.join(CSV_COLUMNS)}"))
+        elif name and header.count(name) > 1:
+            problems.append((header_row, f"The column “{name}” appears more than once"))
+    problems += [(header_row, f"Add a column called “{name}”") for name in CSV_REQUIRED_COLUMNS if name not in header]
+    if len(records) == 1:
+        problems.append((None, "The file has column names but no people. Add a row for each person"))
+    if problems:
+        return [], problems
+    rows, shape = [], []
+    for number, record in records[1:]:
+        if any(cell.strip() for cell in record[len(header):]):
+            shape.append((number, "There are more cells than columns – check for a stray comma"))
+        rows.append((number, {name: cell for name, cell in zip(header, record, strict=False) if name}))
+    return rows, shape
+
+
+def _by_row(problems: list[tuple[int | None, str]]) -> list[str]:
+    ordered = sorted(problems, key=lambda problem: problem[0] or 0)
+    return [f"Row {row}: {message}" if row else message for row, message in ordered]
+
+
+def _refers_to(email: str, own: str | None, organisation_id: int, on_record: dict[str, Staff],
+               in_file: dict[str, tuple[int, dict]], need_role: Role | None) -> str | None:
+    """What is wrong with a reference to another person by email, if anything."""
+    if email == own:
+        return "a person cannot be their own line manager or supervisor" if need_role is None else \
+            "a person cannot supervise themselves"
+    if email in in_file:
+        roles = in_file[email][1]["roles"]
+        # An empty set means that row's roles were wrong, which is reported against that row already.
+        if need_role and roles and need_role not in roles:
+            return f"{email} (row {in_file[email][0]}) does not have the {need_role.value} role"
+        return None
+    person = on_record.get(email)
+    if person is None or person.organisation_id != organisation_id:
+        return f"no one in this file or on record has the email address {email}"
+    if need_role and not person.has_role(need_role):
+        return f"{person.name} ({email}) does not have the {need_role.value} role"
+    return None
+
+
+# --- checks shared by the form and the CSV ------------------------------------------------------
+
+
+def _check_person(form: Mapping[str, str | list[str]], taken: set[str]) -> tuple[dict, dict[str, str]]:
+    """A person's details from a form or CSV row, cleaned, and a message for each field that is wrong."""
+    values: dict = {}
+    errors: dict[str, str] = {}
+    values["name"] = " ".join(str(form.get("name") or "").split())
+    if not values["name"]:
+        errors["name"] = "Enter the person's full name"
+    elif len(values["name"]) > 200:
+        errors["name"] = "Enter a name of 200 characters or fewer"
+    email = str(form.get("email") or "").strip().lower()
+    values["email"] = email
+    if not email:
+        errors["email"] = "Enter an email address"
+    elif not _EMAIL.match(email) or len(email) > 320:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+    elif email in taken:
+        errors["email"] = _email_taken(email)
+    values["roles"], roles_error = _parse_roles(form.get("roles"))
+    if roles_error:
+        errors["roles"] = roles_error
+    for field, label, example in (("profession", "profession", "social worker or occupational therapist"),
+                                  ("staff_category", "staff category", "Qualified social worker")):
+        values[field] = " ".join(str(form.get(field) or "").split())
+        if len(values[field]) > 100:
+            errors[field] = f"Enter a {label} of 100 characters or fewer"
+        elif not values[field] and values["roles"] & _SUPERVISED_ROLES:
+            errors[field] = f"Enter the person's {label}, like {example}"
+    start = str(form.get("start_date") or "").strip()
+    values["start_date"] = None
+    if start:
+        values["start_date"], error = parse_date(start, "start date")
+        if error:
+            errors["start_date"] = error
+    return values, errors
+
+
+def _parse_roles(raw: str | list[str] | None) -> tuple[set[Role], str | None]:
+    names = raw if isinstance(raw, list) else re.split(r"[;,]", raw or "")
+    names = [name.strip().lower() for name in names if name and name.strip()]
+    if not names:
+        return set(), "Select at least one role"
+    known = {role.value for role in Role}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        return set(), (f"Enter roles from {', '.join(r.value for r in Role)}, separated by semicolons – "
+                       f"“{unknown[0]}” is not a role")
+    return {Role(name) for name in names}, None
+
+
+def parse_date(raw: dt.date | str | None, label: str) -> tuple[dt.date | None, str | None]:
+    """A date written as YYYY-MM-DD (or DD/MM/YYYY, as Excel in the UK re-saves it), or a message."""
+    if isinstance(raw, dt.date):
+        return raw, None
+    text = (raw or "").strip()
+    if not text:
+        return None, f"Enter the {label}"
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text), None
+        if match := _UK_DATE.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day), None
+    except ValueError:
+        return None, f"Enter the {label} as a real date, like 2026-01-05"
+    return None, f"Enter the {label} in the format year-month-day, like 2026-01-05"
+
+
+def _new_staff(organisation_id: int, values: dict, line_manager: Staff | None) -> Staff:
+    staff = Staff(organisation_id=organisation_id, name=values["name"], email=values["email"],
+                  profession=values["profession"], staff_category=values["staff_category"],
+                  start_date=values["start_date"], line_manager=line_manager)
+    for role in sorted(values["roles"]):
+        staff.grant(role)
+    return staff
+
+
+def _emails_on_record() -> set[str]:
+    return set(db.scalars(select(func.lower(Staff.email))))
+
+
+def _email_taken(email: str) -> str:
+    return f"Enter a different email address – {email} already belongs to someone on record"
+
+
+def _check_admin(actor: audit.Actor, organisation_id: int | None) -> Staff | None:
+    """The signed-in admin acting, who may manage only their own organisation; None for the system itself."""
+    if actor.staff_id is None:
+        return None
+    admin = db.get(Staff, actor.staff_id)
+    if admin is None or not admin.has_role(Role.ADMIN):
+        raise NotAllowed()
+    if organisation_id is not None and admin.organisation_id != organisation_id:
+        raise NotAllowed()
+    return admin
+
+
+def _overlapping(supervisor_id: int, supervisee_id: int, start: dt.date,
+                 end: dt.date | None) -> SupervisionRelationship | None:
+    rows = db.scalars(select(SupervisionRelationship).where(
+        SupervisionRelationship.supervisor_id == supervisor_id,
+        SupervisionRelationship.supervisee_id == supervisee_id,
+    ))
+    for row in rows:
+        if (end is None or row.starts_on <= end) and (row.ends_on is None or start <= row.ends_on):
+            return row
+    return None
+
+
+def _span(relationship: SupervisionRelationship) -> str:
+    if relationship.ends_on is None:
+        return f"from {_long(relationship.starts_on)} with no end date"
+    return f"from {_long(relationship.starts_on)} to {_long(relationship.ends_on)}"
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"

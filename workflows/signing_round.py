@@ -1,0 +1,153 @@
+"""A party's use cases from their emailed link: open it, sign, or decline."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import current_app
+from sqlalchemy import select
+
+from signing.evidence import CONSENT_TEXT, name_matches
+from signing.tokens import LinkRefused, check_link
+from storage import audit
+from storage.db import session as db
+from storage.models import Document, Party, Signature, SigningLink, utcnow
+from storage.outbox import queue_email
+from workflows import messages
+from workflows.agreements import InvalidInput, document_url
+from workflows.lifecycle import DocumentState
+from workflows.rendering import queue_pdf, render_word
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningView:
+    """What a signer sees: the document, who they are signing as, and the fingerprint of the PDF."""
+
+    document: Document
+    link: SigningLink
+    party: Party
+    reviewed_sha256: str
+    consent_text: str = CONSENT_TEXT
+
+
+def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
+    return check_link(
+        db,
+        secret_key=current_app.config["SECRET_KEY"],
+        token=token,
+        purpose="sign",
+        max_age=current_app.config["LINK_LIFETIME"],
+        document_id=document_id,
+        lock=lock,
+    )
+
+
+def open_for_signing(document_id: int, token: str, actor: audit.Actor) -> SigningView:
+    """Check the link and record that the party opened the document."""
+    link = _link(document_id, token)
+    document = link.document
+    if not document.state.is_open_for_signature or document.pdf_sha256 is None:
+        raise LinkRefused("revoked")
+    audit.record(db, "viewed", _as_party(link, actor), document.id, party=link.party.value, link_id=link.id,
+                 sha256=document.pdf_sha256)
+    db.commit()
+    return SigningView(document, link, link.party, document.pdf_sha256)
+
+
+def review_pdf(document_id: int, token: str) -> bytes:
+    """The PDF the link's holder is asked to sign (checked, not audited: opening the page is)."""
+    from storage.blobs import blobs
+
+    link = _link(document_id, token)
+    data = blobs().get(link.document.pdf_sha256)
+    db.rollback()
+    return data
+
+
+@dataclasses.dataclass(frozen=True)
+class SignOutcome:
+    document: Document
+    locked: bool
+
+
+def sign_document(
+    document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str, actor: audit.Actor
+) -> SignOutcome:
+    """Record a party's signature with its evidence; the second signature locks the document, once."""
+    # The document row is locked first, so two parties signing at the same moment take turns.
+    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+    link = _link(document_id, token, lock=True)
+    person = link.staff
+    errors = {}
+    if not consented:
+        errors["consent"] = "Confirm that you agree to sign electronically"
+    if not name_matches(typed_name, person.name):
+        errors["typed_name"] = f"Type your full name exactly as it appears here: {person.name}"
+    if errors:
+        db.rollback()
+        raise InvalidInput(errors)
+    if reviewed_sha256 != document.pdf_sha256:
+        db.rollback()
+        raise LinkRefused("revoked")
+    signer = _as_party(link, actor)
+    signature = Signature(
+        party=link.party,
+        staff_id=person.id,
+        typed_name=" ".join(typed_name.split()),
+        email=link.email,
+        link_id=link.id,
+        signed_at=utcnow(),
+        ip_address=actor.ip_address or "",
+        user_agent=actor.user_agent or "",
+        reviewed_sha256=reviewed_sha256,
+        consent_text=CONSENT_TEXT,
+    )
+    link.used_at = signature.signed_at
+    locking = document.add_signature(signature)
+    db.flush()
+    audit.record(db, "signed", signer, document.id, party=link.party.value, link_id=link.id, email=link.email,
+                 typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT)
+    if locking:
+        _lock(document)
+    db.commit()
+    return SignOutcome(document, locking)
+
+
+def _lock(document: Document) -> None:
+    document.final_docx_sha256 = render_word(document)
+    queue_pdf(document, final=True)
+    audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
+                 final_docx_sha256=document.final_docx_sha256, reviewed_sha256=document.pdf_sha256)
+    for party in Party:
+        person = document.signer(party)
+        subject, body = messages.locked(document, person, document_url(document.id))
+        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+
+
+def decline_document(document_id: int, token: str, *, reason: str, actor: audit.Actor) -> Document:
+    """A party declines to sign, saying why; the supervisor is told and can amend or void."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput({"reason": "Enter why you are declining to sign, so your supervisor can put it right"})
+    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+    link = _link(document_id, token, lock=True)
+    by = link.staff
+    link.used_at = utcnow()
+    document.decline(reason)
+    for other in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
+        other.revoke("document declined")
+    subject, body = messages.declined(document, by, reason, document_url(document.id))
+    queue_email(db, to=document.supervisor.email, subject=subject, body=body, document_id=document.id)
+    audit.record(db, "declined", _as_party(link, actor), document.id, party=link.party.value, reason=reason,
+                 link_id=link.id)
+    db.commit()
+    return document
+
+
+def _as_party(link: SigningLink, actor: audit.Actor) -> audit.Actor:
+    # Whoever holds the link acts as the person it was sent to, wherever they are signed in.
+    return audit.Actor(link.staff_id, link.email, actor.ip_address, actor.user_agent)
+
+
+__all__ = ["DocumentState", "LinkRefused", "SigningView", "SignOutcome", "decline_document", "open_for_signing",
+           "review_pdf", "sign_document"]
