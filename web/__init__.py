@@ -19,10 +19,10 @@ GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 def init_app(app: Flask) -> None:
     from web import admin, auth, devmail, documents, signing
 
+    auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
-    auth.init_app(app)
     for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)
