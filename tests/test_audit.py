@@ -20,7 +20,7 @@ def test_each_row_holds_the_hash_of_the_one_before(db, app):
     _events(db)
     rows = db.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
     assert rows[0].prev_hash == audit.GENESIS
-    for earlier, later in zip(rows, rows[1:]):
+    for earlier, later in zip(rows, rows[1:], strict=False):
         assert later.prev_hash == earlier.hash
     assert audit.verify_chain(db).ok
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from conftest import actor_for
 
 from storage.models import Document, LockedDocumentError, Party, Signature, utcnow
 from workflows.lifecycle import TRANSITIONS, DocumentState, IllegalMove, allowed_actions
-
-from conftest import actor_for
 
 
 def _signature(party: Party) -> Signature:
@@ -75,7 +74,7 @@ def _lock(app, client, people, make_agreement, signing_link):
         page = client.get(path)
         assert page.status_code == 200
         sha = page.get_data(as_text=True).split('name="reviewed_sha256" value="')[1].split('"')[0]
-        response = client.post(path, data={"decision": "sign", "consent": "yes", "typed_name": person.name,
+        response = client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": person.name,
                                            "reviewed_sha256": sha})
         assert response.status_code == 200, response.get_data(as_text=True)
     return document_id

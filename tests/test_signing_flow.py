@@ -7,12 +7,11 @@ import subprocess
 import threading
 
 import pytest
+from conftest import actor_for
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, OutboxMessage, Party, Signature, SigningLink
 from workflows.lifecycle import DocumentState
-
-from conftest import actor_for
 
 
 def _sha(page: str) -> str:
@@ -21,7 +20,7 @@ def _sha(page: str) -> str:
 
 def _sign(client, path, name, **headers):
     sha = _sha(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"decision": "sign", "consent": "yes", "typed_name": name, "reviewed_sha256": sha},
+    return client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name, "reviewed_sha256": sha},
                        headers=headers)
 
 
@@ -237,3 +236,19 @@ def test_the_form_shows_messages_next_to_each_field(client, people, login, db):
     for field in ("supervisee", "frequency_weeks", "minimum_length_minutes", "absence_cover", "start_date"):
         assert f'id="{field}-error"' in page, field
     assert db.scalars(select(Document)).all() == []
+
+
+def test_signing_has_a_confirm_step_that_records_nothing(client, people, make_agreement, signing_link, db):
+    document_id = make_agreement()
+    path = signing_link(people.supervisee)
+    sha = _sha(client.get(path).get_data(as_text=True))
+    details = {"decision": "sign", "consent": "yes", "typed_name": people.supervisee.name, "reviewed_sha256": sha}
+    page = client.post(path, data=details)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Confirm your signature" in text and "Confirm and sign" in text
+    assert db.scalars(select(Signature).where(Signature.document_id == document_id)).all() == []
+    assert db.get(Document, document_id).state is DocumentState.OUT_FOR_SIGNATURE
+    db.rollback()
+    done = client.post(path, data={**details, "confirmed": "yes"})
+    assert "You have signed" in done.get_data(as_text=True)
+    assert len(db.scalars(select(Signature).where(Signature.document_id == document_id)).all()) == 1

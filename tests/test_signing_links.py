@@ -6,12 +6,11 @@ import datetime as dt
 import hashlib
 
 import pytest
+from conftest import actor_for
 from itsdangerous import URLSafeTimedSerializer
 
 from storage.models import AuditEvent, Document, Party, Signature, SigningLink
 from workflows.lifecycle import DocumentState
-
-from conftest import actor_for
 
 
 def _sha_on_page(page: str) -> str:
@@ -21,7 +20,7 @@ def _sha_on_page(page: str) -> str:
 def _sign(client, path, name, sha=None):
     if sha is None:
         sha = _sha_on_page(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"decision": "sign", "consent": "yes", "typed_name": name, "reviewed_sha256": sha})
+    return client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name, "reviewed_sha256": sha})
 
 
 def _refused(response, words):

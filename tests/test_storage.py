@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-import sqlalchemy as sa
 
 from storage import db as database
 from storage.blobs import BlobCorrupt, BlobMissing, FilesystemBlobStore, sha256_hex

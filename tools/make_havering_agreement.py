@@ -19,8 +19,8 @@ from docx.shared import Cm, Pt, RGBColor
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from doc_templates.packs.havering.agreement import SCHEMA
-from doc_templates.render import template_variables
+from doc_templates.packs.havering.agreement import SCHEMA  # noqa: E402  (needs the path above)
+from doc_templates.render import template_variables  # noqa: E402
 
 FONT = "Arial"  # LibreOffice prints it with the metric-compatible Liberation Sans
 INK = RGBColor(0x0B, 0x0C, 0x0C)
@@ -363,7 +363,7 @@ def _signature_table(doc):
     widths = (Cm(2.6), Cm(4.2), Cm(4.8), Cm(5.0))
     table.autofit = False
     # LibreOffice lays columns out from the grid, Word from the cells: set both.
-    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=False):
         col.w = width
     rows = [
         [bold(""), bold("Name"), bold("Signature"), bold("Date")],
@@ -380,11 +380,11 @@ def _signature_table(doc):
             "{{ supervisee_signed_on }}",
         ],
     ]
-    for row, cells in zip(table.rows, rows):
+    for row, cells in zip(table.rows, rows, strict=False):
         _no_split(row)
         if row._index > 0:
             row.height = Cm(1.4)
-        for cell, width, content in zip(row.cells, widths, cells):
+        for cell, width, content in zip(row.cells, widths, cells, strict=False):
             cell.width = width
             p = cell.paragraphs[0]
             p.paragraph_format.space_before = Pt(3)

@@ -30,7 +30,7 @@ def _print_demo_accounts() -> None:
     from workflows.demo import seed_demo
 
     accounts = seed_demo(current_app.instance_path)
-    click.echo("\nDemo accounts (all share one password: %s)" % accounts[0].password)
+    click.echo(f"\nDemo accounts (all share one password: {accounts[0].password})")
     for account in accounts:
         click.echo(f"  {account.email:<32} {account.name:<16} {', '.join(account.roles)}")
 
@@ -45,17 +45,20 @@ def _refuse_unmigrated() -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--port", type=int, default=None, help="Default: the port in COUNTERSIGN_BASE_URL, else 5000.")
 @click.option("--demo/--no-demo", default=False, help="Add the demo organisation and print its accounts.")
 @click.option("--worker/--no-worker", default=True, show_default=True, help="Run the background worker in this process.")
 @with_appcontext
 def serve(host: str, port: int, demo: bool, worker: bool) -> None:
     """Serve Countersign (waitress) with its background worker."""
+    from urllib.parse import urlsplit
+
     from waitress import serve as waitress_serve
 
     from workflows.background import start_in_thread
 
     app = current_app._get_current_object()
+    port = port or urlsplit(app.config["BASE_URL"]).port or 5000
     _refuse_unmigrated()
     if demo:
         _print_demo_accounts()
@@ -72,8 +75,9 @@ def serve(host: str, port: int, demo: bool, worker: bool) -> None:
 @with_appcontext
 def worker() -> None:
     """Run only the background worker (PDFs and email), for deployments with several app processes."""
-    from workflows.background import run_forever
     import threading
+
+    from workflows.background import run_forever
 
     _refuse_unmigrated()
     click.echo("Worker running. Press Ctrl+C to stop.")

@@ -48,16 +48,19 @@ def pdf(document_id: int, token: str):
 
 @bp.post("/<int:document_id>/<token>")
 def submit(document_id: int, token: str):
-    """Sign (typed name and consent) or decline (with a reason)."""
+    """Decline (with a reason), or sign: check the typed name and consent, then confirm."""
     form = request.form
     try:
         if form.get("decision") == "decline":
             signing_round.decline_document(document_id, token, reason=form.get("reason", ""), actor=actor())
             return render_template("signing/done.html", declined=True)
+        details = {"typed_name": form.get("typed_name", ""), "consented": form.get("consent") == "yes",
+                   "reviewed_sha256": form.get("reviewed_sha256", "")}
+        if form.get("confirmed") != "yes":
+            view = signing_round.check_signature(document_id, token, **details)
+            return render_template("signing/confirm.html", view=view, token=token, form=form)
         outcome = signing_round.sign_document(
-            document_id, token, typed_name=form.get("typed_name", ""), consented=form.get("consent") == "yes",
-            reviewed_sha256=form.get("reviewed_sha256", ""), actor=actor(),
-        )
+            document_id, token, **details, actor=actor())
     except LinkRefused as refusal:
         return _refused(refusal)
     except InvalidInput as invalid:

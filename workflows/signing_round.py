@@ -64,6 +64,29 @@ def review_pdf(document_id: int, token: str) -> bytes:
     return data
 
 
+def check_signature(document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str) -> SigningView:
+    """Check what the party typed before they confirm; records nothing."""
+    link = _link(document_id, token)
+    document = link.document
+    _check_details(link, typed_name, consented)
+    if reviewed_sha256 != document.pdf_sha256 or not document.state.is_open_for_signature:
+        raise LinkRefused("revoked")
+    view = SigningView(document, link, link.party, document.pdf_sha256)
+    db.rollback()
+    return view
+
+
+def _check_details(link: SigningLink, typed_name: str, consented: bool) -> None:
+    errors = {}
+    if not consented:
+        errors["consent"] = "Confirm that you agree to sign electronically"
+    if not name_matches(typed_name, link.staff.name):
+        errors["typed_name"] = f"Type your full name exactly as it appears here: {link.staff.name}"
+    if errors:
+        db.rollback()
+        raise InvalidInput(errors)
+
+
 @dataclasses.dataclass(frozen=True)
 class SignOutcome:
     document: Document
@@ -78,14 +101,7 @@ def sign_document(
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     link = _link(document_id, token, lock=True)
     person = link.staff
-    errors = {}
-    if not consented:
-        errors["consent"] = "Confirm that you agree to sign electronically"
-    if not name_matches(typed_name, person.name):
-        errors["typed_name"] = f"Type your full name exactly as it appears here: {person.name}"
-    if errors:
-        db.rollback()
-        raise InvalidInput(errors)
+    _check_details(link, typed_name, consented)
     if reviewed_sha256 != document.pdf_sha256:
         db.rollback()
         raise LinkRefused("revoked")

@@ -1,6 +1,7 @@
 """Alembic's entry point: runs our migrations against the configured database."""
 
 from alembic import context
+
 from storage import models  # noqa: F401  (registers the tables on Base.metadata)
 from storage.db import Base, make_engine
 
