@@ -163,7 +163,7 @@ def transport_from_config(config: Mapping) -> SmtpTransport | FolderTransport:
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     """The email for one outbox row; its Message-ID is the row's, so every retry is the same message."""
     _check_recipient(row.to_address)
-    message = EmailMessage()
+    message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     try:
         message["From"] = sender
         message["To"] = row.to_address

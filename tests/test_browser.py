@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
+import pathlib
 import re
+import shutil
 import socket
 import subprocess
 import threading
@@ -20,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from storage import db as database
@@ -35,6 +40,9 @@ ABSENCE_COVER = "Morgan O'Brien & <Sons>, Team Manager"
 # The PDF is made by LibreOffice in the background worker; the page refreshes itself until it is there.
 PDF_WAIT_MS = 60_000
 MAIL_WAIT_S = 30
+# Set to a folder to keep the screenshots of the signing page and the locked document page for a look.
+KEEP_SCREENSHOTS = pathlib.Path(os.environ["BROWSER_SCREENSHOTS"]) if os.environ.get("BROWSER_SCREENSHOTS") else None
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in PDF viewer
 
 
 def free_port() -> int:
@@ -102,8 +110,9 @@ def live_url(app_config, people, smtp):
     holder["app"] = app
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="live-http", daemon=True)
     serving.start()
+    before = set(threading.enumerate())
     stop = background.start_in_thread(app, poll_seconds=0.5)
-    worker = next(t for t in threading.enumerate() if t.name == "countersign-worker" and t.is_alive())
+    (worker,) = [t for t in threading.enumerate() if t not in before and t.name == "countersign-worker"]
     try:
         yield base_url
     finally:
@@ -130,6 +139,7 @@ def browser():
 
 
 def new_page(browser: Browser) -> Page:
+    expect.set_options(timeout=15_000)
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     return context.new_page()
@@ -150,27 +160,86 @@ def link_for(messages: list[EmailMessage], person) -> str:
     return links[0]
 
 
-def sign(page: Page, link: str, person, screenshot=None) -> None:
+# Chromium's PDF viewer is an out-of-process frame. Headless, after a scroll or a full-page screenshot, its stale
+# hit-test area can swallow mouse clicks meant for the page below the iframe: the page never sees them. Clicks
+# there are made after two frames have been drawn, and if one still goes astray the keyboard does the same job.
+
+
+def settle(locator: Locator) -> Locator:
+    """Scroll to an element and let two frames be drawn before it is clicked."""
+    locator.scroll_into_view_if_needed()
+    locator.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return locator
+
+
+def tick(checkbox: Locator) -> None:
+    """Tick a checkbox below the PDF: a click, or the space bar if the click went astray."""
+    try:
+        settle(checkbox).check(timeout=5_000)
+    except PlaywrightError as error:
+        if "did not change its state" not in str(error):
+            raise
+        checkbox.press("Space")
+    expect(checkbox).to_be_checked()
+
+
+def submit(page: Page, button: Locator) -> None:
+    """Press a form's button below the PDF: a click, or Enter if the click sent nothing."""
+    posted = lambda r: r.method == "POST" and r.frame == page.main_frame  # noqa: E731
+    try:
+        with page.expect_request(posted, timeout=3_000):
+            settle(button).click()
+    except PlaywrightTimeoutError:
+        with page.expect_request(posted, timeout=3_000):
+            button.press("Enter")
+
+
+def wait_for_pdf_viewer(page: Page, timeout: float = 20) -> None:
+    """Wait until Chromium's PDF viewer, in the page's iframe, has loaded the whole document."""
+    deadline = time.monotonic() + timeout
+    while not (viewer := next((f for f in page.frames if f.url.startswith(PDF_VIEWER)), None)):
+        assert time.monotonic() < deadline, f"Chromium's PDF viewer never opened: {[f.url for f in page.frames]}"
+        page.wait_for_timeout(100)
+    viewer.wait_for_function(
+        "() => document.querySelector('pdf-viewer')?.shadowRoot?.querySelector('viewer-toolbar')?.loadProgress === 100",
+        timeout=max(1, deadline - time.monotonic()) * 1000)
+
+
+def sign(page: Page, link: str, person, shots: pathlib.Path | None = None) -> str:
+    """Open a signing link, read, consent, type the name and sign; the heading of the page that says so."""
     page.goto(link)
     expect(page.get_by_role("heading", name=re.compile("^Read and sign"))).to_be_visible()
     expect(page.get_by_text("You are signing as the")).to_contain_text(person.name)
     # The PDF being signed is on the page, and it is a PDF.
     frame = page.get_by_title("The document to sign")
     expect(frame).to_be_visible()
+    assert frame.get_attribute("src").endswith("/document.pdf")
     pdf = page.request.get(page.url + "/document.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF-")
-    assert frame.get_attribute("src").endswith("/document.pdf")
-    page.get_by_label("I agree to sign electronically").check()
+    wait_for_pdf_viewer(page)
+    if shots:  # the top of the page: the PDF as the signer sees it
+        page.screenshot(path=shots / "signing-page.png")
+    tick(page.get_by_label("I agree to sign electronically"))
     page.get_by_label("Type your full name to sign").fill(person.name)
-    if screenshot:
-        page.screenshot(path=screenshot, full_page=True)
-    page.get_by_role("button", name="Sign", exact=True).click()
+    if shots:  # the whole page, filled in (Chromium draws the PDF viewer badly in a full-page shot)
+        page.screenshot(path=shots / "signing-form.png", full_page=True)
+    submit(page, page.get_by_role("button", name="Sign", exact=True))
+    done = page.get_by_role("heading", name=re.compile("^(You have signed|Signed by both)$"))
+    confirm = page.get_by_role("heading", name="Confirm your signature")
+    expect(done.or_(confirm)).to_be_visible()
+    if confirm.is_visible():  # a second step, showing what is about to be recorded
+        expect(page.get_by_role("main").get_by_text(person.name, exact=True)).to_be_visible()
+        page.get_by_role("button", name="Confirm and sign").click()
+    expect(done).to_be_visible()
+    return done.inner_text()
 
 
-def download_signed_pdf(page: Page, tmp_path, who: str) -> str:
+def download_signed_pdf(page: Page, tmp_path, who: str, screenshot=None) -> str:
     """Download the signed PDF from the document page open in `page`; its text."""
     link = page.get_by_role("link", name="Download the signed PDF")
     expect(link).to_be_visible(timeout=PDF_WAIT_MS)  # the final PDF is made in the background
+    if screenshot:
+        page.screenshot(path=screenshot, full_page=True)
     with page.expect_download() as info:
         link.click()
     download = info.value
@@ -178,7 +247,8 @@ def download_signed_pdf(page: Page, tmp_path, who: str) -> str:
     download.save_as(target)
     data = target.read_bytes()
     assert data.startswith(b"%PDF-"), data[:40]
-    return subprocess.run(["pdftotext", str(target), "-"], capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())  # names wrap in the signature table's narrow cells
 
 
 def expected_expiry_dates(lifetime_days: int = 14) -> set[str]:
@@ -209,7 +279,7 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     send = boss.get_by_role("button", name="Send for signature")
     expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page refreshes itself until the PDF is made
     expect(boss.get_by_title(re.compile("^Preview of"))).to_be_visible()
-    send.click()
+    submit(boss, send)
     expect(boss.get_by_text("Sent. Each of you has been emailed a link to sign.")).to_be_visible()
 
     # Each party got their own link, saying who asked and when it stops working.
@@ -225,13 +295,10 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
 
     # The supervisee signs from the link, without signing in.
     worker = new_page(browser)
-    signing_shot = tmp_path / "signing-page.png"
-    sign(worker, supervisee_link, supervisee, screenshot=signing_shot)
-    expect(worker.get_by_role("heading", name="You have signed")).to_be_visible()
+    assert sign(worker, supervisee_link, supervisee, shots=tmp_path) == "You have signed"
 
     # Then the supervisor, from theirs; that locks it.
-    sign(boss, supervisor_link, supervisor)
-    expect(boss.get_by_role("heading", name="Signed by both")).to_be_visible()
+    assert sign(boss, supervisor_link, supervisor) == "Signed by both"
 
     # Both are told, with a link to the document.
     locked_mail = smtp.wait_for("Signed by both:", 2)
@@ -242,12 +309,11 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     # The supervisor sees it locked and downloads the signed PDF once it has been made.
     boss.goto(document_url)
     expect(boss.get_by_role("heading", name="Signed by both")).to_be_visible()
-    text = download_signed_pdf(boss, tmp_path, "supervisor")
+    locked_shot = tmp_path / "locked-document.png"
+    text = download_signed_pdf(boss, tmp_path, "supervisor", screenshot=locked_shot)
     assert f"Signed electronically by {supervisee.name}" in text, text
     assert f"Signed electronically by {supervisor.name}" in text, text
     assert "Morgan O'Brien & <Sons>" in text, text  # the form's text, escaped nowhere on its way to the PDF
-    locked_shot = tmp_path / "locked-document.png"
-    boss.screenshot(path=locked_shot, full_page=True)
 
     # The supervisee signs in, finds it on their home page and downloads it too.
     sign_in(worker, live_url, supervisee, people.password)
@@ -256,5 +322,10 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     expect(worker.get_by_role("heading", name="Signed by both")).to_be_visible()
     assert f"Signed electronically by {supervisee.name}" in download_signed_pdf(worker, tmp_path, "supervisee")
 
-    for shot in (signing_shot, locked_shot):
+    shots = [tmp_path / name for name in ("signing-page.png", "signing-form.png", locked_shot.name)]
+    for shot in shots:
         assert shot.stat().st_size > 10_000, shot
+    if KEEP_SCREENSHOTS:
+        KEEP_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy(shot, KEEP_SCREENSHOTS / shot.name)
