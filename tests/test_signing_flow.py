@@ -59,6 +59,7 @@ def test_supervisor_writes_sends_both_sign_and_both_download(client, people, log
         page = client.get(f"/documents/{document_id}").get_data(as_text=True)
         assert "Signed by both" in page and "Download the signed PDF" in page
         signed = client.get(f"/documents/{document_id}/files/signed-pdf")
+        assert f"SHA-256 {hashlib.sha256(signed.data).hexdigest()}" in page  # the README's check by hand
         assert signed.status_code == 200 and signed.data.startswith(b"%PDF-")
         text = subprocess.run(["pdftotext", "-", "-"], input=signed.data, capture_output=True, check=True).stdout.decode()
         text = " ".join(text.split())  # table cells wrap lines

@@ -49,7 +49,7 @@ def _refuse_unmigrated() -> None:
 @click.option("--demo/--no-demo", default=False, help="Add the demo organisation and print its accounts.")
 @click.option("--worker/--no-worker", default=True, show_default=True, help="Run the background worker in this process.")
 @with_appcontext
-def serve(host: str, port: int, demo: bool, worker: bool) -> None:
+def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     """Serve Countersign (waitress) with its background worker."""
     from urllib.parse import urlsplit
 
