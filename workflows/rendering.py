@@ -144,3 +144,10 @@ def retry_now() -> int:
     return count
 
 
+
+
+def waiting_jobs() -> list[tuple[Job, Document]]:
+    """Every PDF conversion not yet done, oldest first, with its document (for `flask render-status`)."""
+    rows = db.execute(select(Job, Document).join(Document, Job.document_id == Document.id)
+                      .where(Job.status != "done").order_by(Job.id)).all()
+    return [(job, document) for job, document in rows]
