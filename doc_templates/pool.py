@@ -86,7 +86,7 @@ class Instance:
             "--user-installation", str(self.workdir / "profile"),
             "--executable", self.pool.soffice,
         ]
-        env = {**os.environ, "HOME": str(self.workdir), "PYTHONPATH": str(self.pool.shim)}
+        env = {**os.environ, "HOME": str(self.workdir), "TMPDIR": str(self.workdir), "PYTHONPATH": str(self.pool.shim)}
         with open(self.workdir / "unoserver.log", "wb") as log_file:
             try:
                 # Its own process group, so stopping it also stops soffice.bin and anything it spawned.
@@ -152,20 +152,16 @@ class Instance:
     def stop(self) -> None:
         """Stop the instance's whole process group and remove its profile."""
         if self.process is not None:
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(self.process.pid, sig)
-                except (ProcessLookupError, PermissionError):
-                    break
-                try:
-                    self.process.wait(3)
-                except subprocess.TimeoutExpired:
-                    continue
-            # soffice.bin can outlive unoserver for a moment; make sure nothing of the group is left.
+            # SIGKILL at once: the profile and temporary files are throwaway (all under workdir, removed below),
+            # and a LibreOffice that is being stopped is often one that has stopped answering.
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                log.error("LibreOffice instance %s (pid %s) did not stop after SIGKILL", self.index, self.process.pid)
             self.process = None
             self.state = "stopped"
         if self.workdir is not None:
