@@ -372,6 +372,11 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def parallelism() -> int:
+    """How many conversions this process can usefully run at once."""
+    return max(1, _settings["size"]) if _unavailable is None else 1
+
+
 def current() -> Pool | None:
     """The pool if one is running in this process, without starting one."""
     return _pool

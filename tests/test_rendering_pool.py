@@ -13,6 +13,7 @@ import time
 
 import docx
 import pytest
+from conftest import AGREEMENT_FORM, actor_for
 from test_signing_flow import _sign
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, pool, render_docx
@@ -301,3 +302,33 @@ def test_each_instance_has_its_own_free_ports_and_profile():
     ports = [port for i in warm.instances for port in (i.port, i.uno_port)]
     assert len(set(ports)) == len(ports)
     assert len({i.workdir for i in warm.instances}) == len(warm.instances)
+
+
+def test_the_worker_converts_waiting_documents_side_by_side(app, people, run_jobs, db, monkeypatch):
+    from workflows import agreements
+
+    with app.test_request_context():
+        first = agreements.start_agreement(people.supervisor.id, people.supervisee.id,
+                                           dict(AGREEMENT_FORM), actor_for(people.supervisor)).id
+        second = agreements.start_agreement(people.other_supervisor.id, people.other_supervisee.id,
+                                            dict(AGREEMENT_FORM), actor_for(people.other_supervisor)).id
+    pool.get().start()
+    original = pool.Instance.convert
+    spans: list[tuple[float, float]] = []
+
+    def timed_convert(self, document, timeout):
+        started = time.monotonic()
+        try:
+            return original(self, document, timeout)
+        finally:
+            spans.append((started, time.monotonic()))
+
+    monkeypatch.setattr(pool.Instance, "convert", timed_convert)
+    run_jobs()
+    assert len(spans) == 2
+    (start_a, end_a), (start_b, end_b) = spans
+    assert start_b < end_a and start_a < end_b, "the two documents were converted one after the other"
+    for document_id in (first, second):
+        document = db.get(Document, document_id)
+        assert document.pdf_sha256 and document.pdf_error is None
+        assert_pdfa_2b_with_embedded_fonts(blobs().get(document.pdf_sha256))
