@@ -104,6 +104,7 @@ class Instance:
                 time.sleep(0.2)
                 continue
             self.state, self.started_at, self.last_error = "idle", time.time(), None
+            self.pool.last_error = None
             log.info("LibreOffice instance %s is ready (pid %s, port %s)", self.index, self.process.pid, self.port)
             self.pool.publish()
             return
@@ -253,18 +254,21 @@ class Pool:
                     ) from None
                 failure = fault.faultString
             except TimeoutError:
-                self._replace(instance, f"no answer within {timeout:g} seconds")
+                # A hang is not retried here: the job's backoff gives a struggling server room.
+                self._replace(instance, f"no answer within {timeout:g} seconds", retried=False)
                 raise ConversionError(
-                    f"LibreOffice took longer than {timeout:g} seconds to convert the document and was restarted; "
-                    "check the server's load and whether the document is unusually large."
+                    f"LibreOffice took longer than {timeout:g} seconds to convert the document and was stopped "
+                    "(a fresh one starts for the next try); check the server's load and whether the document "
+                    "is unusually large."
                 ) from None
             except (OSError, http.client.HTTPException, xmlrpc.client.ProtocolError) as exc:
                 failure = f"{type(exc).__name__}: {exc}"
             self._replace(instance, f"it died during a conversion ({failure})")
         raise ConversionError(f"LibreOffice died twice while converting the document ({failure}); it will be retried.")
 
-    def _replace(self, instance: Instance, why: str) -> None:
-        log.warning("LibreOffice instance %s stopped: %s; restarting it (the conversion is retried)", instance.index, why)
+    def _replace(self, instance: Instance, why: str, *, retried: bool = True) -> None:
+        log.warning("LibreOffice instance %s stopped: %s; it is restarted and the conversion %s", instance.index, why,
+                    "tried again now" if retried else "retried by its job")
         instance.last_error = why
         instance.restarts += 1
         instance.stop()
