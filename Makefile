@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-liberation2 python3-venv
+	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app app
 
@@ -59,6 +59,7 @@ lint: $(VENV)/.installed
 
 bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_convert.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk

@@ -23,6 +23,8 @@ DEFAULTS = {
     "SMTP_TIMEOUT": 20,
     "MAIL_FROM": "Countersign <no-reply@countersign.local>",
     "PDF_TIMEOUT_SECONDS": 120,
+    "PDF_POOL_SIZE": 2,  # warm LibreOffice instances converting in parallel; 0 = a cold soffice per document
+    "PDF_POOL_PYTHON": "/usr/bin/python3",  # the Python that has LibreOffice's uno module (Debian: python3-uno)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
@@ -42,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_storage(app)
     configure_web(app)
     configure_cli(app)
+    configure_rendering(app)
     return app
 
 
@@ -84,3 +87,11 @@ def configure_cli(app: Flask) -> None:
 
     for command in commands:
         app.cli.add_command(command)
+
+
+def configure_rendering(app: Flask) -> None:
+    # The pool itself starts lazily, or with the worker; this only says how it should run.
+    from doc_templates import pool
+
+    pool.configure(int(app.config["PDF_POOL_SIZE"]), python=app.config["PDF_POOL_PYTHON"],
+                   status_dir=str(pathlib.Path(app.instance_path) / "render-pool"))

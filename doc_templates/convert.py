@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import pathlib
 import shutil
@@ -11,14 +12,44 @@ import subprocess
 import tempfile
 import zipfile
 
+# Every PDF the app keeps is PDF/A-2b: LibreOffice then embeds every font and writes the pdfaid XMP entries.
+# The warm pool and the cold fallback both export with exactly these settings.
+PDF_EXPORT_FILTER = "writer_pdf_Export"
+PDF_EXPORT_OPTIONS = {"SelectPdfVersion": 2}
+
+
+def cold_convert_to() -> str:
+    """The `soffice --convert-to` argument for PDF/A-2b."""
+    options = {name: {"type": "long", "value": str(value)} for name, value in PDF_EXPORT_OPTIONS.items()}
+    return f"pdf:{PDF_EXPORT_FILTER}:{json.dumps(options, separators=(',', ':'))}"
+
+
+def warm_filter_options() -> list[str]:
+    """The same export options in unoserver's "Name=Value" form (digits become UNO longs)."""
+    return [f"{name}={value}" for name, value in PDF_EXPORT_OPTIONS.items()]
+
 
 class ConversionError(Exception):
     """The document could not be converted to PDF; the message says what to check."""
 
 
 def docx_to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
-    """Convert a Word document to PDF with a headless LibreOffice of its own."""
+    """Convert a Word document to PDF/A-2b on the warm LibreOffice pool (cold soffice where it cannot run)."""
     _check_is_docx(docx)
+    from doc_templates import pool
+
+    warm = pool.get()
+    pdf = warm.convert(docx, timeout) if warm is not None else cold_docx_to_pdf(docx, timeout=timeout, checked=True)
+    if not pdf.startswith(b"%PDF-"):
+        raise ConversionError("LibreOffice returned something that is not a PDF; check the LibreOffice installation "
+                              "(soffice --version).")
+    return pdf
+
+
+def cold_docx_to_pdf(docx: bytes, *, timeout: float = 120, checked: bool = False) -> bytes:
+    """Convert a Word document to PDF/A-2b with a headless LibreOffice of its own (slow: a start per document)."""
+    if not checked:
+        _check_is_docx(docx)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise ConversionError(
@@ -44,7 +75,7 @@ def docx_to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
             "--nologo",
             "--infilter=MS Word 2007 XML",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            cold_convert_to(),
             "--outdir",
             str(out_dir),
             str(source),

@@ -216,3 +216,12 @@ def signing_link():
         raise AssertionError(f"no signing link was emailed to {person.email}")
 
     return _link
+
+
+@pytest.fixture(scope="session", autouse=True)
+def libreoffice_pool():
+    """One warm LibreOffice pool for the whole run, stopped at the end so no soffice outlives the tests."""
+    from doc_templates import pool
+
+    yield pool
+    pool.shutdown()

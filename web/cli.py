@@ -63,12 +63,20 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     if demo:
         _print_demo_accounts()
     if worker:
+        _exit_on_sigterm()
         start_in_thread(app)
     mail = f"SMTP {app.config['SMTP_HOST']}" if app.config.get("SMTP_HOST") else (
         f"written to {app.config['OUTBOX_DIR']} (see {app.config['BASE_URL']}/dev/mail)")
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {mail}\nPress Ctrl+C to stop.")
     waitress_serve(app, host=host, port=port, threads=8, ident="Countersign")
+
+
+def _exit_on_sigterm() -> None:
+    # A service manager stops us with SIGTERM; leaving through SystemExit runs atexit, which stops LibreOffice.
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 @click.command("worker")
@@ -80,6 +88,7 @@ def worker() -> None:
     from workflows.background import run_forever
 
     _refuse_unmigrated()
+    _exit_on_sigterm()
     click.echo("Worker running. Press Ctrl+C to stop.")
     run_forever(current_app._get_current_object(), threading.Event())
 
@@ -110,4 +119,46 @@ def retry_renders() -> None:
     click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders]
+@click.command("render-status")
+@with_appcontext
+def render_status() -> None:
+    """Show the LibreOffice pool of every running app process and the PDF conversions waiting."""
+    import pathlib
+
+    from doc_templates import pool
+    from storage.db import session
+    from storage.models import as_utc, utcnow
+    from workflows.rendering import waiting_jobs
+
+    config = current_app.config
+    problem = pool.unavailable_reason(int(config["PDF_POOL_SIZE"]), config["PDF_POOL_PYTHON"])
+    if problem:
+        click.echo(f"Warm pool: CANNOT RUN here ({problem}); documents are converted by a cold soffice each.")
+    statuses = pool.read_statuses(str(pathlib.Path(current_app.instance_path) / "render-pool"))
+    if not statuses and not problem:
+        click.echo("Warm pool: no app process is running one (start `flask serve` or `flask worker`).")
+    for status in statuses:
+        click.echo(f"Warm pool in process {status['pid']}: {status['size']} LibreOffice instance(s)")
+        for instance in status["instances"]:
+            click.echo(f"  #{instance['instance']}: {instance['state']}, pid {instance['pid'] or '-'}, "
+                       f"port {instance['port'] or '-'}, {instance['conversions']} conversions, "
+                       f"{instance['restarts']} restarts")
+            if instance["last_error"]:
+                click.echo(f"      last problem: {instance['last_error']}")
+    jobs = waiting_jobs()
+    if not jobs:
+        click.echo("No PDF conversions are waiting.")
+        return
+    click.echo(f"{len(jobs)} PDF conversion(s) waiting:")
+    now = utcnow()
+    for job, document in jobs:
+        when = as_utc(job.next_attempt_at)
+        due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
+        click.echo(f"  {document.reference} ({job.kind.replace('_', ' ')}): {job.attempts} failed attempt(s), {due}")
+        if job.last_error:
+            click.echo(f"      why: {job.last_error}")
+    session.commit()
+    click.echo("Once LibreOffice works again, `flask --app app retry-renders` tries them all now.")
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status]

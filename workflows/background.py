@@ -51,6 +51,7 @@ def run_once() -> tuple[int, outbox.SendReport]:
 
 def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
+    warm_up_pool()
     while not stop.is_set():
         try:
             with app.app_context():
@@ -66,3 +67,15 @@ def start_in_thread(app: Flask, poll_seconds: float = 2.0) -> threading.Event:
     stop = threading.Event()
     threading.Thread(target=run_forever, args=(app, stop, poll_seconds), name="countersign-worker", daemon=True).start()
     return stop
+
+
+def warm_up_pool() -> None:
+    """Start the LibreOffice pool now, so the first document does not wait for it; failures only log."""
+    from doc_templates import pool
+
+    try:
+        warm = pool.get()
+        if warm is not None:
+            warm.start()
+    except Exception:  # the first conversion starts it again and reports why on the document
+        log.exception("could not start the LibreOffice pool; conversions will try again")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from doc_templates import ConversionError, docx_to_pdf, get_schema, render_docx
+from doc_templates import ConversionError, docx_to_pdf, get_schema, pool, render_docx
 from doc_templates.schema import format_date, one_year_after
 from storage import audit
 from storage.blobs import blobs
@@ -47,12 +48,26 @@ def queue_pdf(document: Document, *, final: bool) -> None:
 
 
 def run_due_jobs(now: dt.datetime | None = None, limit: int = 10) -> int:
-    """Convert waiting documents to PDF; a failure is retried with backoff, never dropped. Returns jobs done."""
-    done = 0
-    for job_id in _due_job_ids(now or utcnow(), limit):
-        if _claim(job_id):
-            done += _run(job_id)
-    return done
+    """Convert waiting documents to PDF, as many at once as the LibreOffice pool has instances.
+
+    A failure is retried with backoff, never dropped. Returns the jobs done.
+    """
+    job_ids = [job_id for job_id in _due_job_ids(now or utcnow(), limit) if _claim(job_id)]
+    workers = min(pool.parallelism(), len(job_ids))
+    if workers <= 1:
+        return sum(_run(job_id) for job_id in job_ids)
+    app = current_app._get_current_object()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
+        return sum(threads.map(lambda job_id: _run_in_thread(app, job_id), job_ids))
+
+
+def _run_in_thread(app, job_id: int) -> int:
+    # Each thread has its own app context and database session (the session is thread-local).
+    with app.app_context():
+        try:
+            return _run(job_id)
+        finally:
+            db.remove()
 
 
 def _due_job_ids(now: dt.datetime, limit: int) -> list[int]:
@@ -144,3 +159,10 @@ def retry_now() -> int:
     return count
 
 
+
+
+def waiting_jobs() -> list[tuple[Job, Document]]:
+    """Every PDF conversion not yet done, oldest first, with its document (for `flask render-status`)."""
+    rows = db.execute(select(Job, Document).join(Document, Job.document_id == Document.id)
+                      .where(Job.status != "done").order_by(Job.id)).all()
+    return [(job, document) for job, document in rows]
