@@ -11,6 +11,9 @@ import subprocess
 import tempfile
 import zipfile
 
+# PDF/A-2b ("SelectPdfVersion" 2): every font embedded and XMP identification, so the kept PDF stands alone.
+PDF_EXPORT_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+
 
 class ConversionError(Exception):
     """The document could not be converted to PDF; the message says what to check."""
@@ -44,7 +47,7 @@ def docx_to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
             "--nologo",
             "--infilter=MS Word 2007 XML",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            PDF_EXPORT_FILTER,
             "--outdir",
             str(out_dir),
             str(source),
