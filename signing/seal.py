@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import hashlib
@@ -19,7 +20,7 @@ from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
@@ -32,6 +33,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,21 @@ def config_from(app_config) -> SealConfig:
     )
 
 
+class _Signer(signers.SimpleSigner):
+    """pyHanko's SimpleSigner, holding the loaded RSA key instead of re-parsing and re-checking it per signature."""
+
+    _rsa_key: rsa.RSAPrivateKey | None = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        if self._rsa_key is None:
+            # Loading checks the RSA key's consistency, which costs ~100 ms; once per process is enough.
+            self._rsa_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+        return self._rsa_key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
 _cache: dict[tuple, signers.SimpleSigner] = {}
 _cache_lock = threading.Lock()
 
@@ -94,7 +111,9 @@ def load_signer(config: SealConfig) -> signers.SimpleSigner:
         if key in _cache:
             return _cache[key]
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(config.pkcs12_path.read_bytes(), (), config.passphrase)
+        loaded = signers.SimpleSigner.load_pkcs12_data(config.pkcs12_path.read_bytes(), (), config.passphrase)
+        signer = _Signer(signing_key=loaded.signing_key, signing_cert=loaded.signing_cert,
+                         cert_registry=loaded.cert_registry)
     except ValueError as error:
         raise SealError(
             f"The sealing certificate {config.pkcs12_path} could not be opened: {error.__cause__ or error}. Check "
@@ -107,6 +126,17 @@ def load_signer(config: SealConfig) -> signers.SimpleSigner:
 
 def current_config() -> SealConfig:
     return config_from(current_app.config)
+
+
+def _outside_event_loop(fn, *args, **kwargs):
+    # pyHanko's synchronous calls use asyncio.run, which refuses to run inside a running event loop
+    # (an async server, Playwright's sync API): then the call runs on a thread of its own.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 # -- sealing -------------------------------------------------------------------------------------
@@ -145,7 +175,7 @@ def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | N
     timestamper = _UrllibTimeStamper(config.tsa_url) if config.tsa_url else None
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(writer)
+        out = _outside_event_loop(signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf, writer)
     except (SigningError, TimestampRequestError, ValueError, OSError) as error:
         raise SealError(f"The PDF could not be sealed: {error}") from error
     return out.getvalue()
@@ -163,8 +193,9 @@ def check_seal(config: SealConfig) -> str:
     sealed = seal_pdf(buffer.getvalue(), field_name="StartupCheck", reason="Start-up check",
                       config=dataclasses.replace(config, tsa_url=""))
     signature = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[load_signer(config).signing_cert]),
-                                    skip_diff=True)
+    status = _outside_event_loop(
+        validate_pdf_signature, signature, ValidationContext(trust_roots=[load_signer(config).signing_cert]),
+        skip_diff=True)
     if not (status.intact and status.valid):
         raise SealError("The sealing key signed a test PDF but the signature did not check out; the key and "
                         "certificate in the PKCS#12 file do not belong together.")
@@ -282,7 +313,7 @@ def _end_of(signature) -> int:
 def _check(signature, pdf: bytes, roots) -> SignatureCheck:
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signature, context)
+        status = _outside_event_loop(validate_pdf_signature, signature, context)
         intact, valid, trusted = status.intact, status.valid, status.trusted
         signer = status.signing_cert.subject.human_friendly
         stamp = status.timestamp_validity
