@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-liberation2 python3-venv
+	fonts-crosextra-caladea fonts-liberation2 python3-venv libnss3-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app app
 

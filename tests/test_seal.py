@@ -68,6 +68,13 @@ def test_locked_document_is_a_sealed_pdfa_that_pdfsig_and_pyhanko_accept(locked_
     pdfsig = _run("pdfsig", pdf, tmp_path)
     assert "Signature is Valid." in pdfsig and "Total document signed" in pdfsig, pdfsig
     assert "Not total document signed" not in pdfsig
+    # The README's recipe: with the organisation's CA in an NSS database, pdfsig trusts the seal too.
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "Countersign seal CA", "-t", "C,C,C", "-i",
+                    str(dev_seal.ca_path)], check=True)
+    assert "Certificate is Trusted." in _run("pdfsig", pdf, tmp_path, "-nssdir", f"sql:{nss}")
 
     trusted = ValidationContext(trust_roots=[_asn1(dev_seal.ca_cert)], allow_fetching=False, revocation_mode="soft-fail")
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
