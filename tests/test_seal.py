@@ -121,7 +121,7 @@ def test_signature_block_and_certificate_page_show_who_signed_when_how_and_every
     # The signature block: name, UK time with its UTC offset, and how each signed.
     for person in (people.supervisor, people.supervisee):
         assert f"Signed electronically by {person.name}" in text
-        assert f"Signed electronically via a link emailed to {person.email}" in text
+        assert f"via a link emailed to {person.email}" in text
     assert re.search(r"\d{1,2} \w+ 20\d\d at \d\d:\d\d (GMT|BST) \(UTC\+0[01]:00\)", text)
     assert "consent given" in text
 
@@ -137,6 +137,7 @@ def test_signature_block_and_certificate_page_show_who_signed_when_how_and_every
         assert signature.user_agent in certificate
     assert "203.0.113.7" in certificate or "127.0.0.1" in certificate
     assert "I agree to sign this document electronically." in certificate
+    assert f"Signed electronically via a link emailed to {people.supervisee.email}" in certificate
     for label in ("Written", "Sent for signature", "Opened to sign", "Signed", "Locked"):
         assert label in certificate, label
     pages = db.scalars(select(AuditEvent).where(AuditEvent.event == "sealed")).one().detail["pages_sha256"]
@@ -216,7 +217,11 @@ def _write(path, data: bytes) -> str:
     return str(path)
 
 
-def test_the_verify_page_needs_no_sign_in_and_explains_a_wrong_file(client):
+def test_the_verify_page_needs_no_sign_in_and_explains_a_wrong_file(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = client.post("/verify", data={}, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "Choose the PDF" not in refused.get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = False
     page = client.get("/verify")
     assert page.status_code == 200 and "Check a signed PDF" in page.get_data(as_text=True)
     missing = client.post("/verify", data={}, content_type="multipart/form-data")

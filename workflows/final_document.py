@@ -25,10 +25,9 @@ EVENT_LABELS = {
 
 
 def how_signed(signature: Signature) -> str:
-    """How a party signed, in words for the signature block and the certificate."""
+    """How a party signed ("via a link emailed to …, typed name, consent given"), for the document and certificate."""
     consent = "consent given" if signature.consent_text else "no consent recorded"
-    return (f"Signed electronically via a link emailed to {signature.email}, "
-            f"typed name \u201c{signature.typed_name}\u201d, {consent}")
+    return f"via a link emailed to {signature.email}, typed name \u201c{signature.typed_name}\u201d, {consent}"
 
 
 def certificate_context(document: Document, final_pages_sha256: str) -> dict:
@@ -45,7 +44,7 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
             "name": document.signer(party).name,
             "email": signature.email,
             "signed_at": uk_time(as_utc(signature.signed_at)),
-            "how": how_signed(signature),
+            "how": f"Signed electronically {how_signed(signature)}",
             "ip_address": signature.ip_address or "not recorded",
             "user_agent": signature.user_agent or "not recorded",
             "reviewed_sha256": signature.reviewed_sha256,
