@@ -36,6 +36,9 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 log = logging.getLogger(__name__)
+# An uploaded PDF sealed by someone else is an answer for the person checking it, not a fault: without
+# this, pyHanko logs a warning with a full traceback for every untrusted signature.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
 
 SEAL_FIELD = "CountersignSeal"
 # Room for the CMS signature, certificate chain and timestamp token. Fixing it skips pyHanko's trial

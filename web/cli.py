@@ -143,6 +143,7 @@ def verify(pdf) -> None:
     """Check a signed PDF: sealed by this organisation, unaltered, which document (exit 0 valid, 1 not)."""
     from workflows.verification import SealNotConfigured, check_pdf
 
+    _refuse_unmigrated()
     try:
         result = check_pdf(pdf.read())
     except SealNotConfigured as error:
