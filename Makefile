@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno
+	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup system-packages migrate demo worker lint bench clean
+.PHONY: run test setup system-packages migrate seal demo worker lint bench clean
 
-run: setup migrate ## Install everything and run Countersign with a demo organisation
+run: setup migrate seal ## Install everything and run Countersign with a demo organisation
 	$(FLASK) serve --demo
 
 test: setup ## Install everything and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
@@ -48,6 +48,9 @@ requirements.txt: requirements.in
 migrate: $(VENV)/.installed ## Create or update the database
 	$(FLASK) migrate
 
+seal: $(VENV)/.installed ## Make a development sealing certificate unless a seal is configured
+	$(FLASK) seal-dev-ca --if-missing
+
 demo: migrate ## Add the demo organisation and print its accounts
 	$(FLASK) demo
 
@@ -60,6 +63,7 @@ lint: $(VENV)/.installed
 bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_convert.py
+	$(BIN)/python bench/bench_lock.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk

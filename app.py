@@ -29,6 +29,11 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "SEAL_PKCS12": None,  # the organisation's sealing key and certificate; default: instance/seal/seal.p12 (seal-dev-ca)
+    "SEAL_PASSPHRASE": None,  # default: read from instance/seal/passphrase beside the development seal
+    "SEAL_DIR": None,  # default: instance/seal, where seal-dev-ca writes the development CA and seal
+    "SEAL_TRUST_PEM": None,  # CA certificate(s) a seal must chain to; default: the CA inside the PKCS#12
+    "TSA_URL": "",  # an RFC 3161 timestamp authority; set it and seals are PAdES B-T
 }
 
 
@@ -42,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_paths(app)
     configure_secret_key(app)
     configure_storage(app)
+    configure_seal(app)
     configure_web(app)
     configure_cli(app)
     configure_rendering(app)
@@ -55,6 +61,7 @@ def configure_paths(app: Flask) -> None:
     app.config["BLOB_DIR"] = app.config["BLOB_DIR"] or str(instance / "blobs")
     app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(instance / "outbox")
     app.config["LINK_LIFETIME"] = dt.timedelta(days=float(app.config["LINK_LIFETIME_DAYS"]))
+    app.config["SEAL_DIR"] = app.config["SEAL_DIR"] or str(instance / "seal")
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
 
@@ -74,6 +81,13 @@ def configure_storage(app: Flask) -> None:
 
     db.init_app(app)
     blobs.init_app(app)
+
+
+def configure_seal(app: Flask) -> None:
+    # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed.
+    from signing import seal
+
+    seal.init_app(app)
 
 
 def configure_web(app: Flask) -> None:

@@ -56,8 +56,9 @@ def database_url(database_template, tmp_path):
 
 
 @pytest.fixture
-def app_config(database_url, tmp_path):
+def app_config(database_url, tmp_path, seal_config):
     return {
+        **seal_config,
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATABASE_URL": database_url,
@@ -225,3 +226,59 @@ def libreoffice_pool():
 
     yield pool
     pool.shutdown()
+
+
+# --- issue 3 (i3-seal): the organisation's seal and a local timestamp authority for every test app ---
+
+
+@pytest.fixture(scope="session")
+def dev_seal(tmp_path_factory):
+    """A development CA and sealing certificate, made once per test run."""
+    from signing.seal import create_dev_seal
+
+    return create_dev_seal(tmp_path_factory.mktemp("seal"), "London Borough of Havering")
+
+
+@pytest.fixture(scope="session")
+def timestamp_authority(dev_seal):
+    """An RFC 3161 timestamp service on a free loopback port, signing with a certificate from the dev CA."""
+    import asyncio
+    import http.server
+    import threading
+
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from signing.seal import dev_timestamping_certificate
+
+    cert_der, key_der = dev_timestamping_certificate(dev_seal)
+    stamper = DummyTimeStamper(tsa_cert=asn1_x509.Certificate.load(cert_der), tsa_key=keys.PrivateKeyInfo.load(key_der))
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            requests.append(self.headers.get("Content-Type"))
+            response = asyncio.run(stamper.async_request_tsa_response(tsp.TimeStampReq.load(body))).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(response)))
+            self.end_headers()
+            self.wfile.write(response)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield types.SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/", requests=requests)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def seal_config(dev_seal, timestamp_authority):
+    return {"SEAL_PKCS12": str(dev_seal.pkcs12_path), "SEAL_PASSPHRASE": dev_seal.passphrase,
+            "TSA_URL": timestamp_authority.url}

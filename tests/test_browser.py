@@ -187,7 +187,8 @@ def submit(page: Page, button: Locator) -> None:
     """Press a form's button below the PDF: a click, or Enter if the click sent nothing."""
     posted = lambda r: r.method == "POST" and r.frame == page.main_frame  # noqa: E731
     try:
-        with page.expect_request(posted, timeout=3_000):
+        # Generous: on a loaded 2-CPU machine Chromium can take seconds to act on a click.
+        with page.expect_request(posted, timeout=10_000):
             settle(button).click()
     except PlaywrightTimeoutError:
         with page.expect_request(posted, timeout=3_000):

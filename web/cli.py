@@ -161,4 +161,48 @@ def render_status() -> None:
     click.echo("Once LibreOffice works again, `flask --app app retry-renders` tries them all now.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status]
+@click.command("seal-dev-ca")
+@click.option("--organisation", default="Countersign Development", show_default=True,
+              help="The organisation named in the development certificates.")
+@click.option("--if-missing", is_flag=True, help="Do nothing if a seal is configured or already made (for make run).")
+@with_appcontext
+def seal_dev_ca(organisation: str, if_missing: bool) -> None:
+    """Create a development CA and sealing certificate in instance/seal (not for production documents)."""
+    import pathlib
+
+    from signing.seal import DEV_PKCS12_FILE, create_dev_seal
+
+    config = current_app.config
+    directory = pathlib.Path(config["SEAL_DIR"])
+    if if_missing and (config.get("SEAL_PKCS12") or (directory / DEV_PKCS12_FILE).exists()):
+        click.echo(f"A seal is already set up ({config.get('SEAL_PKCS12') or directory / DEV_PKCS12_FILE}).")
+        return
+    if config.get("SEAL_PKCS12"):
+        click.echo("COUNTERSIGN_SEAL_PKCS12 is set, so the app uses that certificate; the development seal made now "
+                   "is used only if you unset it.", err=True)
+    seal = create_dev_seal(directory, organisation)
+    click.echo(f"Development seal written to {seal.pkcs12_path} (passphrase in {directory / 'passphrase'}).\n"
+               f"Its CA certificate is {seal.ca_path}: trust it in pdfsig or Adobe to see the seal as trusted.\n"
+               "Restart Countersign to use it. For real documents use the organisation's own certificate "
+               "(COUNTERSIGN_SEAL_PKCS12, COUNTERSIGN_SEAL_PASSPHRASE).")
+
+
+@click.command("verify")
+@click.argument("pdf", type=click.File("rb"))
+@with_appcontext
+def verify(pdf) -> None:
+    """Check a signed PDF: sealed by this organisation, unaltered, which document (exit 0 valid, 1 not)."""
+    from workflows.verification import SealNotConfigured, check_pdf
+
+    _refuse_unmigrated()
+    try:
+        result = check_pdf(pdf.read())
+    except SealNotConfigured as error:
+        click.echo(f"Cannot check seals: {error}", err=True)
+        sys.exit(2)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify]

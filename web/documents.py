@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
+from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import AuditEvent, Document, Party, Role, current_supervisees
 from web.auth import actor, login_required
@@ -98,7 +99,8 @@ def show(document_id: int):
     ).all()
     actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,
-                           waiting=is_waiting_for_pdf(document), Party=Party)
+                           waiting=is_waiting_for_pdf(document), Party=Party,
+                           seal_problem=seal_problem(current_app))
 
 
 @bp.post("/documents/<int:document_id>/send")

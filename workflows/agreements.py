@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from doc_templates import get_schema
+from signing.seal import seal_problem
 from signing.tokens import issue_link
 from storage import audit
 from storage.db import session as db
@@ -91,6 +92,10 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
     document = _managed(document_id, actor, lock=True)
     if document.state is DocumentState.DRAFT and document.pdf_sha256 is None:
         raise NotReady("The PDF of this document is still being prepared. Wait a moment, then send it.")
+    problem = seal_problem(current_app)
+    if problem:
+        db.rollback()
+        raise NotReady(f"{problem} Ask your Countersign administrator to fix the seal and restart Countersign.")
     document.send()
     requester = db.get(Staff, actor.staff_id)
     for party in Party:

@@ -11,10 +11,12 @@ from sqlalchemy import or_, select, update
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, pool, render_docx
 from doc_templates.schema import format_date, one_year_after
+from signing.seal import SealError
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Document, Job, Party, as_utc, utcnow
+from workflows.final_document import certificate_docx, how_signed, seal_final
 from workflows.messages import uk_time
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ def system_fields(document: Document) -> dict[str, str]:
     }
     for party in Party:
         signature = document.signature_of(party) if document.state.value == "locked" else None
-        fields[f"{party.value}_signature"] = f"Signed electronically by {signature.typed_name}" if signature else ""
+        fields[f"{party.value}_signature"] = (
+            f"Signed electronically by {signature.typed_name}\n{how_signed(signature)}" if signature else "")
         fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at)) if signature else ""
     return fields
 
@@ -103,10 +106,15 @@ def _run(job_id: int) -> int:
     db.commit()
     if source is None or already is not None:
         return _finish(job_id, None)
+    timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
+    final_pdf = None
     try:
-        pdf = docx_to_pdf(blobs().get(source), timeout=float(current_app.config["PDF_TIMEOUT_SECONDS"]))
-    except (ConversionError, OSError) as error:
-        log.warning("PDF for document %s failed (attempt will be retried): %s", document.id, error)
+        pdf = docx_to_pdf(blobs().get(source), timeout=timeout)
+        if final:
+            final_pdf = _sealed_final(job.document_id, pdf, timeout)
+            pdf = final_pdf.sealed
+    except (ConversionError, SealError, OSError) as error:
+        log.warning("PDF for document %s failed (attempt will be retried): %s", job.document_id, error)
         return _retry(job_id, str(error))
     pdf_sha = blobs().put(pdf)
     document = db.get(Document, job.document_id, with_for_update=True, populate_existing=True)
@@ -119,7 +127,20 @@ def _run(job_id: int) -> int:
         return _finish(job_id, None)
     document.pdf_error = None
     audit.record(db, "rendered", audit.SYSTEM, document.id, file="final PDF" if final else "PDF", sha256=pdf_sha)
+    if final_pdf is not None:
+        # The seal covers the document and its certificate; what was sealed is kept by hash for the record.
+        audit.record(db, "sealed", audit.SYSTEM, document.id, sha256=pdf_sha, unsealed_sha256=final_pdf.unsealed_sha256,
+                     pages_sha256=final_pdf.pages_sha256)
     return _finish(job_id, None)
+
+
+def _sealed_final(document_id: int, pages_pdf: bytes, timeout: float):
+    """The locked document's pages, its audit certificate after them, sealed."""
+    document = db.get(Document, document_id)
+    reference = document.reference
+    certificate = certificate_docx(document, pages_pdf)
+    db.commit()
+    return seal_final(reference, pages_pdf, docx_to_pdf(certificate, timeout=timeout))
 
 
 def _finish(job_id: int, error: str | None) -> int:

@@ -1,0 +1,431 @@
+"""The organisation's digital seal: PAdES approval signatures with pyHanko, and checking them."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import logging
+import pathlib
+import secrets
+import threading
+import urllib.error
+import urllib.request
+
+from asn1crypto import pem as asn1_pem
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from flask import current_app
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+log = logging.getLogger(__name__)
+# An uploaded PDF sealed by someone else is an answer for the person checking it, not a fault: without
+# this, pyHanko logs a warning with a full traceback for every untrusted signature.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
+
+SEAL_FIELD = "CountersignSeal"
+# Room for the CMS signature, certificate chain and timestamp token. Fixing it skips pyHanko's trial
+# signature (and, with a TSA, a trial timestamp request) that otherwise sizes it, halving the time to seal.
+SIGNATURE_BYTES_RESERVED = 32 * 1024
+DEV_PASSPHRASE_FILE = "passphrase"
+DEV_PKCS12_FILE = "seal.p12"
+DEV_CA_FILE = "ca.pem"
+
+
+class SealError(Exception):
+    """The seal could not be applied; the message says what to check."""
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SealConfig:
+    """Where the sealing key lives and what verification trusts."""
+
+    pkcs12_path: pathlib.Path
+    passphrase: bytes | None
+    tsa_url: str
+    trust_pem: pathlib.Path | None
+
+
+def config_from(app_config) -> SealConfig:
+    """The seal's settings from the app's config, with the development seal in instance/seal as default."""
+    path = pathlib.Path(app_config["SEAL_PKCS12"] or pathlib.Path(app_config["SEAL_DIR"]) / DEV_PKCS12_FILE)
+    passphrase = app_config.get("SEAL_PASSPHRASE")
+    if passphrase is None:
+        # The development seal keeps its passphrase beside it; a real one comes from the environment.
+        beside = path.parent / DEV_PASSPHRASE_FILE
+        passphrase = beside.read_text().strip() if beside.exists() else None
+    trust = app_config.get("SEAL_TRUST_PEM")
+    return SealConfig(
+        pkcs12_path=path,
+        passphrase=passphrase.encode() if passphrase else None,
+        tsa_url=app_config.get("TSA_URL") or "",
+        trust_pem=pathlib.Path(trust) if trust else None,
+    )
+
+
+class _Signer(signers.SimpleSigner):
+    """pyHanko's SimpleSigner, holding the loaded RSA key instead of re-parsing and re-checking it per signature."""
+
+    _rsa_key: rsa.RSAPrivateKey | None = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        if self._rsa_key is None:
+            # Loading checks the RSA key's consistency, which costs ~100 ms; once per process is enough.
+            self._rsa_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+        return self._rsa_key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
+_cache: dict[tuple, signers.SimpleSigner] = {}
+_cache_lock = threading.Lock()
+
+
+def load_signer(config: SealConfig) -> signers.SimpleSigner:
+    """The organisation's signer from its PKCS#12 file (cached while the file is unchanged)."""
+    try:
+        stat = config.pkcs12_path.stat()
+    except OSError as error:
+        raise SealError(
+            f"The sealing certificate {config.pkcs12_path} cannot be read ({error.strerror}). Set "
+            "COUNTERSIGN_SEAL_PKCS12 to the organisation's PKCS#12 file, or run 'flask --app app seal-dev-ca' "
+            "for a development seal."
+        ) from None
+    key = (str(config.pkcs12_path), stat.st_mtime_ns, stat.st_size, config.passphrase)
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    try:
+        loaded = signers.SimpleSigner.load_pkcs12_data(config.pkcs12_path.read_bytes(), (), config.passphrase)
+        signer = _Signer(signing_key=loaded.signing_key, signing_cert=loaded.signing_cert,
+                         cert_registry=loaded.cert_registry)
+    except ValueError as error:
+        raise SealError(
+            f"The sealing certificate {config.pkcs12_path} could not be opened: {error.__cause__ or error}. Check "
+            "COUNTERSIGN_SEAL_PASSPHRASE and that the file is a PKCS#12 (.p12/.pfx) holding a key and certificate."
+        ) from None
+    with _cache_lock:
+        _cache[key] = signer
+    return signer
+
+
+def current_config() -> SealConfig:
+    return config_from(current_app.config)
+
+
+def _outside_event_loop(fn, *args, **kwargs):
+    # pyHanko's synchronous calls use asyncio.run, which refuses to run inside a running event loop
+    # (an async server, Playwright's sync API): then the call runs on a thread of its own.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+# -- sealing -------------------------------------------------------------------------------------
+
+
+class _UrllibTimeStamper(TimeStamper):
+    """An RFC 3161 client over plain urllib, so no extra HTTP library is needed."""
+
+    def __init__(self, url: str, timeout: float = 10):
+        super().__init__()
+        self.url, self.timeout = url, timeout
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        def post() -> bytes:
+            request = urllib.request.Request(
+                self.url, data=req.dump(), headers={"Content-Type": "application/timestamp-query"}, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - configured URL
+                    return response.read()
+            except (OSError, urllib.error.URLError) as error:
+                raise TimestampRequestError(f"The timestamp authority {self.url} did not answer: {error}") from error
+
+        return tsp.TimeStampResp.load(await asyncio.to_thread(post))
+
+
+def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | None = None) -> bytes:
+    """Append the organisation's PAdES approval signature as an incremental update (works on sealed PDFs too)."""
+    config = config or current_config()
+    signer = load_signer(config)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        reason=reason,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    timestamper = _UrllibTimeStamper(config.tsa_url) if config.tsa_url else None
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper)
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
+    except (SigningError, TimestampRequestError, ValueError, OSError) as error:
+        raise SealError(f"The PDF could not be sealed: {error}") from error
+    return out.getvalue()
+
+
+def check_seal(config: SealConfig) -> str:
+    """Load the key and seal a one-page PDF with it; returns the seal's holder, or raises SealError."""
+    import pikepdf
+
+    blank = pikepdf.new()
+    blank.add_blank_page()
+    buffer = io.BytesIO()
+    blank.save(buffer)
+    # The timestamp authority is not asked here: being offline delays sealing, it does not make it wrong.
+    sealed = seal_pdf(buffer.getvalue(), field_name="StartupCheck", reason="Start-up check",
+                      config=dataclasses.replace(config, tsa_url=""))
+    signature = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures[0]
+    status = _outside_event_loop(
+        validate_pdf_signature, signature, ValidationContext(trust_roots=[load_signer(config).signing_cert]),
+        skip_diff=True)
+    if not (status.intact and status.valid):
+        raise SealError("The sealing key signed a test PDF but the signature did not check out; the key and "
+                        "certificate in the PKCS#12 file do not belong together.")
+    return load_signer(config).signing_cert.subject.human_friendly
+
+
+def seal_problem(app) -> str | None:
+    """Why documents cannot be sealed right now, as checked at start-up (None when the seal works)."""
+    return app.extensions.get("countersign.seal_problem")
+
+
+def init_app(app) -> None:
+    """Check at start-up that the sealing key loads and signs; remember why not, so sending is refused."""
+    try:
+        holder = check_seal(config_from(app.config))
+    except SealError as error:
+        problem = f"Documents cannot be sealed, so none can be sent for signature: {error}"
+        app.logger.error("%s", problem)
+        app.extensions["countersign.seal_problem"] = problem
+        return
+    app.logger.info("Sealing certificate loaded and working: %s", holder)
+    app.extensions["countersign.seal_problem"] = None
+
+
+# -- verification --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SignatureCheck:
+    """One signature in a PDF, as a person checking the file needs to know it."""
+
+    field_name: str
+    reason: str
+    signer: str
+    signed_at: dt.datetime | None
+    timestamped: bool
+    intact: bool
+    valid: bool
+    trusted: bool
+    covers_whole_file: bool
+    revision: int
+    revision_sha256: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    """What a PDF proves: who sealed it, whether it changed since, and the revision to look it up by."""
+
+    readable: bool
+    problem: str | None
+    signatures: list[SignatureCheck]
+    bytes_after_last_signature: bool
+    file_sha256: str
+
+    @property
+    def sealed_by_organisation(self) -> bool:
+        return bool(self.signatures) and all(s.trusted for s in self.signatures)
+
+    @property
+    def unaltered(self) -> bool:
+        return bool(self.signatures) and all(s.intact and s.valid for s in self.signatures) \
+            and not self.bytes_after_last_signature
+
+    @property
+    def ok(self) -> bool:
+        return self.readable and self.sealed_by_organisation and self.unaltered
+
+    @property
+    def sealed_revision_sha256(self) -> str | None:
+        """The SHA-256 of the file as first sealed: what Countersign stored as the document's signed PDF."""
+        return self.signatures[0].revision_sha256 if self.signatures else None
+
+    @property
+    def annotations(self) -> list[SignatureCheck]:
+        """Sealed revisions added after the first seal (annotations)."""
+        return self.signatures[1:]
+
+
+def trust_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
+    """The certificates a seal must chain to: COUNTERSIGN_SEAL_TRUST_PEM, else the seal's own CA and certificate."""
+    if config.trust_pem is not None:
+        data = config.trust_pem.read_bytes()
+        return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, multiple=True)]
+    signer = load_signer(config)
+    roots = [c for c in signer.cert_registry if c.self_signed]
+    return roots or [signer.signing_cert]
+
+
+def verify_pdf(pdf: bytes, config: SealConfig | None = None) -> Verification:
+    """Check every signature in a PDF against the organisation's trusted certificates."""
+    config = config or current_config()
+    file_sha = hashlib.sha256(pdf).hexdigest()
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception as error:  # noqa: BLE001 - any parse failure means "not a readable PDF"
+        return Verification(False, f"This is not a readable PDF ({type(error).__name__}: {error}).", [], False,
+                             file_sha)
+    if not embedded:
+        return Verification(True, "This PDF has no digital signature, so it is not a sealed Countersign document.",
+                            [], False, file_sha)
+    roots = trust_roots(config)
+    checks = []
+    for signature in sorted(embedded, key=lambda s: s.signed_revision):
+        checks.append(_check(signature, pdf, roots))
+    last_end = max(_end_of(s) for s in embedded)
+    return Verification(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha)
+
+
+def _end_of(signature) -> int:
+    start, length = signature.byte_range[2], signature.byte_range[3]
+    return start + length
+
+
+def _check(signature, pdf: bytes, roots) -> SignatureCheck:
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+    try:
+        status = _outside_event_loop(validate_pdf_signature, signature, context)
+        intact, valid, trusted = status.intact, status.valid, status.trusted
+        signer = status.signing_cert.subject.human_friendly
+        stamp = status.timestamp_validity
+        signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
+        timestamped = stamp is not None
+    except Exception as error:  # noqa: BLE001 - a mangled signature is reported as invalid, not a crash
+        log.info("Signature %s could not be validated: %s", signature.field_name, error)
+        intact = valid = trusted = timestamped = False
+        signer, signed_at = "unknown", None
+    reason = str(signature.sig_object.get("/Reason", ""))
+    end = _end_of(signature)
+    return SignatureCheck(
+        field_name=signature.field_name,
+        reason=reason,
+        signer=signer,
+        signed_at=signed_at,
+        timestamped=timestamped,
+        intact=intact,
+        valid=valid,
+        trusted=trusted,
+        covers_whole_file=end >= len(pdf.rstrip(b"\r\n\x00 ")),
+        revision=signature.signed_revision,
+        revision_sha256=hashlib.sha256(pdf[:end]).hexdigest(),
+    )
+
+
+# -- the development seal ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DevSeal:
+    """Where a development seal was written; the CA key stays in memory, to issue a test timestamping certificate."""
+
+    pkcs12_path: pathlib.Path
+    ca_path: pathlib.Path
+    passphrase: str
+    ca_cert: x509.Certificate
+    ca_key: rsa.RSAPrivateKey
+
+
+def create_dev_seal(directory: pathlib.Path, organisation: str, *, years: int = 10) -> DevSeal:
+    """Make a development CA and a sealing certificate it issued, as a PKCS#12 with its passphrase beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    until = now + dt.timedelta(days=365 * years)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} Countersign development CA"),
+    ])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    seal_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    seal_name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} document seal (development)"),
+    ])
+    seal_cert = (
+        x509.CertificateBuilder().subject_name(seal_name).issuer_name(ca_name).public_key(seal_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                              x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    passphrase = secrets.token_urlsafe(24)
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"countersign-seal", seal_key, seal_cert, [ca_cert],
+        serialization.BestAvailableEncryption(passphrase.encode()))
+    seal = DevSeal(directory / DEV_PKCS12_FILE, directory / DEV_CA_FILE, passphrase, ca_cert, ca_key)
+    for path, data in ((seal.pkcs12_path, p12), (directory / DEV_PASSPHRASE_FILE, passphrase.encode() + b"\n"),
+                       (seal.ca_path, ca_cert.public_bytes(serialization.Encoding.PEM))):
+        path.write_bytes(data)
+    seal.pkcs12_path.chmod(0o600)
+    (directory / DEV_PASSPHRASE_FILE).chmod(0o600)
+    return seal
+
+
+def dev_timestamping_certificate(seal: DevSeal) -> tuple[bytes, bytes]:
+    """A timestamping certificate and key (DER) issued by a development CA, for a local test TSA."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Countersign development timestamp authority")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(seal.ca_cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        .not_valid_after(seal.ca_cert.not_valid_after_utc)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(seal.ca_key.public_key()), critical=False)
+        .sign(seal.ca_key, hashes.SHA256())
+    )
+    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.DER), key_der

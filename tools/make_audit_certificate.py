@@ -1,0 +1,124 @@
+"""Build the audit certificate .docx template that follows every locked document.
+
+Run from the project root:  python tools/make_audit_certificate.py
+It shares the agreement's page, fonts and styles, so both print alike through LibreOffice.
+"""
+
+import datetime
+import pathlib
+import sys
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.shared import Cm, Pt
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from doc_templates.certificate import TEMPLATE_PATH, VARIABLES  # noqa: E402  (needs the path above)
+from doc_templates.render import template_variables  # noqa: E402
+from tools.make_havering_agreement import (  # noqa: E402
+    GREY,
+    _font,
+    _no_split,
+    _paragraph,
+    _repeat_header,
+    _set_up_page,
+    _set_up_styles,
+    bold,
+)
+
+MONO = "Courier New"  # printed with the metric-compatible Liberation Mono
+
+
+def build(path: pathlib.Path) -> None:
+    doc = Document()
+    _set_up_page(doc)
+    _set_up_styles(doc)
+    _font(doc.styles["Heading 2"])
+    doc.styles["Heading 2"].font.size = Pt(11)
+    doc.styles["Heading 2"].font.bold = True
+    props = doc.core_properties
+    props.title, props.author, props.revision = "Audit certificate", "Countersign", 1
+    props.created = props.modified = datetime.datetime(2026, 1, 1)
+
+    doc.add_heading("Audit certificate", level=1)
+    _paragraph(doc, [
+        "This page is part of the signed document before it. It records who signed, when and how, and the "
+        "fingerprints (SHA-256) of what each person reviewed. The whole file is sealed with ",
+        "{{ organisation }}", "’s digital seal: any change to it breaks the seal.",
+    ], size=9)
+
+    _table(doc, (Cm(4.6), Cm(12.0)), [
+        [bold("Document"), "{{ title }}"],
+        [bold("Reference"), "{{ reference }} (document id {{ document_id }})"],
+        [bold("Organisation"), "{{ organisation }}"],
+        [bold("Template"), "{{ template }}, version {{ template_version }} (content version {{ content_version }})"],
+        [bold("Locked"), "{{ locked_at }}"],
+        [bold("Final content (Word) SHA-256"), ("mono", "{{ final_docx_sha256 }}")],
+        [bold("Final document pages (PDF) SHA-256"), ("mono", "{{ final_pages_sha256 }}")],
+    ])
+
+    doc.add_heading("Signatures", level=2)
+    _table(doc, (Cm(4.6), Cm(12.0)), [
+        ["{%tr for s in signatures %}", ""],
+        [bold("{{ s.party }}"), "{{ s.name }}, {{ s.email }}"],
+        ["Signed", "{{ s.signed_at }}"],
+        ["How", "{{ s.how }}"],
+        ["From", "IP address {{ s.ip_address }}; browser {{ s.user_agent }}"],
+        ["Reviewed PDF SHA-256", ("mono", "{{ s.reviewed_sha256 }}")],
+        ["{%tr endfor %}", ""],
+    ])
+
+    doc.add_heading("Consent each signer gave", level=2)
+    _paragraph(doc, ["“", "{{ consent_text }}", "”"], size=9)
+
+    doc.add_heading("Audit trail", level=2)
+    _table(doc, (Cm(3.6), Cm(6.6), Cm(6.4)), [
+        [bold("When (UK time)"), bold("What and who"), bold("From")],
+        ["{%tr for e in events %}", "", ""],
+        ["{{ e.at }}", "{{ e.what }}", "{{ e.source }}"],
+        ["{%tr endfor %}", "", ""],
+    ], header=True, size=8)
+    _paragraph(doc, [
+        "Times are UK local time with the offset from UTC. Check the seal with any PDF reader, with ",
+        "“pdfsig”, or at ", "{{ verify_url }}", ".",
+    ], size=8, colour=GREY)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+
+
+def _table(doc, widths, rows, *, header=False, size=9):
+    table = doc.add_table(rows=len(rows), cols=len(widths))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=False):
+        col.w = width
+    for row, cells in zip(table.rows, rows, strict=False):
+        _no_split(row)
+        for cell, width, content in zip(row.cells, widths, cells, strict=False):
+            cell.width = width
+            p = cell.paragraphs[0]
+            p.paragraph_format.space_before = Pt(2)
+            p.paragraph_format.space_after = Pt(2)
+            p.paragraph_format.line_spacing = 1.0
+            mono = isinstance(content, tuple)
+            run = p.add_run(content[1] if mono else content)
+            run.bold = isinstance(content, bold) or None
+            run.font.size = Pt(size - 1 if mono else size)
+            if mono:
+                run.font.name = MONO
+    if header:
+        _repeat_header(table.rows[0])
+    return table
+
+
+if __name__ == "__main__":
+    build(TEMPLATE_PATH)
+    found = template_variables(TEMPLATE_PATH)
+    if found != VARIABLES:
+        sys.exit(f"Template and code disagree: only in template {sorted(found - VARIABLES)}, "
+                 f"only in code {sorted(VARIABLES - found)}")
+    print(f"Wrote {TEMPLATE_PATH.relative_to(ROOT)} ({len(found)} variables)")

@@ -1,0 +1,94 @@
+"""Checking a PDF someone holds: is it sealed by this organisation, unaltered, and which document it is."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import or_, select
+
+from signing.seal import SealError, Verification, verify_pdf
+from storage.db import session as db
+from storage.models import Document, as_utc
+from workflows.messages import uk_time
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownDocument:
+    """The document a sealed PDF belongs to, as far as a holder of the file may learn."""
+
+    reference: str
+    title: str
+    organisation: str
+    supervisor: str
+    supervisee: str
+    locked_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class VerificationResult:
+    """A verdict on an uploaded PDF, in the words shown on the page and by the CLI."""
+
+    check: Verification
+    document: KnownDocument | None
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok and self.document is not None
+
+    @property
+    def headline(self) -> str:
+        if not self.check.readable or not self.check.signatures:
+            return "Not a sealed document"
+        if not self.check.unaltered:
+            return "Altered: this PDF has been changed since it was sealed"
+        if not self.check.sealed_by_organisation:
+            return "Not sealed by this organisation"
+        if self.document is None:
+            return "Sealed by this organisation, but not a document Countersign holds"
+        return "Valid: sealed by this organisation and unaltered"
+
+    def lines(self) -> list[str]:
+        """The findings as plain sentences, for the CLI and for the page's summary."""
+        check = self.check
+        out = [self.headline + "."]
+        if check.problem:
+            out.append(check.problem)
+        if check.signatures:
+            out.append("Sealed by this organisation: " + ("yes" if check.sealed_by_organisation else
+                       "no - the signer's certificate does not chain to the organisation's certificate"))
+            out.append("Unaltered since sealing: " + ("yes" if check.unaltered else "no"))
+            if check.bytes_after_last_signature:
+                out.append("Bytes were added after the last seal, outside any signature.")
+        if self.document:
+            d = self.document
+            out.append(f"Document: {d.reference} - {d.title} ({d.organisation})")
+            out.append(f"Parties: {d.supervisor} (supervisor) and {d.supervisee} (supervisee); locked {d.locked_at}")
+        for number, sig in enumerate(check.signatures, start=1):
+            kind = "Seal" if number == 1 else "Annotation seal"
+            when = uk_time(sig.signed_at) if sig.signed_at else "time not recorded"
+            state = ("intact and valid" if sig.intact and sig.valid else "BROKEN") + (
+                ", trusted" if sig.trusted else ", not trusted")
+            stamp = ", timestamped" if sig.timestamped else ""
+            out.append(f"{kind} {number} ({sig.field_name}): {when}{stamp}; {state}; {sig.reason or 'no reason given'}")
+        return out
+
+
+def check_pdf(pdf: bytes) -> VerificationResult:
+    """Verify an uploaded PDF's seals and find the document it is, by the SHA-256 of its sealed revision."""
+    try:
+        check = verify_pdf(pdf)
+    except SealError as error:
+        raise SealNotConfigured(str(error)) from error
+    hashes = {h for h in (check.file_sha256, check.sealed_revision_sha256) if h}
+    document = None
+    if check.signatures and check.signatures[0].intact:
+        found = db.scalars(select(Document).where(or_(*(Document.final_pdf_sha256 == h for h in hashes)))).first()
+        if found is not None:
+            document = KnownDocument(found.reference, found.title, found.organisation.name, found.supervisor.name,
+                                     found.supervisee.name, uk_time(as_utc(found.locked_at)))
+    db.rollback()
+    return VerificationResult(check, document)
+
+
+class SealNotConfigured(Exception):
+    """Verification needs the organisation's certificate, and it could not be loaded."""
