@@ -12,7 +12,7 @@ import zipfile
 from typing import IO, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, lazyload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
@@ -116,7 +116,9 @@ def search(query: Search) -> Results:
     page = max(1, query.page)
     documents = db.scalars(
         statement.order_by(*order).limit(query.per_page).offset((page - 1) * query.per_page)
-        .options(selectinload(Document.supervisee), selectinload(Document.supervisor), lazyload(Document.signatures))
+        # One query for the page: the two names come in by primary-key joins, and nothing else is loaded.
+        .options(joinedload(Document.supervisee).lazyload(Staff.role_rows),
+                 joinedload(Document.supervisor).lazyload(Staff.role_rows), lazyload(Document.signatures))
     ).all()
     capped = _filtered(query).with_only_columns(Document.id).limit(COUNT_CAP + 1).subquery()
     total = db.scalar(select(func.count()).select_from(capped))
