@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -403,3 +404,15 @@ def current_supervisees(db, supervisor_id: int, on: dt.date) -> list[Staff]:
         select(SupervisionRelationship).where(SupervisionRelationship.supervisor_id == supervisor_id)
     ).all()
     return sorted((r.supervisee for r in rows if r.is_current(on)), key=lambda s: s.name)
+
+
+# --- i5-access: the HR archive's composite indexes (migration i5access) ---------------------------
+
+for _name, _columns in {
+    "ix_documents_archive_supervisee": ("organisation_id", "supervisee_id", "created_at", "id"),
+    "ix_documents_archive_supervisor": ("organisation_id", "supervisor_id", "created_at", "id"),
+    "ix_documents_archive_state": ("organisation_id", "state", "created_at", "id"),
+    "ix_documents_archive_kind": ("organisation_id", "kind", "created_at", "id"),
+    "ix_documents_archive_created": ("organisation_id", "created_at", "id"),
+}.items():
+    Index(_name, *(Document.__table__.c[c] for c in _columns))

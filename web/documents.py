@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from signing.seal import seal_problem
 from storage.db import session as db
-from storage.models import AuditEvent, Document, Party, Role, current_supervisees
+from storage.models import Document, Party, Role
 from web.auth import actor, login_required
 from workflows import agreements, downloads
-from workflows.access import can_manage, can_view
+from workflows.access import NoAccess, can_manage, current_supervisees, document_for, needs_agreement
+from workflows.archive import document_history, verify_final_pdf
 from workflows.lifecycle import DocumentState, allowed_actions
 from workflows.rendering import is_waiting_for_pdf
 
@@ -23,21 +24,29 @@ bp = Blueprint("documents", __name__)
 @bp.get("/")
 @login_required
 def home():
-    """What needs doing: a supervisor's supervisees and documents, and what awaits my signature."""
+    """What needs doing: my current supervisees and their records, and what awaits my signature."""
     user = g.user
-    supervisees = current_supervisees(db, user.id, dt.date.today()) if user.has_role(Role.SUPERVISOR) else []
-    written = db.scalars(
-        select(Document).where(Document.supervisor_id == user.id).order_by(Document.created_at.desc())
+    today = dt.date.today()
+    supervisees = current_supervisees(user.id, today) if user.has_role(Role.SUPERVISOR) else []
+    # A supervisee's records pass to whoever supervises them now, whoever wrote them (H 9.3).
+    theirs = db.scalars(
+        select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]))
+        .order_by(Document.created_at.desc())
+    ).all() if supervisees else []
+    signing = db.scalars(
+        select(Document).where(Document.supervisor_id == user.id,
+                               Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]))
     ).all()
     mine = db.scalars(
         select(Document).where(Document.supervisee_id == user.id, Document.state != DocumentState.DRAFT)
         .order_by(Document.created_at.desc())
     ).all()
-    by_supervisee = {s.id: [d for d in written if d.supervisee_id == s.id] for s in supervisees}
-    awaiting = [d for d in [*written, *mine] if d.state.is_open_for_signature
-                and d.signature_of(d.party_of(user.id)) is None]
+    by_supervisee = {s.id: [d for d in theirs if d.supervisee_id == s.id] for s in supervisees}
+    awaiting = list({d.id: d for d in [*signing, *theirs, *mine] if d.state.is_open_for_signature
+                     and d.party_of(user.id) is not None and d.signature_of(d.party_of(user.id)) is None}.values())
+    to_write = needs_agreement(user.id, supervisees)
     return render_template("documents/home.html", supervisees=supervisees, by_supervisee=by_supervisee,
-                           written=written, mine=mine, awaiting=awaiting)
+                           mine=mine, awaiting=awaiting, to_write=to_write)
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -47,7 +56,7 @@ def new_agreement():
     if not g.user.has_role(Role.SUPERVISOR):
         abort(404)
     schema = agreements.agreement_schema(g.user.organisation)
-    supervisees = current_supervisees(db, g.user.id, dt.date.today())
+    supervisees = current_supervisees(g.user.id, dt.date.today())
     values = {f.name: f.default or "" for f in schema.fields}
     values["supervisee"] = request.args.get("supervisee", "")
     errors = {}
@@ -93,13 +102,14 @@ def edit(document_id: int):
 @login_required
 def show(document_id: int):
     """A document: its state, its files, who has signed, and what can be done next."""
-    document = _viewable(document_id)
-    history = db.scalars(
-        select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
-    ).all()
+    try:
+        document = downloads.view_document(document_id, actor())
+    except NoAccess:
+        abort(404)
+    history = document_history(document, g.user)
     actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,
-                           waiting=is_waiting_for_pdf(document), Party=Party,
+                           waiting=is_waiting_for_pdf(document), Party=Party, verification=verify_final_pdf(document),
                            seal_problem=seal_problem(current_app))
 
 
@@ -184,9 +194,7 @@ def file(document_id: int, which: str):
 
 
 def _viewable(document_id: int) -> Document:
-    document = db.get(Document, document_id)
-    if document is None or not can_view(g.user, document):
+    try:
+        return document_for(document_id, "view", g.user)
+    except NoAccess:
         abort(404)
-    return document
-
-

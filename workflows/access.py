@@ -1,17 +1,27 @@
-"""Who may see and act on a document: one rule per action, used by every page and download."""
+"""Who may see and act on a document: one list of grants per action, used by every page, download and API."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 
+from storage import models
 from storage.db import session as db
 from storage.models import Document, Role, Staff, SupervisionRelationship
+from workflows.lifecycle import DocumentState
+
+# A grant says yes to one person for one document on one day; an action is allowed if any of its grants says yes.
+Grant = Callable[[Staff, Document, dt.date], bool]
 
 
-def supervises(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
-    """True if the supervisor has a supervision relationship with the supervisee on that date."""
+class NoAccess(Exception):
+    """The person may not do this, or the document does not exist: the web answers 404 either way."""
+
+
+def is_current_supervisor(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
+    """True if the supervisor is responsible for the supervisee on that date (the one place this is decided)."""
     on = on or dt.date.today()
     rows = db.scalars(
         select(SupervisionRelationship).where(
@@ -22,18 +32,65 @@ def supervises(supervisor_id: int, supervisee_id: int, on: dt.date | None = None
     return any(row.is_current(on) for row in rows)
 
 
-def can_view(user: Staff, document: Document) -> bool:
-    """Need to know: the two parties, the supervisee's current supervisor, and HR."""
-    if document.organisation_id != user.organisation_id:
+# Kept under its earlier name: other modules ask "does this person supervise that one today?".
+supervises = is_current_supervisor
+
+
+# --- the grants ----------------------------------------------------------------------------------
+
+
+def own_document(user: Staff, document: Document, on: dt.date) -> bool:
+    """A supervisee's own documents."""
+    return user.id == document.supervisee_id
+
+
+def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
+    """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3)."""
+    return user.has_role(Role.SUPERVISOR) and is_current_supervisor(user.id, document.supervisee_id, on)
+
+
+def signer_while_open(user: Staff, document: Document, on: dt.date) -> bool:
+    """A party to a document still out for signature keeps it until it is signed or closed (see README: transfers)."""
+    return document.state.is_open_for_signature and document.party_of(user.id) is not None
+
+
+def hr(user: Staff, document: Document, on: dt.date) -> bool:
+    """HR: everything in their organisation."""
+    return user.has_role(Role.HR)
+
+
+def author_while_responsible(user: Staff, document: Document, on: dt.date) -> bool:
+    """The supervisor who wrote it, while they still supervise the supervisee, or while it is being signed."""
+    if user.id != document.supervisor_id:
         return False
-    if user.has_role(Role.HR) or user.id in (document.supervisor_id, document.supervisee_id):
-        return True
-    return supervises(user.id, document.supervisee_id)
+    return document.state.is_open_for_signature or is_current_supervisor(user.id, document.supervisee_id, on)
+
+
+# Issue 4's mediator is one more grant (e.g. `escalated_to_me`) appended to "view", "download" and "history".
+_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr]
+GRANTS: dict[str, list[Grant]] = {
+    "view": _READ,  # the document's page
+    "download": _READ,  # its Word file and PDFs
+    "history": _READ,  # its audit trail
+    "manage": [author_while_responsible],  # edit, send, re-send a link, void, amend
+    "export": [hr],  # part of an HR export of everything held on one person
+}
+
+
+def allowed(user: Staff | None, action: str, document: Document | None, on: dt.date | None = None) -> bool:
+    """Whether `user` may take `action` on `document`; never across organisations, never an unknown action."""
+    if user is None or document is None or document.organisation_id != user.organisation_id:
+        return False
+    on = on or dt.date.today()
+    return any(grant(user, document, on) for grant in GRANTS.get(action, ()))
+
+
+def can_view(user: Staff, document: Document) -> bool:
+    return allowed(user, "view", document)
 
 
 def can_manage(user: Staff, document: Document) -> bool:
-    """Only the supervisor who wrote the document edits, sends, voids or amends it."""
-    return document.organisation_id == user.organisation_id and user.id == document.supervisor_id
+    return allowed(user, "manage", document)
 
 
 def can_write_for(user: Staff, supervisee: Staff) -> bool:
@@ -41,5 +98,35 @@ def can_write_for(user: Staff, supervisee: Staff) -> bool:
     return (
         user.has_role(Role.SUPERVISOR)
         and supervisee.organisation_id == user.organisation_id
-        and supervises(user.id, supervisee.id)
+        and is_current_supervisor(user.id, supervisee.id)
     )
+
+
+def current_supervisees(supervisor_id: int, on: dt.date) -> list[Staff]:
+    """The people this supervisor is responsible for on that date, by name."""
+    return [s for s in models.current_supervisees(db, supervisor_id, on) if is_current_supervisor(supervisor_id, s.id, on)]
+
+
+def needs_agreement(supervisor_id: int, supervisees: list[Staff]) -> list[Staff]:
+    """The supervisees this supervisor has no live agreement with yet (after a transfer, for example)."""
+    if not supervisees:
+        return []
+    covered = set(db.scalars(select(Document.supervisee_id).where(
+        Document.supervisor_id == supervisor_id, Document.kind == "agreement",
+        Document.supervisee_id.in_([s.id for s in supervisees]),
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED]),
+    )))
+    return [s for s in supervisees if s.id not in covered]
+
+
+def can_search_archive(user: Staff | None) -> bool:
+    """The HR archive (search and export) is HR's alone."""
+    return user is not None and user.has_role(Role.HR)
+
+
+def document_for(document_id: int, action: str, user: Staff | None, *, lock: bool = False) -> Document:
+    """The document if `user` may take `action` on it; NoAccess otherwise, the same as a missing id."""
+    document = db.get(Document, document_id, with_for_update=lock or None, populate_existing=lock)
+    if not allowed(user, action, document):
+        raise NoAccess()
+    return document

@@ -1,4 +1,4 @@
-"""Handing out a document's files, each download recorded in the audit log."""
+"""Opening a document and handing out its files, each view and download recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Document, Staff
-from workflows.access import can_view
+from workflows.access import NoAccess, document_for
 
 FILES = {
     "word": ("docx_sha256", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -25,15 +25,29 @@ class Download:
     mimetype: str
 
 
-class NoSuchFile(Exception):
+class NoSuchFile(NoAccess):
     """The person may not have it, or it does not exist (yet): the web answers 404 either way."""
 
 
+def _user(actor: audit.Actor) -> Staff | None:
+    return db.get(Staff, actor.staff_id) if actor.staff_id else None
+
+
+def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page") -> Document:
+    """The document, if the person may see it; the view is audited (NoAccess otherwise)."""
+    document = document_for(document_id, "view", _user(actor))
+    audit.record(db, "viewed", actor, document.id, page=where)
+    db.commit()
+    return document
+
+
 def download(document_id: int, which: str, actor: audit.Actor) -> Download:
-    """One of the document's files, if the person may see the document; the download is audited."""
-    document = db.get(Document, document_id)
-    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
-    if document is None or user is None or which not in FILES or not can_view(user, document):
+    """One of the document's files, if the person may have it; the download is audited."""
+    try:
+        document = document_for(document_id, "download", _user(actor))
+    except NoAccess:
+        raise NoSuchFile() from None
+    if which not in FILES:
         raise NoSuchFile()
     column, extension, mimetype = FILES[which]
     sha256 = getattr(document, column)

@@ -89,3 +89,36 @@ You do not need to do anything.
 Countersign
 """
     return subject, body
+
+
+def transferred_in(supervisee: Staff, supervisor: Staff, starts_on: dt.date, link: str) -> tuple[str, str]:
+    subject = f"Write a supervision agreement for {supervisee.name}"
+    body = f"""Dear {supervisor.name},
+
+{supervisee.name} has been transferred to you for supervision from {starts_on.day} {starts_on:%B %Y}.
+
+Their past supervision agreements and records have passed to you: you can read them in Countersign.
+Please write a supervision agreement with {supervisee.name}. Until you do, your home page will remind you.
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def transferred_out(supervisee: Staff, supervisor: Staff, new_supervisor: Staff, starts_on: dt.date,
+                    voided: list[Document], kept: list[Document]) -> tuple[str, str]:
+    subject = f"{supervisee.name} has moved to {new_supervisor.name} for supervision"
+    lines = [f"Dear {supervisor.name},", "",
+             f"From {starts_on.day} {starts_on:%B %Y}, {new_supervisor.name} supervises {supervisee.name}. "
+             f"Their records have passed to {new_supervisor.name}; you no longer see them in Countersign.", ""]
+    if kept:
+        lines += ["These documents are still out for signature. They stay with you and "
+                  f"{supervisee.name} so you can both finish signing them from your emailed links:", ""]
+        lines += [f"  {d.reference}  {d.title}" for d in kept] + [""]
+    if voided:
+        lines += ["These unsent or declined documents were voided, because the new supervisor writes their own:", ""]
+        lines += [f"  {d.reference}  {d.title}" for d in voided] + [""]
+    lines += ["Countersign", ""]
+    return subject, "\n".join(lines)
