@@ -27,6 +27,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "RETENTION_YEARS": 7,  # a leaver's records are kept this long unless HR sets a policy (H 9.4, B 9.4)
+    "DISPOSITION_SWEEP": True,  # the background worker puts records past retention into review once a day
 }
 
 

@@ -110,4 +110,20 @@ def retry_renders() -> None:
     click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders]
+@click.command("disposition-sweep")
+@click.option("--dry-run", is_flag=True, help="Only list what would go into review; change nothing.")
+@with_appcontext
+def disposition_sweep(dry_run: bool) -> None:
+    """Put records past their retention date (and not held) into HR's disposition review."""
+    from workflows.retention import long_date, sweep
+
+    _refuse_unmigrated()
+    due = sweep(dry_run=dry_run)
+    for item in due:
+        click.echo(f"  {item.reference}  kept until {long_date(item.retain_until)}")
+    verb = "would go" if dry_run else "went"
+    click.echo(f"{len(due)} record{'' if len(due) == 1 else 's'} {verb} into HR's disposition review"
+               f"{' (dry run: nothing was changed)' if dry_run else ''}.")
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, disposition_sweep]

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import AuditEvent, Document, Party, Role, current_supervisees
+from storage.models import AuditEvent, DisposalRecord, Document, Party, Role, current_supervisees
 from web.auth import actor, login_required
 from workflows import agreements, downloads
 from workflows.access import can_manage, can_view
@@ -93,6 +93,9 @@ def edit(document_id: int):
 def show(document_id: int):
     """A document: its state, its files, who has signed, and what can be done next."""
     document = _viewable(document_id)
+    if document.retention_status == "destroyed":  # i5-retention: only the metadata-only disposal record is left
+        record = db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()
+        return render_template("retention/disposed.html", document=document, record=record)
     history = db.scalars(
         select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
     ).all()

@@ -13,6 +13,8 @@ from storage.models import Document, Role, Staff, SupervisionRelationship
 def supervises(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
     """True if the supervisor has a supervision relationship with the supervisee on that date."""
     on = on or dt.date.today()
+    if _has_left(supervisee_id, on):
+        return False
     rows = db.scalars(
         select(SupervisionRelationship).where(
             SupervisionRelationship.supervisor_id == supervisor_id,
@@ -26,6 +28,10 @@ def can_view(user: Staff, document: Document) -> bool:
     """Need to know: the two parties, the supervisee's current supervisor, and HR."""
     if document.organisation_id != user.organisation_id:
         return False
+    if document.retention_status in ("archived", "destroyed"):  # i5-retention: past retention, HR's alone
+        return user.has_role(Role.HR)
+    if user.id == document.supervisor_id and not user.has_role(Role.HR) and _has_left(document.supervisee_id, dt.date.today()):
+        return False  # i5-retention: even the supervisor who wrote it loses it at the leaver date
     if user.has_role(Role.HR) or user.id in (document.supervisor_id, document.supervisee_id):
         return True
     return supervises(user.id, document.supervisee_id)
@@ -43,3 +49,10 @@ def can_write_for(user: Staff, supervisee: Staff) -> bool:
         and supervisee.organisation_id == user.organisation_id
         and supervises(user.id, supervisee.id)
     )
+
+
+# i5-retention: from the leaver date the supervisee's records are HR's, not their supervisor's.
+def _has_left(supervisee_id: int, on: dt.date) -> bool:
+    """True if the supervisee's leaver date is on or before `on`."""
+    leaver_date = db.scalar(select(Staff.leaver_date).where(Staff.id == supervisee_id))
+    return leaver_date is not None and leaver_date <= on

@@ -35,6 +35,8 @@ def download(document_id: int, which: str, actor: audit.Actor) -> Download:
     user = db.get(Staff, actor.staff_id) if actor.staff_id else None
     if document is None or user is None or which not in FILES or not can_view(user, document):
         raise NoSuchFile()
+    if document.retention_status == "destroyed":
+        raise NoSuchFile()  # its files were destroyed at disposal
     column, extension, mimetype = FILES[which]
     sha256 = getattr(document, column)
     if sha256 is None:
