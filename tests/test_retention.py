@@ -400,3 +400,28 @@ def test_the_daily_sweep_runs_once_a_day_however_many_workers(people, locked_agr
     assert db.scalar(sa.select(sa.func.count()).select_from(ScheduledRun)) == 1
     assert db.scalar(sa.select(sa.func.count()).select_from(DispositionReview)) == 1
     assert db.get(Document, locked_agreement).retention_status == "in_review"
+
+
+def test_hr_opens_every_records_page_and_no_one_else_finds_them(client, people, login, db, app):
+    with app.test_request_context():
+        hold = retention.place_hold("Tribunal claim", actor_for(people.hr), staff_id=people.supervisee.id)
+    pages = ["/records/people", f"/records/people/{people.supervisee.id}",
+             f"/records/people/{people.supervisee.id}/leaver", f"/records/people/{people.supervisee.id}/hold",
+             f"/records/holds/{hold.id}/lift", "/records/disposition", "/records/policies"]
+    login(client, people.hr)
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+    listing = client.get("/records/people").get_data(as_text=True)
+    assert "On hold" in listing and "Jo O&#39;Brien &amp; &lt;Sons&gt;" in listing
+    policies = client.get("/records/policies").get_data(as_text=True)
+    assert "7 years" in policies and "Havering policy 9.4" in policies
+    for person in (people.admin, people.supervisor, people.supervisee):
+        login(client, person)
+        for page in pages:
+            assert client.get(page).status_code == 404, (person.name, page)
+        assert client.post("/records/disposition/sweep").status_code == 404
+    login(client, people.outsider)  # HR of another council sees only their own
+    for page in pages[1:5]:
+        assert client.get(page).status_code == 404, page
+    assert "O&#39;Brien" not in client.get("/records/people").get_data(as_text=True)
