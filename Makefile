@@ -59,6 +59,7 @@ lint: $(VENV)/.installed
 
 bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_disposition.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk

@@ -234,7 +234,7 @@ def test_a_legal_hold_on_a_person_stops_disposal_until_it_is_lifted(client, peop
                        data={"reason": "Employment tribunal claim 2201/26"}).status_code == 302
 
     with app.test_request_context():
-        assert retention.sweep() == []
+        assert retention.sweep() == 0
     document = db.get(Document, locked_agreement)
     assert document.retention_status is None
     assert retention.retention_statement(document).startswith("Under legal hold since ")
@@ -253,7 +253,8 @@ def test_a_legal_hold_on_a_person_stops_disposal_until_it_is_lifted(client, peop
     assert client.post(f"/records/holds/{hold.id}/lift", data={"reason": ""}).status_code == 400
     assert client.post(f"/records/holds/{hold.id}/lift", data={"reason": "Claim settled"}).status_code == 302
     with app.test_request_context():
-        assert [d.document_id for d in retention.sweep()] == [locked_agreement]
+        assert [d.document_id for d in retention.sweep(dry_run=True)] == [locked_agreement]
+        assert retention.sweep() == 1
     events = [e.event for e in db.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
     assert "legal_hold_placed" in events and "legal_hold_lifted" in events
 
@@ -275,7 +276,7 @@ def test_a_hold_on_one_document_takes_it_out_of_review_and_blocks_destruction(cl
     assert refused.status_code == 400
     assert db.get(Document, locked_agreement).data
     with app.test_request_context():
-        assert retention.sweep() == []
+        assert retention.sweep() == 0
 
 
 # --- the disposition sweep and disposal ----------------------------------------------------------
@@ -388,16 +389,21 @@ def test_hr_can_keep_a_record_longer_with_a_reason(client, people, login, locked
     assert document.retain_until.isoformat() == later and document.retention_status is None
     assert "extended by HR" in retention.retention_statement(document)
     with app.test_request_context():
-        assert retention.sweep() == []
+        assert retention.sweep() == 0
 
 
 def test_the_daily_sweep_runs_once_a_day_however_many_workers(people, locked_agreement, db, app, run_jobs):
+    run_jobs()  # the worker's poll has already run today's sweep (the fixture's jobs ran it too)
     _left_long_ago(app, db, people)
-    run_jobs()  # the worker's poll runs the daily sweep
-    run_jobs()
+    tomorrow = TODAY + dt.timedelta(days=1)
     with app.test_request_context():
-        assert retention.run_daily_sweep() is None
-    assert db.scalar(sa.select(sa.func.count()).select_from(ScheduledRun)) == 1
+        assert retention.run_daily_sweep(TODAY) is None  # today's is done; the leaver waits for tomorrow's
+        assert db.get(Document, locked_agreement).retention_status is None
+        db.rollback()
+        assert retention.run_daily_sweep(tomorrow) == 1
+        assert retention.run_daily_sweep(tomorrow) is None  # a second worker, or the next poll
+    runs = db.scalars(sa.select(ScheduledRun).order_by(ScheduledRun.run_on)).all()
+    assert [(r.name, r.run_on) for r in runs] == [("disposition-sweep", TODAY), ("disposition-sweep", tomorrow)]
     assert db.scalar(sa.select(sa.func.count()).select_from(DispositionReview)) == 1
     assert db.get(Document, locked_agreement).retention_status == "in_review"
 

@@ -118,12 +118,15 @@ def disposition_sweep(dry_run: bool) -> None:
     from workflows.retention import long_date, sweep
 
     _refuse_unmigrated()
-    due = sweep(dry_run=dry_run)
-    for item in due:
-        click.echo(f"  {item.reference}  kept until {long_date(item.retain_until)}")
-    verb = "would go" if dry_run else "went"
-    click.echo(f"{len(due)} record{'' if len(due) == 1 else 's'} {verb} into HR's disposition review"
-               f"{' (dry run: nothing was changed)' if dry_run else ''}.")
+    if dry_run:
+        due = sweep(dry_run=True)
+        for item in due:
+            click.echo(f"  {item.reference}  kept until {long_date(item.retain_until)}")
+        click.echo(f"{len(due)} record{'' if len(due) == 1 else 's'} would go into HR's disposition review "
+                   "(dry run: nothing was changed).")
+        return
+    count = sweep()
+    click.echo(f"{count} record{'' if count == 1 else 's'} went into HR's disposition review.")
 
 
 commands = [migrate, demo, serve, worker, audit_verify, retry_renders, disposition_sweep]

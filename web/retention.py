@@ -154,8 +154,8 @@ def disposition():
 @role_required(Role.HR)
 def run_sweep():
     """Look for records past their retention date now rather than at the daily sweep."""
-    due = retention.sweep(actor=actor())
-    flash(f"{len(due)} record{'' if len(due) == 1 else 's'} went into the disposition review.", "success")
+    count = retention.sweep(actor=actor())
+    flash(f"{count} record{'' if count == 1 else 's'} went into the disposition review.", "success")
     return redirect(url_for("retention.disposition"))
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage import audit
@@ -26,6 +26,7 @@ from storage.models import (
     ScheduledRun,
     SigningLink,
     Staff,
+    UTCDateTime,
     utcnow,
 )
 from workflows.agreements import InvalidInput, NotAllowed
@@ -298,47 +299,52 @@ class Due:
 
 def due_for_review(today: dt.date) -> list[Due]:
     """Documents past their retention date, not held, not already reviewed or disposed of."""
-    # Two uncorrelated lists, worked out once, rather than a look at the holds for every candidate.
-    standing = LegalHold.lifted_at.is_(None)
-    held_documents = select(LegalHold.document_id).where(standing, LegalHold.document_id.is_not(None))
-    held_people = select(LegalHold.staff_id).where(standing, LegalHold.staff_id.is_not(None))
+    # The hold lists are uncorrelated, worked out once, rather than a look at the holds for every candidate.
     rows = db.execute(
         select(Document.id, Document.kind, Document.retain_until)
-        .where(Document.retain_until <= today, Document.retention_status.is_(None),
-               Document.id.not_in(held_documents), Document.supervisee_id.not_in(held_people))
+        .where(*_due(today))
         .order_by(Document.retain_until, Document.id)
     ).all()
     prefix = Document.REFERENCE_PREFIX
     return [Due(row.id, f"{prefix.get(row.kind, 'DOC')}-{row.id:06d}", row.retain_until) for row in rows]
 
 
-def sweep(today: dt.date | None = None, dry_run: bool = False, actor: audit.Actor = audit.SYSTEM) -> list[Due]:
-    """Put every document past its retention date into HR's disposition review (or only list them)."""
+def sweep(today: dt.date | None = None, dry_run: bool = False, actor: audit.Actor = audit.SYSTEM) -> list[Due] | int:
+    """Put every document past its retention date into HR's disposition review: how many; a dry run lists them."""
     today = today or dt.date.today()
-    due = due_for_review(today)
     if dry_run:
+        due = due_for_review(today)
         db.rollback()  # a dry run leaves no trace, not even a read transaction
         return due
-    _open_reviews(due, today, actor)
+    count = _open_reviews(today, actor)
     db.commit()
-    return due
+    return count
 
 
-def _open_reviews(due: list[Due], today: dt.date, actor: audit.Actor) -> None:
-    if not due:
-        return
-    now = utcnow()
-    for chunk in (due[i:i + 500] for i in range(0, len(due), 500)):
-        ids = [d.document_id for d in chunk]
-        db.execute(update(Document).where(Document.id.in_(ids)).values(retention_status=IN_REVIEW)
-                   .execution_options(synchronize_session=False))
-        db.execute(DispositionReview.__table__.insert(), [
-            {"document_id": d.document_id, "opened_at": now, "retain_until": d.retain_until,
-             "reason": f"Its retention date, {long_date(d.retain_until)}, has passed and no legal hold stands."}
-            for d in chunk])
-    # One audit row per sweep: the review rows say which document; the chain stays short on a busy day.
-    audit.record(db, "disposition_sweep", actor, run_on=today.isoformat(), documents=len(due),
-                 references=[d.reference for d in due[:1000]])
+def _due(today: dt.date):
+    """The sweep's condition: past the date, not reviewed or disposed of, held neither as a document nor a person."""
+    standing = LegalHold.lifted_at.is_(None)
+    return (Document.retain_until <= today, Document.retention_status.is_(None),
+            Document.id.not_in(select(LegalHold.document_id).where(standing, LegalHold.document_id.is_not(None))),
+            Document.supervisee_id.not_in(select(LegalHold.staff_id).where(standing, LegalHold.staff_id.is_not(None))))
+
+
+def _open_reviews(today: dt.date, actor: audit.Actor) -> int:
+    """Set-based, so a million documents cost two statements, not a round trip each."""
+    marked = db.execute(update(Document).where(*_due(today)).values(retention_status=IN_REVIEW)
+                        .execution_options(synchronize_session=False)).rowcount
+    if not marked:
+        return 0
+    already_open = select(DispositionReview.document_id).where(DispositionReview.decision.is_(None))
+    db.execute(DispositionReview.__table__.insert().from_select(
+        ["document_id", "opened_at", "retain_until", "reason"],
+        select(Document.id, literal(utcnow(), UTCDateTime()), Document.retain_until,
+               literal("Its retention date has passed and no legal hold stands."))
+        .where(Document.retain_until <= today, Document.retention_status == IN_REVIEW,
+               Document.id.not_in(already_open))))
+    # One audit row per sweep: the review rows say which documents; the chain stays short on a busy day.
+    audit.record(db, "disposition_sweep", actor, run_on=today.isoformat(), documents=marked)
+    return marked
 
 
 def run_daily_sweep(today: dt.date | None = None) -> int | None:
@@ -351,14 +357,13 @@ def run_daily_sweep(today: dt.date | None = None) -> int | None:
         # Claiming the day and sweeping commit together: a failed sweep frees the day for a retry.
         db.add(ScheduledRun(name=SWEEP_JOB, run_on=today, detail={}))
         db.flush()
-        due = due_for_review(today)
-        _open_reviews(due, today, audit.SYSTEM)
+        count = _open_reviews(today, audit.SYSTEM)
         db.commit()
     except IntegrityError:
         db.rollback()  # another worker claimed today first
         return None
     _remove_leftover_files()
-    return len(due)
+    return count
 
 
 # --- HR's decision -------------------------------------------------------------------------------
