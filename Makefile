@@ -65,6 +65,7 @@ bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python bench/bench_convert.py
 	$(BIN)/python bench/bench_lock.py
 	$(BIN)/python bench/bench_archive.py  # first run generates 1,000,000 documents into bench/.data (cached)
+	$(BIN)/python bench/bench_disposition.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk

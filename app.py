@@ -34,6 +34,8 @@ DEFAULTS = {
     "SEAL_DIR": None,  # default: instance/seal, where seal-dev-ca writes the development CA and seal
     "SEAL_TRUST_PEM": None,  # CA certificate(s) a seal must chain to; default: the CA inside the PKCS#12
     "TSA_URL": "",  # an RFC 3161 timestamp authority; set it and seals are PAdES B-T
+    "RETENTION_YEARS": 7,  # a leaver's records are kept this long unless HR sets a policy (H 9.4, B 9.4)
+    "DISPOSITION_SWEEP": True,  # the background worker puts records past retention into review once a day
 }
 
 

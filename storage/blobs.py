@@ -7,6 +7,7 @@ import os
 import pathlib
 import re
 import tempfile
+from collections.abc import Callable
 from typing import Protocol
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -20,10 +21,15 @@ class BlobCorrupt(Exception):
     """The stored bytes no longer match their hash."""
 
 
+class BlobInUse(Exception):
+    """The file still belongs to a record that is kept; it cannot be deleted."""
+
+
 class BlobStore(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
 
 
 def sha256_hex(data: bytes) -> str:
@@ -33,9 +39,11 @@ def sha256_hex(data: bytes) -> str:
 class FilesystemBlobStore:
     """Blobs in a local folder, fanned out by the first two hex digits of their hash."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, in_use: Callable[[str], bool] = lambda _sha256: True):
         self.root = pathlib.Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        # Without a way to ask whether a record still needs a file, every file is treated as needed.
+        self.in_use = in_use
 
     def _path(self, sha256: str) -> pathlib.Path:
         if not _SHA256.match(sha256):
@@ -75,6 +83,14 @@ class FilesystemBlobStore:
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
 
+    def delete(self, sha256: str) -> None:
+        """Remove a file no kept record refers to; refused while any document not disposed of needs it."""
+        path = self._path(sha256)
+        if self.in_use(sha256):
+            raise BlobInUse(f"The file {sha256} belongs to a record that is still kept; it cannot be deleted.")
+        path.unlink(missing_ok=True)
+        _fsync_dir(path.parent)
+
 
 def _fsync_dir(directory: pathlib.Path) -> None:
     # The rename is only durable once the directory entry itself reaches the disk.
@@ -85,8 +101,22 @@ def _fsync_dir(directory: pathlib.Path) -> None:
         os.close(fd)
 
 
+def referenced_by_kept_document(sha256: str) -> bool:
+    """True if a document whose disposal is not authorised has this file, or a signer reviewed it."""
+    from sqlalchemy import exists, or_, select
+
+    from storage.db import session
+    from storage.models import Document, Signature
+
+    kept = Document.disposal_authorised_at.is_(None)
+    as_file = exists().where(kept, or_(Document.docx_sha256 == sha256, Document.pdf_sha256 == sha256,
+                                       Document.final_docx_sha256 == sha256, Document.final_pdf_sha256 == sha256))
+    as_reviewed = exists().where(Signature.reviewed_sha256 == sha256, Signature.document_id == Document.id, kept)
+    return bool(session.scalar(select(or_(as_file, as_reviewed))))
+
+
 def init_app(app) -> None:
-    app.extensions["countersign.blobs"] = FilesystemBlobStore(app.config["BLOB_DIR"])
+    app.extensions["countersign.blobs"] = FilesystemBlobStore(app.config["BLOB_DIR"], referenced_by_kept_document)
 
 
 def blobs() -> BlobStore:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.db import Base
 from workflows.lifecycle import DocumentState, check_move
@@ -88,6 +88,8 @@ class Staff(Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # i5-retention: the last working day; from it their records are HR's and the seven years run.
+    leaver_date: Mapped[dt.date | None] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()
     line_manager: Mapped[Staff | None] = relationship(remote_side=[id])
@@ -175,6 +177,12 @@ class Document(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # i5-retention: kept until this date (set when the supervisee leaves), then reviewed for disposal.
+    retain_until: Mapped[dt.date | None] = mapped_column(Date)
+    retention_status: Mapped[str | None] = mapped_column(String(20))  # in_review, archived, destroyed
+    # Set only by an approved destruction; the database refuses deletes and redactions without it.
+    disposal_authorised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    disposed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()
     supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
@@ -254,6 +262,8 @@ class Document(Base):
 # What may still be written on a locked document: the final files once, and rendering errors.
 _WRITE_ONCE_AFTER_LOCK = {"final_docx_sha256", "final_pdf_sha256"}
 _OPERATIONAL = {"pdf_error"}
+# i5-retention: keeping and disposing of a record is not a change to its content.
+_RETENTION = {"retain_until", "retention_status", "disposal_authorised_at", "disposed_at"}
 
 
 class LockedDocumentError(Exception):
@@ -267,9 +277,11 @@ def _refuse_changes_to_locked(_mapper, _connection, document: Document) -> None:
     was = previous[0] if previous else document.state
     if was is not DocumentState.LOCKED:
         return  # not locked before this flush; this flush may be the lock itself
+    if document.disposal_authorised_at is not None:
+        return  # an approved destruction removes the content of a locked record
     for attr in state.attrs:
         history = attr.history
-        if not history.has_changes() or attr.key in _OPERATIONAL:
+        if not history.has_changes() or attr.key in _OPERATIONAL or attr.key in _RETENTION:
             continue
         if attr.key in _WRITE_ONCE_AFTER_LOCK and all(v is None for v in history.deleted):
             continue
@@ -416,3 +428,122 @@ for _name, _columns in {
     "ix_documents_archive_created": ("organisation_id", "created_at", "id"),
 }.items():
     Index(_name, *(Document.__table__.c[c] for c in _columns))
+
+
+# --- i5-retention: leavers, the seven-year rule, legal holds and disposition ---------------------
+
+
+class RetentionPolicy(Base):
+    """How long an organisation keeps a leaver's records; a staff category may keep them longer."""
+
+    __tablename__ = "retention_policies"
+    __table_args__ = (UniqueConstraint("organisation_id", "staff_category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    staff_category: Mapped[str] = mapped_column(String(100), default="")  # "" is everyone else
+    years: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class LegalHold(Base):
+    """A hold on a person's records or on one document: while it stands nothing is disposed of."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    placed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
+    document: Mapped[Document | None] = relationship(foreign_keys=[document_id])
+    placed_by: Mapped[Staff | None] = relationship(foreign_keys=[placed_by_id])
+    lifted_by: Mapped[Staff | None] = relationship(foreign_keys=[lifted_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class DispositionReview(Base):
+    """A document past its retention date, waiting for HR to archive, destroy or extend it."""
+
+    __tablename__ = "disposition_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retain_until: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(20), index=True)  # archive, destroy, extend
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    extended_until: Mapped[dt.date | None] = mapped_column(Date)
+
+    document: Mapped[Document] = relationship()
+    decided_by: Mapped[Staff | None] = relationship()
+
+
+class DisposalRecord(Base):
+    """What was disposed of, when, how and on whose authority: metadata only, kept for ever."""
+
+    __tablename__ = "disposal_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(30))
+    record_class: Mapped[str] = mapped_column(String(100))
+    earliest: Mapped[dt.date] = mapped_column(Date)
+    latest: Mapped[dt.date] = mapped_column(Date)
+    retained_until: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))  # archived, destroyed
+    how: Mapped[str] = mapped_column(Text)
+    authorised_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    authorised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+    files_removed: Mapped[int] = mapped_column(Integer, default=0)
+
+    authorised_by: Mapped[Staff] = relationship()
+
+
+class ScheduledRun(Base):
+    """One row per daily job per day: the unique key is what lets only one worker run it."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    run_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The sweep's index: the date range, then what it filters on, so only due rows touch the table.
+Index("ix_documents_retention_sweep", Document.retain_until, Document.retention_status, Document.supervisee_id)
+
+
+class RecordsKept(Exception):
+    """A document, its signatures, its audit rows or its disposal record were about to be deleted."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_deleting_kept_records(session: Session, _context, _instances) -> None:
+    # Before any SQL, so the refusal is ours and whole, not a half-flushed cascade the database stops.
+    for row in session.deleted:
+        if isinstance(row, Document) and row.disposal_authorised_at is None:
+            raise RecordsKept(f"{row.reference} is kept under the retention rule and cannot be deleted.")
+        if isinstance(row, Signature) and row.document.disposal_authorised_at is None:
+            raise RecordsKept("A signature is kept with its document and cannot be deleted.")
+        if isinstance(row, (AuditEvent, DisposalRecord)):
+            raise RecordsKept(f"{type(row).__name__} rows are kept for ever and cannot be deleted.")

@@ -48,6 +48,9 @@ def database_url(database_template, tmp_path):
         with engine.begin() as connection:
             tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
             connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            # A test that disabled a guard trigger (test_audit) must not leave it off for the tests after it.
+            for table in tables:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         engine.dispose()
         return database_template
     path = tmp_path / "countersign.db"

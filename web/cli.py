@@ -205,4 +205,25 @@ def verify(pdf) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify]
+
+@click.command("disposition-sweep")
+@click.option("--dry-run", is_flag=True, help="Only list what would go into review; change nothing.")
+@with_appcontext
+def disposition_sweep(dry_run: bool) -> None:
+    """Put records past their retention date (and not held) into HR's disposition review."""
+    from workflows.retention import long_date, sweep
+
+    _refuse_unmigrated()
+    if dry_run:
+        due = sweep(dry_run=True)
+        for item in due:
+            click.echo(f"  {item.reference}  kept until {long_date(item.retain_until)}")
+        click.echo(f"{len(due)} record{'' if len(due) == 1 else 's'} would go into HR's disposition review "
+                   "(dry run: nothing was changed).")
+        return
+    count = sweep()
+    click.echo(f"{count} record{'' if count == 1 else 's'} went into HR's disposition review.")
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify,
+            disposition_sweep]

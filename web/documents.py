@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from signing.seal import seal_problem
 from storage.db import session as db
-from storage.models import Document, Party, Role
+from storage.models import DisposalRecord, Document, Party, Role
 from web.auth import actor, login_required
 from workflows import agreements, downloads
 from workflows.access import NoAccess, can_manage, current_supervisees, document_for, needs_agreement
@@ -106,6 +106,9 @@ def show(document_id: int):
         document = downloads.view_document(document_id, actor())
     except NoAccess:
         abort(404)
+    if document.retention_status == "destroyed":  # only the metadata-only disposal record is left
+        record = db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()
+        return render_template("retention/disposed.html", document=document, record=record)
     history = document_history(document, g.user)
     actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,

@@ -23,6 +23,8 @@ class NoAccess(Exception):
 def is_current_supervisor(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
     """True if the supervisor is responsible for the supervisee on that date (the one place this is decided)."""
     on = on or dt.date.today()
+    if _has_left(supervisee_id, on):
+        return False
     rows = db.scalars(
         select(SupervisionRelationship).where(
             SupervisionRelationship.supervisor_id == supervisor_id,
@@ -77,12 +79,19 @@ GRANTS: dict[str, list[Grant]] = {
 }
 
 
+# Records past their retention date (archived, or destroyed leaving only metadata) are HR's alone.
+PAST_RETENTION = ("archived", "destroyed")
+
+
 def allowed(user: Staff | None, action: str, document: Document | None, on: dt.date | None = None) -> bool:
     """Whether `user` may take `action` on `document`; never across organisations, never an unknown action."""
     if user is None or document is None or document.organisation_id != user.organisation_id:
         return False
     on = on or dt.date.today()
-    return any(grant(user, document, on) for grant in GRANTS.get(action, ()))
+    grants = GRANTS.get(action, ())
+    if document.retention_status in PAST_RETENTION:
+        grants = [grant for grant in grants if grant is hr]
+    return any(grant(user, document, on) for grant in grants)
 
 
 def can_view(user: Staff, document: Document) -> bool:
@@ -130,3 +139,10 @@ def document_for(document_id: int, action: str, user: Staff | None, *, lock: boo
     if not allowed(user, action, document):
         raise NoAccess()
     return document
+
+
+# i5-retention: from the leaver date the supervisee's records are HR's, not their supervisor's.
+def _has_left(supervisee_id: int, on: dt.date) -> bool:
+    """True if the supervisee's leaver date is on or before `on`."""
+    leaver_date = db.scalar(select(Staff.leaver_date).where(Staff.id == supervisee_id))
+    return leaver_date is not None and leaver_date <= on

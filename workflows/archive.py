@@ -14,8 +14,8 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
-from storage import audit
 from signing.seal import verify_pdf
+from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import AuditEvent, Document, Staff, as_utc

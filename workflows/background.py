@@ -14,6 +14,7 @@ from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage
 from workflows.rendering import run_due_jobs
+from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
 _wake = threading.Event()
@@ -44,6 +45,8 @@ def run_once() -> tuple[int, outbox.SendReport]:
         report = outbox.send_due(
             db, transport_from_config(current_app.config), sender=current_app.config["MAIL_FROM"]
         )
+        if current_app.config.get("DISPOSITION_SWEEP"):
+            run_daily_sweep()
         return rendered, report
     finally:
         db.remove()

@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from storage import audit
 from storage.db import session as db
-from storage.models import Organisation, Role, Staff, SupervisionRelationship
+from storage.models import Organisation, RetentionPolicy, Role, Staff, SupervisionRelationship
 
 ORGANISATION = "London Borough of Havering (demo)"
 PASSWORD_FILE = "demo-password.txt"
@@ -79,6 +79,7 @@ def seed_demo(instance_path: str | os.PathLike) -> list[DemoAccount]:
     db.flush()
     for supervisor, supervisee in SUPERVISION:
         changed |= _ensure_supervision(people[supervisor], people[supervisee])
+    changed |= _ensure_retention_policy(organisation)
     if changed:
         audit.record(db, "demo_seeded", audit.SYSTEM, organisation=ORGANISATION)
     # Always end the transaction: on SQLite even a read holds the write lock until it ends.
@@ -122,4 +123,14 @@ def _ensure_supervision(supervisor: Staff, supervisee: Staff) -> bool:
     if exists is not None:
         return False
     db.add(SupervisionRelationship(supervisor=supervisor, supervisee=supervisee, starts_on=STARTS_ON))
+    return True
+
+
+def _ensure_retention_policy(organisation: Organisation) -> bool:
+    """Havering keeps a leaver's records seven years (H 9.4): the period HR sees and can change."""
+    exists = db.scalars(select(RetentionPolicy).where(RetentionPolicy.organisation_id == organisation.id,
+                                                      RetentionPolicy.staff_category == "")).first()
+    if exists is not None:
+        return False
+    db.add(RetentionPolicy(organisation=organisation, staff_category="", years=7, basis="Havering policy 9.4"))
     return True

@@ -49,6 +49,8 @@ def download(document_id: int, which: str, actor: audit.Actor) -> Download:
         raise NoSuchFile() from None
     if which not in FILES:
         raise NoSuchFile()
+    if document.retention_status == "destroyed":
+        raise NoSuchFile()  # its files were destroyed at disposal
     column, extension, mimetype = FILES[which]
     sha256 = getattr(document, column)
     if sha256 is None:
