@@ -27,6 +27,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "TEMPLATE_MAX_BYTES": 5 * 1024 * 1024,  # an uploaded .docx template, as uploaded
+    "TEMPLATE_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,  # ... and unpacked (a ZIP bomb is refused unopened)
+    "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
 }
 
 

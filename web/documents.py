@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import AuditEvent, Document, Party, Role, current_supervisees
+from storage.models import AuditEvent, Document, Party, RecordDraft, Role, current_supervisees
 from web.auth import actor, login_required
 from workflows import agreements, downloads
 from workflows.access import can_manage, can_view
@@ -33,10 +33,12 @@ def home():
         .order_by(Document.created_at.desc())
     ).all()
     by_supervisee = {s.id: [d for d in written if d.supervisee_id == s.id] for s in supervisees}
+    unfinished = db.scalars(select(RecordDraft).where(RecordDraft.supervisor_id == user.id,
+                                                      RecordDraft.document_id.is_(None))).all()
     awaiting = [d for d in [*written, *mine] if d.state.is_open_for_signature
                 and d.signature_of(d.party_of(user.id)) is None]
     return render_template("documents/home.html", supervisees=supervisees, by_supervisee=by_supervisee,
-                           written=written, mine=mine, awaiting=awaiting)
+                           written=written, mine=mine, awaiting=awaiting, unfinished=unfinished)
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -71,6 +73,8 @@ def edit(document_id: int):
     document = _viewable(document_id)
     if not can_manage(g.user, document):
         abort(404)
+    if document.kind == "record":  # a record is changed in its own form, which saves as the supervisor types
+        return redirect(url_for("records.change", document_id=document.id))
     schema = agreements.get_schema(document.template_key)
     values = {k: str(v) for k, v in document.data.items()}
     errors = {}

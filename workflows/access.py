@@ -43,3 +43,8 @@ def can_write_for(user: Staff, supervisee: Staff) -> bool:
         and supervisee.organisation_id == user.organisation_id
         and supervises(user.id, supervisee.id)
     )
+
+
+def can_administer_templates(user: Staff, template_pack: str) -> bool:
+    """An admin uploads template versions for their own organisation's pack only."""
+    return user.has_role(Role.ADMIN) and user.organisation.template_pack == template_pack
