@@ -86,8 +86,8 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
     elif not name.endswith(".docx"):
         problems.append("The file name must end in .docx. Save the template in Word as “Word Document (.docx)”.")
     if len(data) > max_bytes:
-        problems.append(f"The file is {len(data) / 1_048_576:.1f} MB; a template must be {max_bytes // 1_048_576} MB "
-                        "or smaller. Remove large pictures from it.")
+        problems.append(f"The file is {_size(len(data))}; a template must be {_size(max_bytes)} or smaller. "
+                        "Remove large pictures from it.")
         return problems
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -99,9 +99,8 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
     # The sizes in the ZIP directory are checked before anything is unpacked, so a ZIP bomb is never expanded.
     unzipped = sum(m.file_size for m in members)
     if unzipped > max_unzipped:
-        problems.append(f"The file unpacks to {unzipped / 1_048_576:.0f} MB, more than the "
-                        f"{max_unzipped // 1_048_576} MB a template may hold. It may be damaged or a ZIP bomb; "
-                        "save the template again from Word.")
+        problems.append(f"The file unpacks to {_size(unzipped)}, more than the {_size(max_unzipped)} a template may "
+                        "hold. It may be damaged or a ZIP bomb; save the template again from Word.")
         return problems
     if "word/document.xml" not in names:
         problems.append("The file is not a Word document: it has no word/document.xml. Save it from Word as "
@@ -109,7 +108,7 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
         return problems
     content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace") if "[Content_Types].xml" in names else ""
     macros = any(n.lower().endswith("vbaproject.bin") for n in names) or MACRO_CONTENT_TYPE in content_types.lower()
-    if macros and not any("macro-enabled" in p for p in problems):
+    if macros:
         problems.append("The file contains macros (VBA), which Countersign never accepts. Save it in Word as "
                         "“Word Document (.docx)”, which removes them, and upload that.")
     if DOCX_CONTENT_TYPE not in content_types and not macros:
@@ -163,3 +162,9 @@ def upload_version(template_key: str, filename: str, data: bytes, actor: audit.A
 
 def _placeholder(name: str) -> str:
     return "{{ " + name + " }}"
+
+
+def _size(count: int) -> str:
+    if count >= 1_048_576:
+        return f"{count / 1_048_576:.0f} MB"
+    return f"{max(1, round(count / 1024))} KB"
