@@ -151,3 +151,14 @@ def test_an_admin_sees_only_their_own_packs_templates(client, people, login):
     page = client.get("/admin/templates/").get_data(as_text=True)
     assert "Supervision record" in page and "Supervision agreement" in page
     assert client.get("/admin/templates/barking-dagenham/supervision-record/upload").status_code == 404
+
+
+def test_a_template_that_breaks_when_filled_in_is_refused(app, people):
+    broken = _rewritten({"{{ absence_cover }}": "{{ absence_cover.no_such_thing }}"})
+    problems = templates.check_upload(get_schema(KEY), "agreement.docx", broken)
+    assert len(problems) == 1 and problems[0].startswith("The template could not be filled in with sample values")
+
+
+def test_the_shipped_templates_pass_the_upload_checks(app, people):
+    for schema in templates.pack_schemas("havering") + templates.pack_schemas("barking-dagenham"):
+        assert templates.check_upload(schema, schema.docx_path.name, schema.docx_path.read_bytes()) == [], schema.key

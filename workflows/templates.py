@@ -11,7 +11,7 @@ from flask import current_app
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 
-from doc_templates import get_schema, template_variables
+from doc_templates import get_schema, render_docx, template_variables
 from doc_templates.schema import TemplateSchema, schemas
 from storage import audit
 from storage.blobs import blobs
@@ -129,7 +129,22 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
     if missing:
         problems.append("The template leaves out placeholders it must print: "
                         + ", ".join(_placeholder(n) for n in missing) + ". Add them where the value should appear.")
+    if not problems:
+        problems += _trial_render(schema, data)
     return problems
+
+
+def _trial_render(schema: TemplateSchema, data: bytes) -> list[str]:
+    """Fill the template with sample values, so one that breaks when used is refused now, not at signing time."""
+    samples = {"text": "Sample", "textarea": "Sample", "date": "2027-01-04"}
+    values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int" else samples[f.kind]
+              for f in schema.fields}
+    try:
+        render_docx(data, schema.context(values, dict.fromkeys(schema.system_fields, "Sample")))
+    except Exception as error:  # anything the template's own code raises is a fault in the upload
+        return [f"The template could not be filled in with sample values ({error}). Check its {{% tags %}} and "
+                "{{ placeholders }}, then upload it again."]
+    return []
 
 
 def upload_version(template_key: str, filename: str, data: bytes, actor: audit.Actor) -> TemplateVersion:
