@@ -199,7 +199,7 @@ class Section:
 
 
 # Case-system IDs with an optional system prefix ("LAS-123456", "ID 12345") and initials ("J.B.", "JB").
-_CASE_ID = re.compile(r"(?:[A-Za-z]{1,5}[-:]?)?[0-9]{3,12}")
+_CASE_ID = re.compile(r"(?:(?:LAS|ID|CASE|REF|NO)[-:.]?)?[0-9]{3,12}", re.IGNORECASE)
 _ID_PREFIX = re.compile(r"(?:LAS|ID|CASE|NO|REF)[.:]?", re.IGNORECASE)
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){1,4}|[A-Z]{1,3}|[a-z]{1,2}|[A-Z](?:\.?[A-Z]){1,3}\.?")
 

@@ -213,7 +213,8 @@ def test_case_id_and_initials_pass(typed):
     assert check_case_reference(typed, "Havering policy 7.2 e") is None
 
 
-@pytest.mark.parametrize("typed", ["123456 John Brown", "LAS-123456 Smith", "Jo 123456", "123456 JOHNSON"])
+@pytest.mark.parametrize("typed", ["123456 John Brown", "LAS-123456 Smith", "Jo 123456", "123456 JOHNSON",
+                                   "Smith123456 JB", "Mr 123456 JB"])
 def test_a_name_in_a_case_reference_is_refused_citing_the_policy(typed):
     message = check_case_reference(typed, "Havering policy 7.2 e")
     assert message and "looks like it contains a name" in message
