@@ -35,8 +35,10 @@ AGREEMENT_HEADINGS = {
                                                "Professional Supervision", "Signed:"],
 }
 SIGNATURE_LINES = {
-    "havering/supervision-record": ["Signed (Supervisor)", "Signed (Supervisee)", "PART A", "PART B"],
-    "barking-dagenham/supervision-record": ["Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)"],
+    "havering/supervision-record": ["Signed (Supervisor)", "Signed (Supervisee)", "PART A", "PART B",
+                                    "Case Load Details", "Name of Supervisee:", "Name of Supervisor:"],
+    "barking-dagenham/supervision-record": ["Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)",
+                                            "Name of Supervisee:", "Name of Supervisor:"],
     "havering/supervision-agreement": ["Supervisor", "Supervisee"],
     "barking-dagenham/supervision-agreement": ["Supervisor", "Supervisee", "(4-8 weeks)",
                                                "a minimum of 1 hour, not exceeding 3 hours"],

@@ -161,6 +161,7 @@ def build_record(schema, intro, path, subtitle, signature_labels):
         if section.help:
             _paragraph(doc, [section.help], size=9, colour=GREY)
         if section.key == "cases":
+            _paragraph(doc, [bold("Case Load Details")], after=2).paragraph_format.keep_with_next = True
             _table(doc, [bold(schema.field(n).label) for n in CASELOAD],
                    [[f"{{{{ {n} }}}}" for n in CASELOAD]], (Cm(2.75),) * 5 + (Cm(2.85),))
             fields = [f for f in fields if f.name not in CASELOAD]
