@@ -36,6 +36,9 @@ DEFAULTS = {
     "TSA_URL": "",  # an RFC 3161 timestamp authority; set it and seals are PAdES B-T
     "RETENTION_YEARS": 7,  # a leaver's records are kept this long unless HR sets a policy (H 9.4, B 9.4)
     "DISPOSITION_SWEEP": True,  # the background worker puts records past retention into review once a day
+    "TEMPLATE_MAX_BYTES": 5 * 1024 * 1024,  # an uploaded .docx template, as uploaded
+    "TEMPLATE_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,  # ... and unpacked (a ZIP bomb is refused unopened)
+    "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
 }
 
 

@@ -20,9 +20,14 @@ def clean_text(value: str) -> str:
     return _XML_ILLEGAL.sub("", value)
 
 
-def render_docx(docx_path: pathlib.Path, context: dict) -> bytes:
-    """Render a .docx template with the given context and return the document's bytes."""
-    template = DocxTemplate(str(docx_path))
+def _opened(source: pathlib.Path | bytes) -> DocxTemplate:
+    # A shipped template is a file in its pack; an uploaded version comes from the blob store as bytes.
+    return DocxTemplate(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+
+
+def render_docx(docx_path: pathlib.Path | bytes, context: dict) -> bytes:
+    """Render a .docx template (a path, or its bytes) with the given context and return the document's bytes."""
+    template = _opened(docx_path)
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
     # docxtpl turns every "\n" left in a rendered text run into <w:br/>, after escaping, so a
     # plain string keeps its line breaks; "\r" would survive as a stray character instead.
@@ -32,9 +37,9 @@ def render_docx(docx_path: pathlib.Path, context: dict) -> bytes:
     return out.getvalue()
 
 
-def template_variables(docx_path: pathlib.Path) -> set[str]:
-    """Names a .docx template refers to, in its body, headers and footers."""
-    template = DocxTemplate(str(docx_path))
+def template_variables(docx_path: pathlib.Path | bytes) -> set[str]:
+    """Names a .docx template (a path, or its bytes) refers to, in its body, headers and footers."""
+    template = _opened(docx_path)
     return set(template.get_undeclared_template_variables(SandboxedEnvironment()))
 
 

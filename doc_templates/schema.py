@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from doc_templates.render import clean_text
 
-KINDS = ("text", "textarea", "int", "date")
+KINDS = ("text", "textarea", "int", "date", "actions", "cases", "review")
+# Kinds whose value is a list of rows, typed into the form as "<field>-<row>-<column>".
+ROW_COLUMNS = {
+    "actions": ("what", "who", "by_when"),
+    "cases": ("reference",),
+    "review": ("what", "who", "by_when", "outcome"),
+}
+MAX_ROWS = 40
+OUTCOMES = {"done": "Done", "carried": "Carried on"}
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -37,6 +45,14 @@ class Field:
     error_name: str | None = None
     # What the document says when an optional field is left blank, so it is never silently empty.
     blank_text: str | None = None
+    # The key of the form section (TemplateSchema.sections) the field sits in.
+    section: str | None = None
+    # The policy paragraph an error message cites, e.g. "Havering policy 7.2 e".
+    policy_ref: str | None = None
+
+    @property
+    def is_rows(self) -> bool:
+        return self.kind in ROW_COLUMNS
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -45,6 +61,29 @@ class Field:
             )
         if not self.name.isidentifier():
             raise ValueError(f"Field {self.name!r}: name must be a Python identifier")
+
+    def clean_rows(self, form: Mapping[str, str]) -> tuple[list[dict] | None, str | None]:
+        """Collect and check this field's rows from the form; blank rows are dropped."""
+        rows, problems = [], []
+        for index in range(MAX_ROWS):
+            raw = {col: " ".join(clean_text(form.get(f"{self.name}-{index}-{col}") or "").split())
+                   for col in ROW_COLUMNS[self.kind]}
+            if not any(raw.values()):
+                continue
+            row, problem = _ROW_CHECKS[self.kind](raw, self)
+            number = len(rows) + len(problems) + 1
+            if problem:
+                problems.append(f"{self._row_word()} {number}: {problem}")
+            else:
+                rows.append(row)
+        if problems:
+            return None, "; ".join(problems)
+        if not rows and self.required:
+            return None, f"Enter {self._what()}"
+        return rows, None
+
+    def _row_word(self) -> str:
+        return {"actions": "Action", "cases": "Case", "review": "Action"}[self.kind]
 
     def clean(self, raw: str | None) -> tuple[object | None, str | None]:
         """Turn one submitted string into a typed value, or an error message."""
@@ -102,8 +141,10 @@ class Field:
             )
         return day.isoformat(), None
 
-    def printed(self, value: object) -> str:
+    def printed(self, value: object) -> str | list[dict]:
         """Format a cleaned value the way it reads in the document."""
+        if self.is_rows:
+            return self._printed_rows(value or [])
         if value is None or value == "":
             if self.required or self.blank_text is None:
                 raise ValueError(f"Missing a value for {self.name!r}")
@@ -113,6 +154,27 @@ class Field:
         if self.kind == "date":
             return format_date(value)
         return str(value)
+
+    def _printed_rows(self, rows: list[dict]) -> list[dict]:
+        columns = ROW_COLUMNS[self.kind]
+        if not rows:
+            # A table that says so, never an empty one.
+            return [{col: (self.blank_text or "None") if i == 0 else "" for i, col in enumerate(columns)}]
+        printed = []
+        for row in rows:
+            out = {col: str(row.get(col, "")) for col in columns}
+            if "by_when" in out and out["by_when"]:
+                out["by_when"] = format_date(out["by_when"])
+            if "outcome" in out:
+                out["outcome"] = OUTCOMES.get(out["outcome"], out["outcome"])
+            printed.append(out)
+        return printed
+
+    def form_rows(self, value: object) -> list[dict[str, str]]:
+        """The stored rows of this field as the form's strings."""
+        if not isinstance(value, list):
+            return []
+        return [{col: str(row.get(col, "")) for col in ROW_COLUMNS[self.kind]} for row in value if isinstance(row, dict)]
 
     def _what(self) -> str:
         what = self.error_name or self.label[:1].lower() + self.label[1:]
@@ -126,6 +188,71 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of a form: the policy's heading for it and its prompts, shown as help text."""
+
+    key: str
+    title: str
+    help: str = ""
+    # Printed above the section in the form, e.g. "Part A".
+    part: str | None = None
+
+
+# Case-system IDs with an optional system prefix ("LAS-123456", "ID 12345") and initials ("J.B.", "JB").
+_CASE_ID = re.compile(r"(?:(?:LAS|ID|CASE|REF|NO)[-:.]?)?[0-9]{3,12}", re.IGNORECASE)
+_ID_PREFIX = re.compile(r"(?:LAS|ID|CASE|NO|REF)[.:]?", re.IGNORECASE)
+_INITIALS = re.compile(r"(?:[A-Za-z]\.){1,4}|[A-Z]{1,3}|[a-z]{1,2}|[A-Z](?:\.?[A-Z]){1,3}\.?")
+
+
+def check_case_reference(text: str, policy_ref: str | None = None) -> str | None:
+    """An error if a case reference is anything but a case-system ID and initials (never a name)."""
+    example = "for example LAS-123456 J.B. or 123456 JB"
+    rule = f"No names: ID and initials only ({policy_ref})" if policy_ref else "No names: ID and initials only"
+    tokens = text.replace(",", " ").split()
+    ids = [t for t in tokens if _CASE_ID.fullmatch(t)]
+    others = [t for t in tokens if not _CASE_ID.fullmatch(t) and not _ID_PREFIX.fullmatch(t)]
+    looks_like_name = [t for t in others if not _INITIALS.fullmatch(t)]
+    if looks_like_name:
+        return (f"“{text}” looks like it contains a name ({', '.join(looks_like_name)}). Enter the case-system ID "
+                f"and the person’s initials only, {example}. {rule}.")
+    if not ids:
+        return f"Enter the case-system ID and the person’s initials, {example}. {rule}."
+    if not others:
+        return f"Add the person’s initials after the case ID, {example}. {rule}."
+    return None
+
+
+def _check_action(raw: dict[str, str], field: Field) -> tuple[dict | None, str | None]:
+    missing = [word for col, word in (("what", "what is to be done"), ("who", "who will do it"),
+                                      ("by_when", "by when")) if not raw[col]]
+    if missing:
+        return None, "enter " + " and ".join(missing) + " (every action has an owner and a timescale)"
+    if len(raw["what"]) > 500 or len(raw["who"]) > 200:
+        return None, "keep what is to be done under 500 characters and who under 200"
+    day, error = Field(name="by_when", label="By when", help="", kind="date", error_name="by when").clean(raw["by_when"])
+    if error:
+        return None, error[:1].lower() + error[1:]
+    return {"what": raw["what"], "who": raw["who"], "by_when": day}, None
+
+
+def _check_review(raw: dict[str, str], field: Field) -> tuple[dict | None, str | None]:
+    row, error = _check_action(raw, field)
+    if error:
+        return None, error
+    if raw["outcome"] not in OUTCOMES:
+        return None, f"say whether “{raw['what']}” is done or carried on"
+    return {**row, "outcome": raw["outcome"]}, None
+
+
+def _check_case(raw: dict[str, str], field: Field) -> tuple[dict | None, str | None]:
+    error = check_case_reference(raw["reference"], field.policy_ref)
+    return (None, error) if error else ({"reference": raw["reference"]}, None)
+
+
+_ROW_CHECKS = {"actions": _check_action, "review": _check_review, "cases": _check_case}
+
+
+@dataclass(frozen=True)
 class TemplateSchema:
     """One versioned .docx template and the fields it prints."""
 
@@ -135,11 +262,45 @@ class TemplateSchema:
     docx_path: pathlib.Path
     fields: tuple[Field, ...]
     system_fields: tuple[str, ...]
+    # The form's sections in order, each with the policy's heading and prompts; empty for a one-part form.
+    sections: tuple[Section, ...] = ()
 
     def __post_init__(self):
         names = [f.name for f in self.fields] + list(self.system_fields)
         if len(names) != len(set(names)):
             raise ValueError(f"{self.key}: a field name is declared twice")
+        keys = {section.key for section in self.sections}
+        for f in self.fields:
+            if f.section is not None and f.section not in keys:
+                raise ValueError(f"{self.key}: field {f.name!r} names an unknown section {f.section!r}")
+
+    @property
+    def pack(self) -> str:
+        """The organisation's template pack this template belongs to, e.g. 'havering'."""
+        return self.key.split("/", 1)[0]
+
+    def grouped(self) -> list[tuple[Section | None, list[Field]]]:
+        """The fields under their sections, in form order (fields with no section first)."""
+        groups: list[tuple[Section | None, list[Field]]] = []
+        loose = [f for f in self.fields if f.section is None]
+        if loose:
+            groups.append((None, loose))
+        for section in self.sections:
+            groups.append((section, [f for f in self.fields if f.section == section.key]))
+        return groups
+
+    def form_values(self, data: dict) -> dict[str, str]:
+        """Stored values turned back into the form's strings, rows spread into their row inputs."""
+        values: dict[str, str] = {}
+        for f in self.fields:
+            value = data.get(f.name)
+            if f.is_rows:
+                for index, row in enumerate(f.form_rows(value)):
+                    for col, text in row.items():
+                        values[f"{f.name}-{index}-{col}"] = text
+            elif value is not None:
+                values[f.name] = str(value)
+        return values
 
     @property
     def variables(self) -> frozenset[str]:
@@ -158,7 +319,7 @@ class TemplateSchema:
         values: dict = {}
         errors: dict[str, str] = {}
         for f in self.fields:
-            value, error = f.clean(form.get(f.name))
+            value, error = f.clean_rows(form) if f.is_rows else f.clean(form.get(f.name))
             if error:
                 errors[f.name] = error
             else:

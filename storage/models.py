@@ -547,3 +547,44 @@ def _refuse_deleting_kept_records(session: Session, _context, _instances) -> Non
             raise RecordsKept("A signature is kept with its document and cannot be deleted.")
         if isinstance(row, (AuditEvent, DisposalRecord)):
             raise RecordsKept(f"{type(row).__name__} rows are kept for ever and cannot be deleted.")
+
+
+# --- issue 6, slice i6-records: template versions and record drafts ---
+
+
+class TemplateVersion(Base):
+    """A version of a template an admin uploaded; version 1 of each template is the file its pack ships."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    uploaded_by: Mapped[Staff] = relationship()
+
+
+class RecordDraft(Base):
+    """What a supervisor has typed into a record's form so far, saved as they go, before it becomes a document."""
+
+    __tablename__ = "record_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    # Set when the draft is a change to a record already written (a draft document or an amended one).
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    template_key: Mapped[str] = mapped_column(String(100))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+    document: Mapped[Document | None] = relationship()

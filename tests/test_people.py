@@ -439,7 +439,7 @@ def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_
     assert (count(db, Staff), count(db, SupervisionRelationship), count(db, AuditEvent),
             count(db, Organisation)) == counts
     assert [a.name for a in first] == ["Ade Adebayo", "Hana Patel", "Morgan Lee", "Sam Taylor", "Jo O'Brien",
-                                       "Ravi Shah"]
+                                       "Ravi Shah", "Nia Okoro", "Tom Reilly", "Priya Nair", "Dan Mensah", "Ella Wood"]
     assert len({a.password for a in first}) == 1
     password_file = instance / "demo-password.txt"
     assert password_file.read_text().strip() == first[0].password
@@ -452,7 +452,10 @@ def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_
     assert jo.staff_category == "Qualified social worker"
     pairs = {(r.supervisor.name, r.supervisee.name, r.starts_on) for r in db.scalars(select(SupervisionRelationship))}
     assert pairs == {("Morgan Lee", "Sam Taylor", dt.date(2026, 1, 5)), ("Sam Taylor", "Jo O'Brien", dt.date(2026, 1, 5)),
-                     ("Sam Taylor", "Ravi Shah", dt.date(2026, 1, 5))}
+                     ("Sam Taylor", "Ravi Shah", dt.date(2026, 1, 5)), ("Tom Reilly", "Priya Nair", dt.date(2026, 1, 5)),
+                     ("Priya Nair", "Dan Mensah", dt.date(2026, 1, 5)), ("Priya Nair", "Ella Wood", dt.date(2026, 1, 5))}
+    bd = db.scalars(select(Organisation).where(Organisation.name == "London Borough of Barking and Dagenham (demo)")).one()
+    assert bd.template_pack == "barking-dagenham" and by_email(db, "dan.mensah@lbbd.example").organisation_id == bd.id
     assert all(first[0].password not in (p.password_hash or "") for p in db.scalars(select(Staff)))
 
     db.rollback()  # end this test's read: on SQLite it holds the write lock the first request's checks need

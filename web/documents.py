@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from signing.seal import seal_problem
 from storage.db import session as db
-from storage.models import DisposalRecord, Document, Party, Role
+from storage.models import DisposalRecord, Document, Party, RecordDraft, Role
 from web.auth import actor, login_required
 from workflows import agreements, downloads
 from workflows.access import NoAccess, can_manage, current_supervisees, document_for, needs_agreement
@@ -42,11 +42,13 @@ def home():
         .order_by(Document.created_at.desc())
     ).all()
     by_supervisee = {s.id: [d for d in theirs if d.supervisee_id == s.id] for s in supervisees}
+    unfinished = db.scalars(select(RecordDraft).where(RecordDraft.supervisor_id == user.id,
+                                                      RecordDraft.document_id.is_(None))).all()
     awaiting = list({d.id: d for d in [*signing, *theirs, *mine] if d.state.is_open_for_signature
                      and d.party_of(user.id) is not None and d.signature_of(d.party_of(user.id)) is None}.values())
     to_write = needs_agreement(user.id, supervisees)
     return render_template("documents/home.html", supervisees=supervisees, by_supervisee=by_supervisee,
-                           mine=mine, awaiting=awaiting, to_write=to_write)
+                           mine=mine, awaiting=awaiting, to_write=to_write, unfinished=unfinished)
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -81,6 +83,8 @@ def edit(document_id: int):
     document = _viewable(document_id)
     if not can_manage(g.user, document):
         abort(404)
+    if document.kind == "record":  # a record is changed in its own form, which saves as the supervisor types
+        return redirect(url_for("records.change", document_id=document.id))
     schema = agreements.get_schema(document.template_key)
     values = {k: str(v) for k, v in document.data.items()}
     errors = {}

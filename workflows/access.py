@@ -146,3 +146,8 @@ def _has_left(supervisee_id: int, on: dt.date) -> bool:
     """True if the supervisee's leaver date is on or before `on`."""
     leaver_date = db.scalar(select(Staff.leaver_date).where(Staff.id == supervisee_id))
     return leaver_date is not None and leaver_date <= on
+
+
+def can_administer_templates(user: Staff, template_pack: str) -> bool:
+    """An admin uploads template versions for their own organisation's pack only."""
+    return user.has_role(Role.ADMIN) and user.organisation.template_pack == template_pack

@@ -16,8 +16,12 @@ from workflows import messages
 from workflows.access import can_manage, can_write_for
 from workflows.lifecycle import DocumentState, IllegalMove, check_move
 from workflows.rendering import queue_pdf, render_word
+from workflows.templates import current_version
 
-AGREEMENT_SCHEMAS = {"havering": "havering/supervision-agreement"}
+AGREEMENT_SCHEMAS = {
+    "havering": "havering/supervision-agreement",
+    "barking-dagenham": "barking-dagenham/supervision-agreement",
+}
 
 
 class InvalidInput(Exception):
@@ -54,7 +58,7 @@ def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[st
         organisation_id=supervisor.organisation_id,
         kind="agreement",
         template_key=schema.key,
-        template_version=schema.version,
+        template_version=current_version(schema.key),
         supervisor=supervisor,
         supervisee=supervisee,
         created_by_id=supervisor.id,
@@ -65,7 +69,7 @@ def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[st
     db.flush()
     document.docx_sha256 = render_word(document)
     queue_pdf(document, final=False)
-    audit.record(db, "created", actor, document.id, template=schema.key, template_version=schema.version)
+    audit.record(db, "created", actor, document.id, template=schema.key, template_version=document.template_version)
     audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
     db.commit()
     return document

@@ -1,4 +1,4 @@
-"""The demo organisation: a small Havering team to try Countersign with, added once per install."""
+"""The demo organisations: a small Havering team and a small Barking and Dagenham team, added once per install."""
 
 from __future__ import annotations
 
@@ -56,35 +56,66 @@ SUPERVISION = (
 )
 
 
+BD_ORGANISATION = "London Borough of Barking and Dagenham (demo)"
+BD_TEAM = (
+    _Person("Nia Okoro", "nia.okoro@lbbd.example", (Role.ADMIN, Role.HR)),
+    _Person("Tom Reilly", "tom.reilly@lbbd.example", (Role.SUPERVISOR,), "Social worker", "Service manager"),
+    _Person("Priya Nair", "priya.nair@lbbd.example", (Role.SUPERVISOR, Role.SUPERVISEE), "Social worker",
+            "Practice supervisor", line_manager="tom.reilly@lbbd.example"),
+    _Person("Dan Mensah", "dan.mensah@lbbd.example", (Role.SUPERVISEE,), "Social worker",
+            "Qualified social worker", line_manager="priya.nair@lbbd.example"),
+    _Person("Ella Wood", "ella.wood@lbbd.example", (Role.SUPERVISEE,), "Occupational therapist",
+            "Occupational therapist", line_manager="priya.nair@lbbd.example"),
+)
+BD_SUPERVISION = (
+    ("tom.reilly@lbbd.example", "priya.nair@lbbd.example"),
+    ("priya.nair@lbbd.example", "dan.mensah@lbbd.example"),
+    ("priya.nair@lbbd.example", "ella.wood@lbbd.example"),
+)
+# Each demo organisation: its name, template pack, people and supervision relationships.
+ORGANISATIONS = (
+    (ORGANISATION, "havering", TEAM, SUPERVISION),
+    (BD_ORGANISATION, "barking-dagenham", BD_TEAM, BD_SUPERVISION),
+)
+
+
 def seed_demo(instance_path: str | os.PathLike) -> list[DemoAccount]:
-    """Add the demo organisation and its accounts if missing; the accounts and their shared password either way."""
+    """Add the demo organisations and their accounts if missing; the accounts and their shared password either way."""
     password, new_password = _install_password(pathlib.Path(instance_path) / PASSWORD_FILE)
-    organisation = db.scalars(select(Organisation).where(Organisation.name == ORGANISATION)).one_or_none()
+    accounts = []
+    for name, pack, team, supervision in ORGANISATIONS:
+        _seed_organisation(name, pack, team, supervision, password, new_password)
+        accounts += [DemoAccount(p.name, p.email, tuple(r.value for r in p.roles), password) for p in team]
+    # Always end the transaction: on SQLite even a read holds the write lock until it ends.
+    db.commit()
+    return accounts
+
+
+def _seed_organisation(name: str, pack: str, team: tuple[_Person, ...], supervision: tuple[tuple[str, str], ...],
+                       password: str, new_password: bool) -> None:
+    organisation = db.scalars(select(Organisation).where(Organisation.name == name)).one_or_none()
     changed = organisation is None or new_password
     if organisation is None:
-        organisation = Organisation(name=ORGANISATION, template_pack="havering")
+        organisation = Organisation(name=name, template_pack=pack)
         db.add(organisation)
     people = {}
-    for person in TEAM:
+    for person in team:
         staff, added = _ensure_person(organisation, person)
         # A lost password file means a new password: the accounts follow it so the printed one always works.
         if added or new_password:
             staff.password_hash = generate_password_hash(password)
         people[person.email] = staff
         changed |= added
-    for person in TEAM:
+    for person in team:
         if person.line_manager and people[person.email].line_manager is None:
             people[person.email].line_manager = people[person.line_manager]
             changed = True
     db.flush()
-    for supervisor, supervisee in SUPERVISION:
+    for supervisor, supervisee in supervision:
         changed |= _ensure_supervision(people[supervisor], people[supervisee])
     changed |= _ensure_retention_policy(organisation)
     if changed:
-        audit.record(db, "demo_seeded", audit.SYSTEM, organisation=ORGANISATION)
-    # Always end the transaction: on SQLite even a read holds the write lock until it ends.
-    db.commit()
-    return [DemoAccount(p.name, p.email, tuple(r.value for r in p.roles), password) for p in TEAM]
+        audit.record(db, "demo_seeded", audit.SYSTEM, organisation=name)
 
 
 def _install_password(path: pathlib.Path) -> tuple[str, bool]:

@@ -18,6 +18,7 @@ from storage.db import session as db
 from storage.models import Document, Job, Party, as_utc, utcnow
 from workflows.final_document import certificate_docx, how_signed, seal_final
 from workflows.messages import uk_time
+from workflows.templates import template_source
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,9 @@ def system_fields(document: Document) -> dict[str, str]:
         "supervisor_name": document.supervisor.name,
         "supervisee_name": document.supervisee.name,
         "document_reference": document.reference,
-        "review_date": format_date(one_year_after(document.data["start_date"])),
     }
+    if document.data.get("start_date"):  # agreements: reviewed a year after supervision starts
+        fields["review_date"] = format_date(one_year_after(document.data["start_date"]))
     for party in Party:
         signature = document.signature_of(party) if document.state.value == "locked" else None
         fields[f"{party.value}_signature"] = (
@@ -42,7 +44,8 @@ def render_word(document: Document) -> str:
     """Render the document's Word file from its data and template; returns the stored file's SHA-256."""
     schema = get_schema(document.template_key)
     context = schema.context(document.data, system_fields(document))
-    return blobs().put(render_docx(schema.docx_path, context))
+    # Always the version the document was made from, even after a newer one is uploaded.
+    return blobs().put(render_docx(template_source(schema, document.template_version), context))
 
 
 def queue_pdf(document: Document, *, final: bool) -> None:

@@ -1,0 +1,1 @@
+"""London Borough of Barking and Dagenham, Adults Care and Support."""
