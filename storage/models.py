@@ -106,6 +106,13 @@ class Staff(Base):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    @property
+    def category_label(self) -> str:
+        """Their staff category in the words of their organisation's policy."""
+        from workflows.frequency import category_label
+
+        return category_label(self.organisation.template_pack, self.staff_category)
+
     def grant(self, role: Role) -> None:
         """Give this person a role (idempotent)."""
         if role not in self.roles:

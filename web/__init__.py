@@ -17,13 +17,13 @@ GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 
 
 def init_app(app: Flask) -> None:
-    from web import admin, auth, devmail, documents, signing
+    from web import admin, auth, devmail, documents, schedule, signing
 
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
-    for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp):
+    for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, schedule.bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)
 

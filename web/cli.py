@@ -110,4 +110,22 @@ def retry_renders() -> None:
     click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders]
+@click.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="List what would be sent, and send nothing.")
+@with_appcontext
+def send_reminders(dry_run: bool) -> None:
+    """Email today's reminders (due and overdue supervision, reviews, unsigned documents), once per period."""
+    from workflows.reminders import send_reminders as send
+
+    _refuse_unmigrated()
+    report = send(dry_run=dry_run)
+    if dry_run:
+        for reminder in report.pending:
+            click.echo(f"would remind staff #{reminder.recipient_id}: {reminder.text}")
+        click.echo(f"{len(report.pending)} reminders would be sent. Nothing was sent (dry run).")
+        return
+    click.echo(f"{report.emails} emails queued for {report.reminders} reminders."
+               + (f" {report.skipped} people were reached by another run at the same time." if report.skipped else ""))
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, send_reminders]
