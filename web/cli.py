@@ -121,7 +121,7 @@ def send_reminders(dry_run: bool) -> None:
     report = send(dry_run=dry_run)
     if dry_run:
         for reminder in report.pending:
-            click.echo(f"would remind staff #{reminder.recipient_id}: {reminder.text}")
+            click.echo(f"would remind {reminder.recipient_name}: {reminder.text}")
         click.echo(f"{len(report.pending)} reminders would be sent. Nothing was sent (dry run).")
         return
     click.echo(f"{report.emails} emails queued for {report.reminders} reminders."

@@ -30,6 +30,7 @@ class Reminder:
     period: str
     recipient_id: int
     text: str
+    recipient_name: str = ""
     document_id: int | None = None
     party: Party | None = None
 
@@ -50,30 +51,31 @@ def reminders_due(today: dt.date) -> list[Reminder]:
         if row.status == "overdue":
             found.append(Reminder(f"supervision:{who.id}:{row.next_due}", _weekly_period(row.next_due, today), sup.id,
                                   f"Supervision with {who.name} is overdue: it was due on {_day(row.next_due)} "
-                                  f"({row.frequency.interval.label})."))
+                                  f"({row.frequency.interval.label}).", sup.name))
         elif row.status == "due_soon":
             found.append(Reminder(f"supervision:{who.id}:{row.next_due}", "due-soon", sup.id,
                                   f"Supervision with {who.name} is due by {_day(row.next_due)} "
-                                  f"({row.frequency.interval.label})."))
+                                  f"({row.frequency.interval.label}).", sup.name))
         if row.review_status in ("overdue", "due_soon"):
             late = row.review_status == "overdue"
             found.append(Reminder(f"agreement-review:{row.agreement.id}:{row.review_due}",
                                   _monthly_period(row.review_due, today) if late else "due-soon", sup.id,
                                   f"The supervision agreement with {who.name} ({row.agreement.reference}) "
-                                  f"{'was' if late else 'is'} due its yearly review on {_day(row.review_due)}."))
+                                  f"{'was' if late else 'is'} due its yearly review on {_day(row.review_due)}.", sup.name))
         if row.agreement_needed_status in ("overdue", "due_soon"):
             late = row.agreement_needed_status == "overdue"
             found.append(Reminder(f"agreement-needed:{row.relationship.id}",
                                   _monthly_period(row.agreement_needed_by, today) if late else "due-soon", sup.id,
                                   f"A supervision agreement with {who.name} {'was' if late else 'is'} needed by "
-                                  f"{_day(row.agreement_needed_by)}, within a month of supervision starting."))
+                                  f"{_day(row.agreement_needed_by)}, within a month of supervision starting.", sup.name))
     supervisor_ids = {s for (s,) in db.execute(select(Staff.id))}
     for session in schedule.postponed_outstanding(supervisor_ids, today):
         late = today > session.hold_by
         found.append(Reminder(f"postponed:{session.id}", "overdue" if late else "hold-within-7-days",
                               session.supervisor_id,
                               f"The session with {session.supervisee.name} postponed on {_day(session.postponed_on)} "
-                              f"{'was to be' if late else 'must be'} held by {_day(session.hold_by)}."))
+                              f"{'was to be' if late else 'must be'} held by {_day(session.hold_by)}.",
+                              session.supervisor.name))
     every = schedule.unsigned_reminder_days()
     for unsigned in schedule.unsigned_documents(today, days=every):
         document = unsigned.document
@@ -81,7 +83,7 @@ def reminders_due(today: dt.date) -> list[Reminder]:
             found.append(Reminder(f"unsigned:{document.id}:v{document.content_version}:{party.value}",
                                   f"after-{unsigned.days_waiting // every * every}-days", document.signer(party).id,
                                   f"{document.title} ({document.reference}) has waited {unsigned.days_waiting} days "
-                                  "for your signature.", document.id, party))
+                                  "for your signature.", document.signer(party).name, document.id, party))
     return found
 
 
