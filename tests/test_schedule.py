@@ -216,3 +216,32 @@ def test_relationship_that_has_ended_is_no_longer_due(db, people):
     relationship.ends_on = dt.date(2026, 6, 30)
     db.commit()
     assert schedule.due_for_supervisor(people.supervisor.id, TODAY) == []
+
+
+def test_every_due_and_quality_form_needs_its_csrf_token(app, db, people):
+    from storage.models import QualityActivity
+    from tests.conftest import PASSWORD
+    from workflows import quality
+
+    with app.test_request_context():
+        session = schedule.record_postponement(people.supervisor.id, people.supervisee.id, {
+            "booked_for": "2026-11-20", "postponed_on": "2026-11-20"}, actor_for(people.supervisor))
+        quality.pick_supervisees(people.supervisor.id, dt.date.today().year, actor_for(people.supervisor))
+    activity_id = db.scalars(select(QualityActivity.id)).first()
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/sign-in", data={"email": people.supervisor.email, "password": PASSWORD,
+                                         "csrf_token": token}).status_code == 302
+    posts = [
+        ("/due/postpone", {"supervisee": people.supervisee.id, "booked_for": "2026-11-20", "postponed_on": "2026-11-20"}),
+        (f"/due/postponed/{session.id}/held", {"held_on": "2026-11-21"}),
+        ("/quality/pick", {"supervisor_id": people.supervisor.id, "year": dt.date.today().year + 1}),
+        (f"/quality/{activity_id}/record", {"done_on": dt.date.today().isoformat(), "note": "Looked at it"}),
+    ]
+    for path, data in posts:
+        assert client.post(path, data=data).status_code == 400, path
+    db.expire_all()
+    assert db.get(PostponedSession, session.id).held_on is None
+    assert db.get(QualityActivity, activity_id).done_on is None
