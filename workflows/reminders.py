@@ -68,8 +68,7 @@ def reminders_due(today: dt.date) -> list[Reminder]:
                                   _monthly_period(row.agreement_needed_by, today) if late else "due-soon", sup.id,
                                   f"A supervision agreement with {who.name} {'was' if late else 'is'} needed by "
                                   f"{_day(row.agreement_needed_by)}, within a month of supervision starting.", sup.name))
-    supervisor_ids = {s for (s,) in db.execute(select(Staff.id))}
-    for session in schedule.postponed_outstanding(supervisor_ids, today):
+    for session in schedule.postponed_outstanding(None, today):
         late = today > session.hold_by
         found.append(Reminder(f"postponed:{session.id}", "overdue" if late else "hold-within-7-days",
                               session.supervisor_id,
@@ -91,7 +90,7 @@ def pending_reminders(today: dt.date) -> list[Reminder]:
     """The reminders due today that have not been sent in their period."""
     due = reminders_due(today)
     sent = {(item, period) for item, period in db.execute(
-        select(ReminderSent.item, ReminderSent.period).where(ReminderSent.item.in_({r.item for r in due})))}
+        select(ReminderSent.item, ReminderSent.period).where(ReminderSent.item.in_(sorted({r.item for r in due}))))}
     return [r for r in due if (r.item, r.period) not in sent]
 
 

@@ -130,7 +130,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
     if not supervisee_ids:
         return []
     documents = db.scalars(select(Document).where(
-        Document.supervisee_id.in_(supervisee_ids), Document.state != DocumentState.VOIDED)).all()
+        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
@@ -171,18 +171,20 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
     return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
 
 
-def postponed_outstanding(supervisor_ids: Iterable[int], today: dt.date | None = None) -> list[PostponedSession]:
+def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date | None = None) -> list[PostponedSession]:
     """Postponed sessions not yet held (no record of a session on or after the postponement), soonest first."""
-    ids = list(supervisor_ids)
-    if not ids:
-        return []
-    sessions = db.scalars(select(PostponedSession).where(
-        PostponedSession.supervisor_id.in_(ids), PostponedSession.held_on.is_(None))).all()
+    query = select(PostponedSession).where(PostponedSession.held_on.is_(None))
+    if supervisor_ids is not None:
+        ids = list(supervisor_ids)
+        if not ids:
+            return []
+        query = query.where(PostponedSession.supervisor_id.in_(ids))
+    sessions = db.scalars(query).all()
     if not sessions:
         return []
     records = db.scalars(select(Document).where(
         Document.kind == "record", Document.state != DocumentState.VOIDED,
-        Document.supervisee_id.in_({s.supervisee_id for s in sessions}))).all()
+        Document.supervisee_id.in_(sorted({s.supervisee_id for s in sessions})))).all()
     outstanding = []
     for session in sessions:
         held = [day for d in records if d.supervisee_id == session.supervisee_id
