@@ -494,7 +494,7 @@ def test_admin_form_offers_the_policys_categories_and_saves_qualification_and_fl
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"staff_category": "Astronaut"}, "staff_category", "Choose a staff category from your supervision policy"),
     ({"staff_category": "newly_qualified_non_registered"}, "qualified_on", "Enter the date they qualified"),
-    ({"qualified_on": "2025-13-01"}, "qualified_on", "Enter the date they qualified in the format"),
+    ({"qualified_on": "2025-13-01"}, "qualified_on", "Enter the date they qualified as a real date"),
 ])
 def test_a_category_outside_the_policy_or_a_missing_qualification_date_is_refused(admin_client, db, change, field,
                                                                                     message):
