@@ -28,6 +28,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds a form's life
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
+    "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
 }
 
 

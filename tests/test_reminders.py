@@ -66,6 +66,7 @@ def test_unsigned_document_reminds_each_party_who_has_not_signed_with_a_fresh_li
     assert report.emails == 4  # Jo and Sam (to sign), Pat (Ravi overdue), Morgan (Sam and Pat overdue)
     jo = outbox(db, people.supervisee)[-1]
     assert "has waited 5 days for your signature" in jo.body_text
+    assert "/due" not in jo.body_text  # a supervisee has no due page to be sent to
     path = re.search(r"https://countersign\.test(/sign/\d+/\S+)", jo.body_text).group(1)
     assert path.startswith(f"/sign/{document_id}/")
     links = db.scalars(select(SigningLink).where(SigningLink.document_id == document_id)).all()
@@ -146,3 +147,33 @@ def test_reminder_goes_to_the_current_supervisor_only(app, db, people):
     pat = db.get(Staff, people.other_supervisor.id)
     messages = outbox(db, pat)
     assert len(messages) == 1 and "Ravi Shah" in messages[0].body_text and "Jo O'Brien" not in messages[0].body_text
+
+
+def test_worker_thread_sends_the_days_reminders_once_when_enabled(app, db, people):
+    import threading
+    import time
+
+    from workflows import background
+
+    app.config["SEND_DAILY_REMINDERS"] = True
+    db.remove()
+    before = set(threading.enumerate())
+    stop = background.start_in_thread(app, poll_seconds=0.2)
+    (worker,) = [t for t in threading.enumerate() if t not in before and t.name == "countersign-worker"]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            claimed = db.scalar(select(func.count()).select_from(ReminderSent).where(
+                ReminderSent.item == reminders.DAILY_RUN_ITEM))
+            sent = db.scalar(select(func.count()).select_from(OutboxMessage))
+            db.rollback()  # never hold SQLite's write lock while the worker works
+            if claimed and sent == 3:
+                break
+            time.sleep(0.2)
+        time.sleep(1)  # several more polls: none may send again
+    finally:
+        stop.set()
+        background.wake()
+        worker.join(30)
+    assert not worker.is_alive()
+    assert (claimed, len(outbox(db))) == (1, 3)

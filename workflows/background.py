@@ -72,7 +72,7 @@ def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) ->
                 run_once()
                 # The ledger row for the day is the claim, so several workers send the day's reminders once.
                 today = dt.date.today()
-                if daily_done != today and run_daily_once(today):
+                if daily_done != today and app.config["SEND_DAILY_REMINDERS"] and run_daily_once(today):
                     daily_done = today
         except Exception:  # a bad moment (database busy, disk full) must not kill the worker
             log.exception("background work failed; trying again shortly")

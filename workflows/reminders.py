@@ -141,7 +141,7 @@ def _send_to(recipient_id: int, reminders: list[Reminder], today: dt.date) -> bo
             audit.record(db, "reminder_sent", audit.SYSTEM, document.id, party=reminder.party.value, to=person.email,
                          link_id=link.id, period=reminder.period)
         lines.append(line)
-    subject, body = _message(person, lines)
+    subject, body = _message(person, lines, show_due=any(r.document_id is None for r in reminders))
     queue_email(db, to=person.email, subject=subject, body=body,
                 document_id=reminders[0].document_id if len(reminders) == 1 else None)
     audit.record(db, "reminders_emailed", audit.SYSTEM, staff_id=person.id, to=person.email,
@@ -154,17 +154,16 @@ def _send_to(recipient_id: int, reminders: list[Reminder], today: dt.date) -> bo
     return True
 
 
-def _message(person: Staff, lines: list[str]) -> tuple[str, str]:
+def _message(person: Staff, lines: list[str], show_due: bool) -> tuple[str, str]:
     count = len(lines)
     subject = "Countersign reminder: " + ("1 thing needs your attention" if count == 1 else
                                           f"{count} things need your attention")
-    base = current_app.config["BASE_URL"].rstrip("/")
+    # Only supervisors have the due page; someone reminded only to sign needs just their link.
+    see = f"\nSee what is due: {current_app.config['BASE_URL'].rstrip('/')}/due\n" if show_due else ""
     body = f"""Dear {person.name},
 
 {chr(10).join(lines)}
-
-See what is due: {base}/due
-
+{see}
 You get one reminder for each of these per period, not every day.
 
 Countersign
