@@ -177,3 +177,14 @@ def test_worker_thread_sends_the_days_reminders_once_when_enabled(app, db, peopl
         worker.join(30)
     assert not worker.is_alive()
     assert (claimed, len(outbox(db))) == (1, 3)
+
+
+def test_a_run_that_loses_the_race_for_a_reminder_sends_nothing_and_leaves_no_trace(app, db, people):
+    mine = [r for r in reminders.pending_reminders(TODAY) if r.recipient_id == people.supervisor.id]
+    db.rollback()
+    # Another worker writes the same ledger row between this run's look and its write.
+    db.add(ReminderSent(item=mine[0].item, period=mine[0].period, recipient_id=people.supervisor.id, sent_on=TODAY))
+    db.commit()
+    assert reminders._send_to(people.supervisor.id, mine, TODAY) is False
+    assert outbox(db) == []
+    assert db.scalars(select(AuditEvent).where(AuditEvent.event == "reminders_emailed")).all() == []

@@ -57,11 +57,10 @@ def pick_supervisees(supervisor_id: int, year: int, actor: audit.Actor,
         rows.append(QualityActivity(organisation_id=supervisor.organisation_id, supervisor=supervisor,
                                     supervisee=person, year=year, kind=kind, slot=counters[kind],
                                     planned_by_id=actor.staff_id))
-    db.add_all(rows)
-    db.flush()
-    audit.record(db, "quality_picked", actor, supervisor_id=supervisor.id, year=year,
-                 picks=[{"supervisee_id": r.supervisee_id, "kind": r.kind} for r in rows])
     try:
+        db.add_all(rows)
+        audit.record(db, "quality_picked", actor, supervisor_id=supervisor.id, year=year,
+                     picks=[{"supervisee_id": r.supervisee.id, "kind": r.kind} for r in rows])
         db.commit()
     except IntegrityError:
         # Someone else picked for the same supervisor and year at the same moment; theirs stands.

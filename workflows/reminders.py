@@ -127,6 +127,16 @@ def run_daily(today: dt.date | None = None) -> ReminderReport | None:
 
 def _send_to(recipient_id: int, reminders: list[Reminder], today: dt.date) -> bool:
     """Write the ledger rows and queue the email in one transaction; False if another run got there first."""
+    try:
+        _write_reminders(recipient_id, reminders, today)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
+
+
+def _write_reminders(recipient_id: int, reminders: list[Reminder], today: dt.date) -> None:
     person = db.get(Staff, recipient_id)
     lines = []
     for reminder in reminders:
@@ -146,12 +156,6 @@ def _send_to(recipient_id: int, reminders: list[Reminder], today: dt.date) -> bo
                 document_id=reminders[0].document_id if len(reminders) == 1 else None)
     audit.record(db, "reminders_emailed", audit.SYSTEM, staff_id=person.id, to=person.email,
                  items=[f"{r.item} {r.period}" for r in reminders])
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        return False
-    return True
 
 
 def _message(person: Staff, lines: list[str], show_due: bool) -> tuple[str, str]:
