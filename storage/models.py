@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Enum,
@@ -86,6 +87,10 @@ class Staff(Base):
     profession: Mapped[str] = mapped_column(String(100), default="")
     staff_category: Mapped[str] = mapped_column(String(100), default="")
     start_date: Mapped[dt.date | None] = mapped_column(Date)
+    # How often someone is supervised turns on these (H Appendix 3); staff_category holds a code from workflows.frequency.
+    qualified_on: Mapped[dt.date | None] = mapped_column(Date)
+    part_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    appointed_from_overseas: Mapped[bool] = mapped_column(Boolean, default=False)
     line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # i5-retention: the last working day; from it their records are HR's and the seven years run.
@@ -103,6 +108,13 @@ class Staff(Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def category_label(self) -> str:
+        """Their staff category in the words of their organisation's policy."""
+        from workflows.frequency import category_label
+
+        return category_label(self.organisation.template_pack, self.staff_category)
 
     def grant(self, role: Role) -> None:
         """Give this person a role (idempotent)."""
@@ -574,6 +586,17 @@ class RecordDraft(Base):
 
     __tablename__ = "record_drafts"
 
+
+# --- issue 6, slice i6-due: what is due, postponed sessions, reminders, quality assurance -----------
+
+
+class PostponedSession(Base):
+    """A booked supervision that was postponed; the policies say it is held within seven days (both Appendix 1)."""
+
+    __tablename__ = "postponed_sessions"
+
+    HOLD_WITHIN_DAYS = 7
+
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
@@ -588,3 +611,64 @@ class RecordDraft(Base):
     supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
     supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
     document: Mapped[Document | None] = relationship()
+
+
+    booked_for: Mapped[dt.date] = mapped_column(Date)
+    postponed_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+
+    @property
+    def hold_by(self) -> dt.date:
+        return self.postponed_on + dt.timedelta(days=self.HOLD_WITHIN_DAYS)
+
+
+class ReminderSent(Base):
+    """The reminder ledger: one row per item per period, so a reminder is never sent twice."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("item", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(50))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QualityActivity(Base):
+    """One dip-sample audit or observation a supervisor owes in a year (H 6.5, H 10.1), and when it was done."""
+
+    __tablename__ = "quality_activities"
+    # Four of each kind per supervisor per year: the slot makes a fifth impossible, even from two browsers.
+    __table_args__ = (UniqueConstraint("supervisor_id", "year", "kind", "slot"),)
+
+    KINDS = {"dip_sample_audit": "Dip sample case audit", "observation": "Direct observation"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    slot: Mapped[int] = mapped_column(Integer)
+    planned_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    planned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+    done_by: Mapped[Staff | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS[self.kind]

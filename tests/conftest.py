@@ -70,6 +70,8 @@ def app_config(database_url, tmp_path, seal_config):
         "BASE_URL": "https://countersign.test",
         "WTF_CSRF_ENABLED": False,  # test_security turns it on to prove every form needs it
         "SMTP_HOST": "",
+        # A live server's worker would otherwise email the fixture people's overdue supervision reminders.
+        "SEND_DAILY_REMINDERS": False,
     }
 
 

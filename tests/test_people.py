@@ -301,7 +301,7 @@ def test_csv_import_creates_people_roles_and_relationships_referring_forward(adm
     assert chris.roles == {Role.SUPERVISOR, Role.SUPERVISEE} and alex.roles == {Role.SUPERVISEE}
     assert alex.line_manager_id == bea.line_manager_id == chris.id
     assert chris.line_manager_id == people.manager.id
-    assert alex.staff_category == "Newly qualified social worker" and alex.start_date == dt.date(2026, 2, 2)
+    assert alex.staff_category == "newly_qualified_social_worker" and alex.start_date == dt.date(2026, 2, 2)
     assert {p.organisation_id for p in (alex, bea, chris)} == {people.org.id}
     assert all(p.password_hash is None for p in (alex, bea, chris))
 
@@ -342,7 +342,7 @@ def test_csv_with_bom_windows_line_endings_and_excel_quoting_is_accepted(admin_c
     text = (
         "\ufeff Name ,EMAIL,Roles,Profession,Staff Category,Start Date,Line Manager Email,Supervisor Email\r\n"
         '"O\'Neill, Siobhán",siobhan.oneill@havering.example,"supervisor; supervisee",Social worker,'
-        '"Qualified social worker, ""senior""",05/01/2026,,\r\n'
+        '"Admin, group worker or non-case-holding staff",05/01/2026,,\r\n'
         "Tom Hale,tom.hale@havering.example,supervisee,Social worker,Qualified social worker,2026-01-05,"
         "siobhan.oneill@havering.example,siobhan.oneill@havering.example\r\n"
         ",,,,,,,\r\n\r\n"
@@ -351,7 +351,7 @@ def test_csv_with_bom_windows_line_endings_and_excel_quoting_is_accepted(admin_c
     assert response.status_code == 302, response.get_data(as_text=True)
     siobhan = by_email(db, "siobhan.oneill@havering.example")
     assert siobhan.name == "O'Neill, Siobhán"
-    assert siobhan.staff_category == 'Qualified social worker, "senior"'
+    assert siobhan.staff_category == "non_case_holding"
     assert siobhan.start_date == dt.date(2026, 1, 5)
     assert by_email(db, "tom.hale@havering.example").line_manager_id == siobhan.id
 
@@ -449,7 +449,7 @@ def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_
     assert organisation.template_pack == "havering"
     sam, jo = by_email(db, "sam.taylor@havering.example"), by_email(db, "jo.obrien@havering.example")
     assert sam.roles == {Role.SUPERVISOR, Role.SUPERVISEE} and jo.line_manager_id == sam.id
-    assert jo.staff_category == "Qualified social worker"
+    assert jo.staff_category == "all_staff"
     pairs = {(r.supervisor.name, r.supervisee.name, r.starts_on) for r in db.scalars(select(SupervisionRelationship))}
     assert pairs == {("Morgan Lee", "Sam Taylor", dt.date(2026, 1, 5)), ("Sam Taylor", "Jo O'Brien", dt.date(2026, 1, 5)),
                      ("Sam Taylor", "Ravi Shah", dt.date(2026, 1, 5)), ("Tom Reilly", "Priya Nair", dt.date(2026, 1, 5)),
@@ -472,3 +472,63 @@ def test_seed_demo_makes_a_different_password_per_install(app, db, tmp_path):
     second = seed_demo(tmp_path / "two")[0].password  # the same database, a new install folder
     assert first != second
     assert seed_demo(tmp_path / "two")[0].password == second
+
+
+# --- what sets how often someone is supervised (issue 6) ------------------------------------------
+
+
+def test_admin_form_offers_the_policys_categories_and_saves_qualification_and_flags(admin_client, db):
+    page = admin_client.get("/admin/staff/new").get_data(as_text=True)
+    assert '<option value="newly_qualified_non_registered">Newly qualified staff (non-registered)</option>' in page
+    assert 'name="part_time"' in page and 'name="appointed_from_overseas"' in page
+    response = admin_client.post("/admin/staff/new", data={
+        "name": "Kim Nguyen", "email": "kim@havering.example", "roles": ["supervisee"], "profession": "Social worker",
+        "staff_category": "newly_qualified_non_registered", "start_date": "2026-02-02", "qualified_on": "2025-12-15",
+        "part_time": "yes", "appointed_from_overseas": "yes",
+    })
+    assert response.status_code == 302
+    kim = by_email(db, "kim@havering.example")
+    assert (kim.staff_category, kim.qualified_on, kim.part_time, kim.appointed_from_overseas) == (
+        "newly_qualified_non_registered", dt.date(2025, 12, 15), True, True)
+    staff_page = admin_client.get("/admin/staff").get_data(as_text=True)
+    assert "Newly qualified staff (non-registered) · part time · appointed from outside the UK" in staff_page
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"staff_category": "Astronaut"}, "staff_category", "Choose a staff category from your supervision policy"),
+    ({"staff_category": "newly_qualified_non_registered"}, "qualified_on", "Enter the date they qualified"),
+    ({"qualified_on": "2025-13-01"}, "qualified_on", "Enter the date they qualified as a real date"),
+])
+def test_a_category_outside_the_policy_or_a_missing_qualification_date_is_refused(admin_client, db, change, field,
+                                                                                    message):
+    form = {"name": "Kim Nguyen", "email": "kim@havering.example", "roles": ["supervisee"],
+            "profession": "Social worker", "staff_category": "all_staff", **change}
+    response = admin_client.post("/admin/staff/new", data=form)
+    html = html_text.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and f'id="{field}-error"' in html and message in html
+    assert by_email(db, "kim@havering.example") is None
+
+
+def test_csv_import_reads_qualification_date_and_yes_no_flags(admin_client, db, people):
+    text = ("name,email,roles,profession,staff_category,start_date,qualified_on,part_time,appointed_from_overseas\n"
+            "Ama Osei,ama.osei@havering.example,supervisee,Social worker,Newly qualified social worker,2026-03-02,"
+            "2026-01-10,no,yes\n"
+            "Ben Ali,ben.ali@havering.example,supervisee,Support worker,Apprentice,2026-03-02,,Y,\n")
+    response = upload(admin_client, text.encode())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    ama, ben = by_email(db, "ama.osei@havering.example"), by_email(db, "ben.ali@havering.example")
+    assert (ama.staff_category, ama.qualified_on, ama.part_time, ama.appointed_from_overseas) == (
+        "newly_qualified_social_worker", dt.date(2026, 1, 10), False, True)
+    assert (ben.staff_category, ben.part_time, ben.appointed_from_overseas) == ("apprentice", True, False)
+
+
+def test_csv_with_an_unknown_category_or_flag_is_refused_whole(admin_client, db, people):
+    text = ("name,email,roles,profession,staff_category,part_time\n"
+            "Ama Osei,ama.osei@havering.example,supervisee,Social worker,Astronaut,\n"
+            "Ben Ali,ben.ali@havering.example,supervisee,Support worker,Apprentice,sometimes\n")
+    response = upload(admin_client, text.encode())
+    html = html_text.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Row 2: Choose a staff category from your supervision policy" in html and "“Astronaut” is not one" in html
+    assert "Row 3: Enter yes or no for part time" in html
+    assert by_email(db, "ben.ali@havering.example") is None

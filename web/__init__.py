@@ -17,7 +17,7 @@ GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 
 
 def init_app(app: Flask) -> None:
-    from web import admin, archive, auth, devmail, documents, records, signing, template_admin, verify
+    from web import admin, archive, auth, devmail, documents, records, schedule, signing, template_admin, verify
     from web import retention as retention_pages
 
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, verify.bp, archive.bp, records.bp,
-                      template_admin.bp):
+                      template_admin.bp, schedule.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(retention_pages.bp)
     register_error_pages(app)

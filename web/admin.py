@@ -10,18 +10,19 @@ from sqlalchemy import select
 from storage.db import session as db
 from storage.models import Role, Staff, SupervisionRelationship
 from web.auth import actor, role_required
-from workflows import people
+from workflows import frequency, people
 from workflows.agreements import InvalidInput, NotAllowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 CSV_EXAMPLE = (
-    "name,email,roles,profession,staff_category,start_date,line_manager_email,supervisor_email\r\n"
+    "name,email,roles,profession,staff_category,start_date,line_manager_email,supervisor_email,qualified_on,"
+    "part_time,appointed_from_overseas\r\n"
     "Alex Morgan,alex.morgan@council.example,supervisee,Social worker,Newly qualified social worker,2026-02-02,"
-    "chris.doyle@council.example,chris.doyle@council.example\r\n"
-    "Bea Okafor,bea.okafor@council.example,supervisee,Occupational therapist,Qualified occupational therapist,"
-    "2026-02-02,chris.doyle@council.example,chris.doyle@council.example\r\n"
-    "Chris Doyle,chris.doyle@council.example,supervisor;supervisee,Social worker,Team manager,2025-06-01,,\r\n"
+    "chris.doyle@council.example,chris.doyle@council.example,2025-07-15,no,no\r\n"
+    "Bea Okafor,bea.okafor@council.example,supervisee,Occupational therapist,All staff,"
+    "2026-02-02,chris.doyle@council.example,chris.doyle@council.example,,yes,yes\r\n"
+    "Chris Doyle,chris.doyle@council.example,supervisor;supervisee,Social worker,All staff,2025-06-01,,,,,\r\n"
 )
 
 
@@ -63,8 +64,9 @@ def add_person():
             flash(f"{person.name} has been added. {how}", "success")
             return redirect(url_for("admin.staff"))
     form.pop("password", None)
+    categories = frequency.policy_for(g.user.organisation.template_pack).choices()
     return render_template("admin/person_form.html", form=form, errors=errors, roles=list(Role),
-                           managers=_my_staff()), 400 if errors else 200
+                           managers=_my_staff(), categories=categories), 400 if errors else 200
 
 
 @bp.route("/staff/<int:staff_id>/password", methods=["GET", "POST"])
@@ -159,7 +161,9 @@ def import_csv():
                       "They can sign from emailed links; set a password for anyone who needs to sign in.", "success")
                 return redirect(url_for("admin.staff"))
     return render_template("admin/import.html", errors=errors, problems=problems, example=CSV_EXAMPLE,
-                           columns=people.CSV_COLUMNS), 400 if errors else 200
+                           columns=people.CSV_COLUMNS,
+                           categories=frequency.policy_for(g.user.organisation.template_pack).choices()), (
+        400 if errors else 200)
 
 
 @bp.get("/staff/import/example.csv")

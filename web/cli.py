@@ -225,5 +225,24 @@ def disposition_sweep(dry_run: bool) -> None:
     click.echo(f"{count} record{'' if count == 1 else 's'} went into HR's disposition review.")
 
 
+
+@click.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="List what would be sent, and send nothing.")
+@with_appcontext
+def send_reminders(dry_run: bool) -> None:
+    """Email today's reminders (due and overdue supervision, reviews, unsigned documents), once per period."""
+    from workflows.reminders import send_reminders as send
+
+    _refuse_unmigrated()
+    report = send(dry_run=dry_run)
+    if dry_run:
+        for reminder in report.pending:
+            click.echo(f"would remind {reminder.recipient_name}: {reminder.text}")
+        click.echo(f"{len(report.pending)} reminders would be sent. Nothing was sent (dry run).")
+        return
+    click.echo(f"{report.emails} emails queued for {report.reminders} reminders."
+               + (f" {report.skipped} people were reached by another run at the same time." if report.skipped else ""))
+
+
 commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify,
-            disposition_sweep]
+            disposition_sweep, send_reminders]

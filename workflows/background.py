@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -52,13 +53,31 @@ def run_once() -> tuple[int, outbox.SendReport]:
         db.remove()
 
 
+def run_daily_once(today: dt.date) -> bool:
+    """Send today's reminders unless another worker has; True once today's run is settled either way."""
+    from workflows.reminders import run_daily
+
+    try:
+        report = run_daily(today)
+        if report is not None:
+            log.info("daily reminders: %s emails for %s reminders", report.emails, report.reminders)
+        return True
+    finally:
+        db.remove()
+
+
 def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
     warm_up_pool()
+    daily_done: dt.date | None = None
     while not stop.is_set():
         try:
             with app.app_context():
                 run_once()
+                # The ledger row for the day is the claim, so several workers send the day's reminders once.
+                today = dt.date.today()
+                if daily_done != today and app.config["SEND_DAILY_REMINDERS"] and run_daily_once(today):
+                    daily_done = today
         except Exception:  # a bad moment (database busy, disk full) must not kill the worker
             log.exception("background work failed; trying again shortly")
         _wake.wait(poll_seconds)

@@ -41,13 +41,13 @@ class _Person:
 TEAM = (
     _Person("Ade Adebayo", "ade.adebayo@havering.example", (Role.ADMIN,)),
     _Person("Hana Patel", "hana.patel@havering.example", (Role.HR,)),
-    _Person("Morgan Lee", "morgan.lee@havering.example", (Role.SUPERVISOR,), "Social worker", "Team manager"),
+    _Person("Morgan Lee", "morgan.lee@havering.example", (Role.SUPERVISOR,), "Social worker", "all_staff"),
     _Person("Sam Taylor", "sam.taylor@havering.example", (Role.SUPERVISOR, Role.SUPERVISEE), "Social worker",
-            "Qualified social worker", line_manager="morgan.lee@havering.example"),
+            "all_staff", line_manager="morgan.lee@havering.example"),
     _Person("Jo O'Brien", "jo.obrien@havering.example", (Role.SUPERVISEE,), "Social worker",
-            "Qualified social worker", line_manager="sam.taylor@havering.example"),
+            "all_staff", line_manager="sam.taylor@havering.example"),
     _Person("Ravi Shah", "ravi.shah@havering.example", (Role.SUPERVISEE,), "Occupational therapist",
-            "Occupational therapist", line_manager="sam.taylor@havering.example"),
+            "all_staff", line_manager="sam.taylor@havering.example"),
 )
 SUPERVISION = (
     ("morgan.lee@havering.example", "sam.taylor@havering.example"),

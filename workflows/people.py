@@ -15,12 +15,13 @@ from werkzeug.security import generate_password_hash
 
 from storage import audit
 from storage.db import session as db
-from storage.models import LoginSession, Role, Staff, SupervisionRelationship, utcnow
+from storage.models import LoginSession, Organisation, Role, Staff, SupervisionRelationship, utcnow
+from workflows import frequency
 from workflows.agreements import InvalidInput, NotAllowed
 
 MIN_PASSWORD_LENGTH = 12
 CSV_COLUMNS = ("name", "email", "roles", "profession", "staff_category", "start_date",
-               "line_manager_email", "supervisor_email")
+               "line_manager_email", "supervisor_email", "qualified_on", "part_time", "appointed_from_overseas")
 CSV_REQUIRED_COLUMNS = ("name", "email", "roles")
 # Supervision frequency depends on category and professional supervision on profession (H Appendix 3).
 _SUPERVISED_ROLES = {Role.SUPERVISOR, Role.SUPERVISEE}
@@ -50,7 +51,7 @@ class ImportReport:
 def add_staff(organisation_id: int, form: Mapping[str, str | list[str]], actor: audit.Actor) -> Staff:
     """Add a person to the organisation, with their roles and, if given, a password."""
     _check_admin(actor, organisation_id)
-    values, errors = _check_person(form, _emails_on_record())
+    values, errors = _check_person(form, _emails_on_record(), _pack(organisation_id))
     line_manager = None
     line_manager_id = str(form.get("line_manager_id") or "").strip()
     if line_manager_id:
@@ -183,10 +184,11 @@ def import_staff_csv(organisation_id: int, csv_text: str, actor: audit.Actor) ->
 
     on_record = {s.email.lower(): s for s in db.scalars(select(Staff))}
     taken = set(on_record)
+    pack = _pack(organisation_id)
     in_file: dict[str, tuple[int, dict]] = {}
     checked: list[tuple[int, dict, dict[str, str]]] = []
     for number, cells in rows:
-        values, errors = _check_person(cells, taken)
+        values, errors = _check_person(cells, taken, pack)
         email = values.get("email")
         if email in in_file and "email" in errors:
             errors["email"] = f"Enter a different email address – {email} is also on row {in_file[email][0]}"
@@ -296,7 +298,7 @@ def _refers_to(email: str, own: str | None, organisation_id: int, on_record: dic
 # --- checks shared by the form and the CSV ------------------------------------------------------
 
 
-def _check_person(form: Mapping[str, str | list[str]], taken: set[str]) -> tuple[dict, dict[str, str]]:
+def _check_person(form: Mapping[str, str | list[str]], taken: set[str], pack: str) -> tuple[dict, dict[str, str]]:
     """A person's details from a form or CSV row, cleaned, and a message for each field that is wrong."""
     values: dict = {}
     errors: dict[str, str] = {}
@@ -316,13 +318,12 @@ def _check_person(form: Mapping[str, str | list[str]], taken: set[str]) -> tuple
     values["roles"], roles_error = _parse_roles(form.get("roles"))
     if roles_error:
         errors["roles"] = roles_error
-    for field, label, example in (("profession", "profession", "social worker or occupational therapist"),
-                                  ("staff_category", "staff category", "Qualified social worker")):
-        values[field] = " ".join(str(form.get(field) or "").split())
-        if len(values[field]) > 100:
-            errors[field] = f"Enter a {label} of 100 characters or fewer"
-        elif not values[field] and values["roles"] & _SUPERVISED_ROLES:
-            errors[field] = f"Enter the person's {label}, like {example}"
+    values["profession"] = " ".join(str(form.get("profession") or "").split())
+    if len(values["profession"]) > 100:
+        errors["profession"] = "Enter a profession of 100 characters or fewer"
+    elif not values["profession"] and values["roles"] & _SUPERVISED_ROLES:
+        errors["profession"] = "Enter the person's profession, like social worker or occupational therapist"
+    values.update(_check_frequency_facts(form, pack, values["roles"], errors))
     start = str(form.get("start_date") or "").strip()
     values["start_date"] = None
     if start:
@@ -330,6 +331,42 @@ def _check_person(form: Mapping[str, str | list[str]], taken: set[str]) -> tuple
         if error:
             errors["start_date"] = error
     return values, errors
+
+
+def _check_frequency_facts(form: Mapping, pack: str, roles: set[Role], errors: dict[str, str]) -> dict:
+    """Staff category (from the organisation's list), qualification date and the part-time and overseas flags."""
+    values: dict = {}
+    typed = " ".join(str(form.get("staff_category") or "").split())
+    values["staff_category"] = frequency.category_code(pack, typed) or ""
+    labels = "; ".join(label for _code, label in frequency.policy_for(pack).choices())
+    if typed and not values["staff_category"]:
+        errors["staff_category"] = (f"Choose a staff category from your supervision policy ({labels}) – "
+                                    f"“{typed[:100]}” is not one of them")
+    elif not typed and roles & _SUPERVISED_ROLES:
+        errors["staff_category"] = f"Enter the person's staff category, one of: {labels}"
+    values["qualified_on"] = None
+    qualified = str(form.get("qualified_on") or "").strip()
+    if qualified:
+        values["qualified_on"], error = parse_date(qualified, "date they qualified")
+        if error:
+            errors["qualified_on"] = error
+    elif values["staff_category"] == "newly_qualified_non_registered":
+        errors["qualified_on"] = ("Enter the date they qualified – newly qualified staff are supervised "
+                                  "fortnightly for three months after it")
+    for field, label in (("part_time", "part time"), ("appointed_from_overseas", "appointed from outside the UK")):
+        flag = str(form.get(field) or "").strip().lower()
+        if flag in ("", "no", "n", "false", "0"):
+            values[field] = False
+        elif flag in ("yes", "y", "true", "1", "on"):
+            values[field] = True
+        else:
+            errors[field] = f"Enter yes or no for {label}, or leave it blank for no"
+    return values
+
+
+def _pack(organisation_id: int) -> str:
+    organisation = db.get(Organisation, organisation_id)
+    return organisation.template_pack if organisation else ""
 
 
 def _parse_roles(raw: str | list[str] | None) -> tuple[set[Role], str | None]:
@@ -366,7 +403,9 @@ def parse_date(raw: dt.date | str | None, label: str) -> tuple[dt.date | None, s
 def _new_staff(organisation_id: int, values: dict, line_manager: Staff | None) -> Staff:
     staff = Staff(organisation_id=organisation_id, name=values["name"], email=values["email"],
                   profession=values["profession"], staff_category=values["staff_category"],
-                  start_date=values["start_date"], line_manager=line_manager)
+                  start_date=values["start_date"], line_manager=line_manager,
+                  qualified_on=values["qualified_on"], part_time=values["part_time"],
+                  appointed_from_overseas=values["appointed_from_overseas"])
     for role in sorted(values["roles"]):
         staff.grant(role)
     return staff

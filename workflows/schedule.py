@@ -1,0 +1,290 @@
+"""What is due: each supervisee's next supervision, agreement reviews, postponed sessions and unsigned documents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from doc_templates.schema import one_year_after
+from storage import audit
+from storage.db import session as db
+from storage.models import (
+    Document,
+    Party,
+    PostponedSession,
+    Role,
+    Staff,
+    SupervisionRelationship,
+    as_utc,
+    utcnow,
+)
+from workflows.access import supervises
+from workflows.agreements import InvalidInput, NotAllowed
+from workflows.frequency import Frequency, Person, add_months, category_label, frequency_on, policy_for
+from workflows.lifecycle import DocumentState
+from workflows.people import parse_date
+
+DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
+REVIEW_SOON_DAYS = 30  # an agreement review is flagged a month ahead, time enough to book it
+MAX_REASON = 500
+
+
+@dataclasses.dataclass
+class SupervisionDue:
+    """One supervisee's position: when they were last supervised, when next, and their agreement."""
+
+    supervisee: Staff
+    supervisor: Staff
+    relationship: SupervisionRelationship
+    category: str
+    last_held: dt.date | None
+    booked_for: dt.date | None
+    next_due: dt.date
+    frequency: Frequency
+    today: dt.date
+    agreement: Document | None
+    agreement_pending: Document | None
+    review_due: dt.date | None
+    agreement_needed_by: dt.date | None
+
+    @property
+    def days_to_due(self) -> int:
+        return (self.next_due - self.today).days
+
+    @property
+    def status(self) -> str:
+        if self.days_to_due < 0:
+            return "overdue"
+        return "due_soon" if self.days_to_due <= DUE_SOON_DAYS else "on_track"
+
+    @property
+    def booked_too_late(self) -> bool:
+        return self.booked_for is not None and self.booked_for > self.next_due
+
+    @property
+    def review_status(self) -> str | None:
+        return _status(self.review_due, self.today, REVIEW_SOON_DAYS)
+
+    @property
+    def agreement_needed_status(self) -> str | None:
+        return _status(self.agreement_needed_by, self.today, REVIEW_SOON_DAYS)
+
+
+@dataclasses.dataclass
+class Unsigned:
+    """A document sent for signature some days ago that one or both parties have not signed."""
+
+    document: Document
+    waiting_for: list[Party]
+    days_waiting: int
+
+
+def _status(day: dt.date | None, today: dt.date, soon: int) -> str | None:
+    if day is None:
+        return None
+    if day < today:
+        return "overdue"
+    return "due_soon" if (day - today).days <= soon else "on_track"
+
+
+# --- reading what is due ---------------------------------------------------------------------
+
+
+def due_for_supervisor(supervisor_id: int, today: dt.date | None = None) -> list[SupervisionDue]:
+    """Each of this supervisor's current supervisees, soonest due first."""
+    today = today or dt.date.today()
+    relationships = [r for r in db.scalars(select(SupervisionRelationship).where(
+        SupervisionRelationship.supervisor_id == supervisor_id)) if r.is_current(today)]
+    return _due_rows(relationships, today)
+
+
+def due_everywhere(today: dt.date) -> list[SupervisionDue]:
+    """Every current supervision relationship's position, for the daily reminders."""
+    relationships = [r for r in db.scalars(select(SupervisionRelationship)) if r.is_current(today)]
+    return _due_rows(relationships, today)
+
+
+def team_supervisors(manager_id: int) -> list[Staff]:
+    """The supervisors this person line-manages: their team for the due and quality pages."""
+    return [s for s in db.scalars(select(Staff).where(Staff.line_manager_id == manager_id).order_by(Staff.name))
+            if s.has_role(Role.SUPERVISOR)]
+
+
+def is_manager(staff_id: int) -> bool:
+    """True if the person line-manages at least one supervisor."""
+    return bool(team_supervisors(staff_id))
+
+
+def team_due(manager_id: int, today: dt.date | None = None) -> list[tuple[Staff, list[SupervisionDue]]]:
+    """For a manager: each supervisor they line-manage, with every supervisee's position."""
+    today = today or dt.date.today()
+    return [(supervisor, due_for_supervisor(supervisor.id, today)) for supervisor in team_supervisors(manager_id)]
+
+
+def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> list[SupervisionDue]:
+    supervisee_ids = {r.supervisee_id for r in relationships}
+    if not supervisee_ids:
+        return []
+    documents = db.scalars(select(Document).where(
+        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
+    rows = []
+    for relationship in relationships:
+        person = relationship.supervisee
+        mine = [d for d in documents if d.supervisee_id == person.id and d.organisation_id == person.organisation_id]
+        held = [(day, d) for d in mine if d.kind == "record" and (day := _date(d.data.get("supervision_date")))]
+        last_held, last_record = max(held, key=lambda pair: pair[0]) if held else (None, None)
+        agreements = [d for d in mine if d.kind == "agreement"]
+        signed = max((d for d in agreements if d.state is DocumentState.LOCKED),
+                     key=lambda d: (_date(d.data.get("start_date")) or dt.date.min, d.id), default=None)
+        pending = max((d for d in agreements if d.state.is_open_for_signature or d.state is DocumentState.DRAFT),
+                      key=lambda d: d.id, default=None)
+        agreed_weeks = _int(signed.data.get("frequency_weeks")) if signed else None
+        facts = Person(person.staff_category or None, person.start_date, person.qualified_on, person.part_time,
+                       person.appointed_from_overseas, agreed_weeks)
+        pack = person.organisation.template_pack
+        if last_held is not None:
+            base = last_held
+        else:
+            # Never supervised here yet: count from when supervision starts – the relationship, their first day
+            # or the agreement's start, whichever is latest.
+            starts = [relationship.starts_on, person.start_date, _date(signed.data.get("start_date")) if signed else None]
+            base = max(day for day in starts if day is not None)
+        frequency = frequency_on(pack, facts, base)
+        review_due = None
+        if signed is not None:
+            began = _date(signed.data.get("start_date")) or (as_utc(signed.locked_at) or utcnow()).date()
+            review_due = one_year_after(began)
+        within = policy_for(pack).agreement_within_months
+        needed_by = add_months(relationship.starts_on, within) if within and signed is None else None
+        booked = _date(last_record.data.get("next_supervision_date")) if last_record is not None else None
+        rows.append(SupervisionDue(
+            supervisee=person, supervisor=relationship.supervisor, relationship=relationship,
+            category=category_label(pack, person.staff_category), last_held=last_held,
+            booked_for=booked if booked and booked >= today else None, next_due=frequency.due_after(base),
+            frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
+            agreement_needed_by=needed_by,
+        ))
+    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
+
+
+def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date | None = None) -> list[PostponedSession]:
+    """Postponed sessions not yet held (no record of a session on or after the postponement), soonest first."""
+    query = select(PostponedSession).where(PostponedSession.held_on.is_(None))
+    if supervisor_ids is not None:
+        ids = list(supervisor_ids)
+        if not ids:
+            return []
+        query = query.where(PostponedSession.supervisor_id.in_(ids))
+    sessions = db.scalars(query).all()
+    if not sessions:
+        return []
+    records = db.scalars(select(Document).where(
+        Document.kind == "record", Document.state != DocumentState.VOIDED,
+        Document.supervisee_id.in_(sorted({s.supervisee_id for s in sessions})))).all()
+    outstanding = []
+    for session in sessions:
+        held = [day for d in records if d.supervisee_id == session.supervisee_id
+                and (day := _date(d.data.get("supervision_date"))) and day >= session.postponed_on]
+        if not held:
+            outstanding.append(session)
+    return sorted(outstanding, key=lambda s: (s.hold_by, s.id))
+
+
+def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[int] | None = None,
+                       days: int | None = None) -> list[Unsigned]:
+    """Documents out for signature longer than the reminder setting, with who has still to sign."""
+    today = today or dt.date.today()
+    days = unsigned_reminder_days() if days is None else days
+    query = select(Document).where(Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
+                                   Document.sent_at.is_not(None))
+    if supervisor_ids is not None:
+        query = query.where(Document.supervisor_id.in_(list(supervisor_ids)))
+    found = []
+    for document in db.scalars(query.order_by(Document.sent_at)):
+        waiting = (today - as_utc(document.sent_at).date()).days
+        if waiting < days:
+            continue
+        parties = [party for party in Party if document.signature_of(party) is None]
+        if parties:
+            found.append(Unsigned(document, parties, waiting))
+    return found
+
+
+def unsigned_reminder_days() -> int:
+    return max(1, int(current_app.config["UNSIGNED_REMINDER_DAYS"]))
+
+
+# --- postponing a session --------------------------------------------------------------------
+
+
+def record_postponement(supervisor_id: int, supervisee_id: int | None, form: dict[str, str],
+                        actor: audit.Actor) -> PostponedSession:
+    """Note that a booked session was postponed; it must then be held within seven days."""
+    supervisor = db.get(Staff, supervisor_id)
+    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
+    errors: dict[str, str] = {}
+    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not supervises(
+            supervisor.id, supervisee.id):
+        errors["supervisee"] = "Choose one of your supervisees"
+    booked_for, error = parse_date(form.get("booked_for"), "date the session was booked for")
+    if error:
+        errors["booked_for"] = error
+    postponed_on, error = parse_date(form.get("postponed_on"), "date it was postponed")
+    if error:
+        errors["postponed_on"] = error
+    elif postponed_on > dt.date.today():
+        errors["postponed_on"] = "Enter today's date or an earlier one – a session cannot be postponed in the future"
+    reason = " ".join(str(form.get("reason") or "").split())
+    if len(reason) > MAX_REASON:
+        errors["reason"] = f"Enter a reason of {MAX_REASON} characters or fewer"
+    if errors:
+        raise InvalidInput(errors)
+    session = PostponedSession(organisation_id=supervisor.organisation_id, supervisor=supervisor, supervisee=supervisee,
+                               booked_for=booked_for, postponed_on=postponed_on, reason=reason,
+                               recorded_by_id=supervisor.id)
+    db.add(session)
+    db.flush()
+    audit.record(db, "session_postponed", actor, postponed_id=session.id, supervisee_id=supervisee.id,
+                 booked_for=booked_for.isoformat(), postponed_on=postponed_on.isoformat(),
+                 hold_by=session.hold_by.isoformat(), reason=reason)
+    db.commit()
+    return session
+
+
+def record_held(postponed_id: int, held_on: str | dt.date | None, actor: audit.Actor) -> PostponedSession:
+    """Note the day a postponed session was held, when there is no record of it in Countersign."""
+    session = db.get(PostponedSession, postponed_id)
+    if session is None or session.supervisor_id != actor.staff_id:
+        raise NotAllowed()
+    day, error = parse_date(held_on, "date it was held")
+    if error:
+        raise InvalidInput({"held_on": error})
+    if day < session.postponed_on or day > dt.date.today():
+        raise InvalidInput({"held_on": f"Enter a date from {session.postponed_on:%d/%m/%Y}, when it was postponed, "
+                                       "to today"})
+    session.held_on = day
+    audit.record(db, "postponed_session_held", actor, postponed_id=session.id, supervisee_id=session.supervisee_id,
+                 held_on=day.isoformat(), within_seven_days=day <= session.hold_by)
+    db.commit()
+    return session
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
