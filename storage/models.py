@@ -586,17 +586,6 @@ class RecordDraft(Base):
 
     __tablename__ = "record_drafts"
 
-
-# --- issue 6, slice i6-due: what is due, postponed sessions, reminders, quality assurance -----------
-
-
-class PostponedSession(Base):
-    """A booked supervision that was postponed; the policies say it is held within seven days (both Appendix 1)."""
-
-    __tablename__ = "postponed_sessions"
-
-    HOLD_WITHIN_DAYS = 7
-
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
@@ -613,6 +602,20 @@ class PostponedSession(Base):
     document: Mapped[Document | None] = relationship()
 
 
+# --- issue 6, slice i6-due: what is due, postponed sessions, reminders, quality assurance -----------
+
+
+class PostponedSession(Base):
+    """A booked supervision that was postponed; the policies say it is held within seven days (both Appendix 1)."""
+
+    __tablename__ = "postponed_sessions"
+
+    HOLD_WITHIN_DAYS = 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     booked_for: Mapped[dt.date] = mapped_column(Date)
     postponed_on: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
