@@ -23,6 +23,9 @@ ROUTE_RULES = {
     ("documents.void", "GET"): "manage",
     ("documents.void", "POST"): "manage",
     ("documents.amend", "POST"): "manage",
+    ("records.change", "GET"): "manage",
+    ("retention.hold_document", "GET"): "hold",
+    ("retention.hold_document", "POST"): "hold",
 }
 # Tokenised signing links are their own access (the token is the permission) and are tested in test_signing_links.
 OWN_ACCESS_BLUEPRINTS = ("signing.",)
@@ -40,6 +43,8 @@ PEOPLE = ["supervisor", "other_supervisor", "supervisee", "other_supervisee", "m
 def expected(person: str, action: str, which: str) -> bool:
     if person == "mediator":
         return action in ("view", "download", "history") and which in MEDIATOR_ESCALATED
+    if action == "hold":
+        return person == "hr"
     allowed = READERS if action in ("view", "download", "history") else MANAGERS
     return person in allowed[which]
 

@@ -106,7 +106,7 @@ def test_hr_exports_everything_held_on_one_person_as_a_zip(app, db, people, logi
     pdfs = 0
     for entry in manifest["documents"]:
         document = db.get(Document, entry["document_id"])
-        assert entry["retention"].startswith("Kept while Jo O'Brien & <Sons> is employed, then seven years")
+        assert entry["retention"].startswith(f"Kept while {document.supervisee.name} works here, then for seven years")
         for file in entry["files"]:
             content = zf.read(file["file"])
             assert hashlib.sha256(content).hexdigest() == file["sha256"] and len(content) == file["bytes"]

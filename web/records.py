@@ -11,7 +11,7 @@ from doc_templates.schema import ROW_COLUMNS
 from storage.models import Role, as_utc
 from web.auth import actor, login_required
 from workflows import records
-from workflows.access import current_supervisees
+from workflows.access import NoAccess, current_supervisees, document_for
 from workflows.agreements import InvalidInput, NotAllowed
 from workflows.messages import uk_time
 
@@ -97,7 +97,12 @@ def discard(draft_id: int):
 @bp.get("/records/<int:document_id>/change")
 @login_required
 def change(document_id: int):
-    """Open a draft record's form again to change it."""
+    """Open a draft record's form again to change it (an agreement has its own form)."""
+    try:
+        if document_for(document_id, "manage", g.user).kind != "record":
+            return redirect(url_for("documents.edit", document_id=document_id))
+    except NoAccess:
+        abort(404)
     try:
         found = records.change_record(document_id, actor())
     except NotAllowed:

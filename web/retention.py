@@ -19,6 +19,7 @@ from storage.models import (
 )
 from web.auth import actor, role_required
 from workflows import retention
+from workflows.access import NoAccess, document_for
 from workflows.agreements import InvalidInput, NotAllowed
 
 bp = Blueprint("retention", __name__, url_prefix="/records")
@@ -90,8 +91,9 @@ def hold_person(staff_id: int):
 @role_required(Role.HR)
 def hold_document(document_id: int):
     """Place a legal hold on one document."""
-    document = db.get(Document, document_id)
-    if document is None or document.organisation_id != g.user.organisation_id:
+    try:
+        document = document_for(document_id, "hold", g.user)
+    except NoAccess:
         abort(404)
     return _hold_form(document.reference, "this document", lambda reason: retention.place_hold(
         reason, actor(), document_id=document.id), url_for("documents.show", document_id=document.id))

@@ -76,6 +76,7 @@ GRANTS: dict[str, list[Grant]] = {
     "history": _READ,  # its audit trail
     "manage": [author_while_responsible],  # edit, send, re-send a link, void, amend
     "export": [hr],  # part of an HR export of everything held on one person
+    "hold": [hr],  # place a legal hold on it
 }
 
 
