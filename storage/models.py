@@ -142,7 +142,9 @@ class SupervisionRelationship(Base):
     supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
 
     def is_current(self, on: dt.date) -> bool:
-        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+        """In force on that date; it ends at the supervisee's leaver date, when their records become HR's."""
+        left = self.supervisee.leaver_date
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on) and (left is None or on < left)
 
 
 class LoginSession(Base):

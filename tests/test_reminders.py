@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from storage.models import AuditEvent, OutboxMessage, PostponedSession, ReminderSent, SigningLink, Staff
+from storage.models import AuditEvent, OutboxMessage, PostponedSession, ReminderSent, ScheduledRun, SigningLink, Staff
 from tests.test_schedule import add_document
 from workflows import reminders
 from workflows.lifecycle import DocumentState
@@ -116,8 +116,8 @@ def test_agreement_review_is_reminded_a_month_ahead(app, db, people):
 def test_daily_run_is_claimed_once_a_day_however_many_workers(app, db, people):
     assert reminders.run_daily(TODAY).emails == 3
     assert reminders.run_daily(TODAY) is None  # a second worker finds today's claim and does nothing
-    assert db.scalar(select(func.count()).select_from(ReminderSent).where(
-        ReminderSent.item == reminders.DAILY_RUN_ITEM)) == 1
+    assert db.scalar(select(func.count()).select_from(ScheduledRun).where(
+        ScheduledRun.name == reminders.DAILY_RUN)) == 1
     assert len(outbox(db)) == 3
 
 
@@ -163,8 +163,8 @@ def test_worker_thread_sends_the_days_reminders_once_when_enabled(app, db, peopl
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            claimed = db.scalar(select(func.count()).select_from(ReminderSent).where(
-                ReminderSent.item == reminders.DAILY_RUN_ITEM))
+            claimed = db.scalar(select(func.count()).select_from(ScheduledRun).where(
+                ScheduledRun.name == reminders.DAILY_RUN))
             sent = db.scalar(select(func.count()).select_from(OutboxMessage))
             db.rollback()  # never hold SQLite's write lock while the worker works
             if claimed and sent == 3:

@@ -23,8 +23,6 @@ class NoAccess(Exception):
 def is_current_supervisor(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
     """True if the supervisor is responsible for the supervisee on that date (the one place this is decided)."""
     on = on or dt.date.today()
-    if _has_left(supervisee_id, on):
-        return False
     rows = db.scalars(
         select(SupervisionRelationship).where(
             SupervisionRelationship.supervisor_id == supervisor_id,
@@ -114,7 +112,7 @@ def can_write_for(user: Staff, supervisee: Staff) -> bool:
 
 def current_supervisees(supervisor_id: int, on: dt.date) -> list[Staff]:
     """The people this supervisor is responsible for on that date, by name."""
-    return [s for s in models.current_supervisees(db, supervisor_id, on) if is_current_supervisor(supervisor_id, s.id, on)]
+    return models.current_supervisees(db, supervisor_id, on)
 
 
 def needs_agreement(supervisor_id: int, supervisees: list[Staff]) -> list[Staff]:
@@ -140,13 +138,6 @@ def document_for(document_id: int, action: str, user: Staff | None, *, lock: boo
     if not allowed(user, action, document):
         raise NoAccess()
     return document
-
-
-# i5-retention: from the leaver date the supervisee's records are HR's, not their supervisor's.
-def _has_left(supervisee_id: int, on: dt.date) -> bool:
-    """True if the supervisee's leaver date is on or before `on`."""
-    leaver_date = db.scalar(select(Staff.leaver_date).where(Staff.id == supervisee_id))
-    return leaver_date is not None and leaver_date <= on
 
 
 def can_administer_templates(user: Staff, template_pack: str) -> bool:

@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from signing.tokens import issue_link
 from storage import audit
 from storage.db import session as db
-from storage.models import Document, Party, ReminderSent, Staff
+from storage.models import Document, Party, ReminderSent, ScheduledRun, Staff
 from storage.outbox import queue_email
 from workflows import schedule
 from workflows.agreements import signing_url
 from workflows.messages import uk_time
 
-DAILY_RUN_ITEM = "daily-reminder-run"
+DAILY_RUN = "reminders"  # its ScheduledRun row for the day is the claim
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +116,7 @@ def send_reminders(today: dt.date | None = None, dry_run: bool = False) -> Remin
 def run_daily(today: dt.date | None = None) -> ReminderReport | None:
     """The background worker's once-a-day run: only the worker that claims today's row sends; None for the others."""
     today = today or dt.date.today()
-    db.add(ReminderSent(item=DAILY_RUN_ITEM, period=today.isoformat(), recipient_id=None, sent_on=today))
+    db.add(ScheduledRun(name=DAILY_RUN, run_on=today, detail={}))
     try:
         db.commit()
     except IntegrityError:
