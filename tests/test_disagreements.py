@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 import sqlalchemy as sa
 from conftest import actor_for
@@ -410,3 +411,41 @@ def test_a_party_adds_a_note_and_the_others_are_told(client, people, login, lock
     note = db.query(Annotation).filter_by(disagreement_id=disagreement_id, kind=AnnotationKind.NOTE).one()
     assert note.author_role == "supervisee" and note.text == "Also the dates."
     assert mails_to(db, people.supervisor, "Note added") and not mails_to(db, people.supervisee, "Note added")
+
+
+def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreement, signing_link, db):
+    from workflows import disagreements
+
+    document_id = make_agreement()
+    with app.test_request_context():
+        disagreement_id = disagreements.raise_disagreement(
+            document_id, section="other", text="Not right.", actor=actor_for(people.supervisee)).id
+        disagreements.escalate(disagreement_id, actor=actor_for(people.supervisor))
+    annotation_id = _annotation(db, disagreement_id).id
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    path = signing_link(people.supervisee)
+    assert disagree_on_link(client, path).status_code == 400
+    mediate = mediation_link(db, people.manager)
+    assert client.post(mediate, data={"outcome": "Agreed."}).status_code == 400
+    for person, posts in (
+        (people.supervisee, [(f"/documents/{document_id}/disagreements/new", {"section": "other", "disagreement": "x"}),
+                             (f"/disagreements/{disagreement_id}/notes", {"note": "x"}),
+                             (f"/annotations/{annotation_id}/delete", {})]),
+        (people.supervisor, [(f"/disagreements/{disagreement_id}/resolve", {"resolution": "x"}),
+                             (f"/disagreements/{disagreement_id}/escalate", {})]),
+        (people.admin, [(f"/admin/disagreements/{disagreement_id}/mediator", {"mediator": people.other_supervisor.id})]),
+    ):
+        client = app.test_client()
+        # The test's app context outlives requests, so Flask-WTF's per-request token cache must be emptied.
+        flask.g.pop("csrf_token", None)
+        token = client.get("/sign-in").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        signed_in = client.post("/sign-in", data={"email": person.email, "password": people.password,
+                                                  "csrf_token": token})
+        assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]
+        for url, data in posts:
+            assert client.post(url, data=data).status_code == 400, url
+    db.expire_all()
+    disagreement = db.get(Disagreement, disagreement_id)
+    assert disagreement.state is DisagreementState.ESCALATED and len(disagreement.annotations) == 1
+    assert db.query(AuditEvent).filter_by(event="annotation_change_refused").count() == 0
