@@ -17,7 +17,7 @@ GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 
 
 def init_app(app: Flask) -> None:
-    from web import admin, auth, devmail, documents, signing, verify
+    from web import admin, auth, devmail, disagreements, documents, signing, verify
 
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, verify.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(disagreements.bp)
+    app.register_blueprint(disagreements.mediation)
     register_error_pages(app)
 
     @app.context_processor

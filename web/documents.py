@@ -12,7 +12,7 @@ from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import AuditEvent, Document, Party, Role, current_supervisees
 from web.auth import actor, login_required
-from workflows import agreements, downloads
+from workflows import agreements, disagreements, downloads
 from workflows.access import can_manage, can_view
 from workflows.lifecycle import DocumentState, allowed_actions
 from workflows.rendering import is_waiting_for_pdf
@@ -37,7 +37,8 @@ def home():
     awaiting = [d for d in [*written, *mine] if d.state.is_open_for_signature
                 and d.signature_of(d.party_of(user.id)) is None]
     return render_template("documents/home.html", supervisees=supervisees, by_supervisee=by_supervisee,
-                           written=written, mine=mine, awaiting=awaiting)
+                           written=written, mine=mine, awaiting=awaiting,
+                           open_disagreements=disagreements.open_for(user))
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -100,7 +101,11 @@ def show(document_id: int):
     actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,
                            waiting=is_waiting_for_pdf(document), Party=Party,
-                           seal_problem=seal_problem(current_app))
+                           seal_problem=seal_problem(current_app),
+                           disagreements=disagreements.on_document(document),
+                           signed_disagreeing=disagreements.signed_with_disagreement(document),
+                           can_disagree=document.party_of(g.user.id) is not None
+                           and document.state in disagreements.RAISABLE)
 
 
 @bp.post("/documents/<int:document_id>/send")

@@ -28,7 +28,22 @@ def can_view(user: Staff, document: Document) -> bool:
         return False
     if user.has_role(Role.HR) or user.id in (document.supervisor_id, document.supervisee_id):
         return True
+    if is_mediator_of(user, document):
+        return True
     return supervises(user.id, document.supervisee_id)
+
+
+def is_mediator_of(user: Staff, document: Document) -> bool:
+    """Mediator: what was escalated to them (a disagreement on this document they were asked to mediate)."""
+    from storage.models import Disagreement, DisagreementState
+
+    return db.scalar(
+        select(Disagreement.id).where(
+            Disagreement.document_id == document.id,
+            Disagreement.mediator_id == user.id,
+            Disagreement.state.in_([DisagreementState.ESCALATED, DisagreementState.MEDIATED]),
+        ).limit(1)
+    ) is not None
 
 
 def can_manage(user: Staff, document: Document) -> bool:
