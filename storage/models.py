@@ -566,3 +566,33 @@ class MediationLink(Base):
     def revoke(self, reason: str) -> None:
         if self.used_at is None and self.revoked_at is None:
             self.revoked_at, self.revoked_reason = utcnow(), reason
+
+
+# --- Slice i4-pdf: the chain of sealed copies, one per annotation added to a locked document ---
+
+
+class AnnotatedCopy(Base):
+    """One link in a locked document's chain of PDFs: the previous copy plus one sealed annotation revision."""
+
+    __tablename__ = "annotated_copies"
+    __table_args__ = (UniqueConstraint("document_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id"), unique=True)
+    # 1 for the first annotation after lock; the unique pair stops two workers appending at the same place.
+    sequence: Mapped[int] = mapped_column(Integer)
+    field_name: Mapped[str] = mapped_column(String(100))
+    # False once the reserved page is full: the revision is then sealed without a visible box.
+    stamped: Mapped[bool] = mapped_column(default=True)
+    previous_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship()
+
+
+@event.listens_for(AnnotatedCopy, "before_update")
+@event.listens_for(AnnotatedCopy, "before_delete")
+def _refuse_copy_change(_mapper, _connection, copy: AnnotatedCopy) -> None:
+    raise AnnotationChangeRefused("A sealed copy of a document cannot be changed or removed.")

@@ -12,7 +12,7 @@ from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import AuditEvent, Document, Party, Role, current_supervisees
 from web.auth import actor, login_required
-from workflows import agreements, disagreements, downloads
+from workflows import agreements, annotated_pdf, disagreements, downloads
 from workflows.access import can_manage, can_view
 from workflows.lifecycle import DocumentState, allowed_actions
 from workflows.rendering import is_waiting_for_pdf
@@ -105,7 +105,8 @@ def show(document_id: int):
                            disagreements=disagreements.on_document(document),
                            signed_disagreeing=disagreements.signed_with_disagreement(document),
                            can_disagree=document.party_of(g.user.id) is not None
-                           and document.state in disagreements.RAISABLE)
+                           and document.state in disagreements.RAISABLE,
+                           annotations=annotated_pdf.listed(document))
 
 
 @bp.post("/documents/<int:document_id>/send")

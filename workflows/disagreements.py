@@ -288,10 +288,12 @@ def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> Medi
 def mediation_pdf(document_id: int, token: str) -> bytes:
     """The document as the mediator sees it: the signed PDF once locked, else the version disagreed with."""
     from storage.blobs import blobs
+    from workflows.annotated_pdf import current_sha256
 
     link = _mediation_link(document_id, token)
     document = link.document
-    sha256 = document.final_pdf_sha256 or document.pdf_sha256
+    # Once locked, the current copy: the sealed PDF with any annotations already sealed into it.
+    sha256 = current_sha256(document) or document.pdf_sha256
     if sha256 is None:
         db.rollback()
         raise LinkRefused("revoked")
