@@ -222,12 +222,31 @@ def _font_factory(base):
     if base not in _font_classes:
         from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 
+        class ThousandUnits(GlyphAccumulator):
+            """pyHanko writes widths and TJ kerning in the font's own units, right only for 1000-unit fonts.
+
+            Liberation's TrueType fonts have 2048 units to the em, so viewers spaced the letters out; here
+            HarfBuzz positions and glyph widths are both given in PDF's 1000-unit glyph space.
+            """
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._font_units = self.units_per_em
+                self.units_per_em = 1000
+                self.hb_font.scale = (1000, 1000)
+
+            def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+                if glyph_id not in self._glyphs:
+                    cid, width = super()._get_cid_and_width(glyph_id)
+                    self._glyphs[glyph_id] = (cid, round(width * 1000 / self._font_units))
+                return self._glyphs[glyph_id]
+
         @dataclasses.dataclass(frozen=True)
         class InMemory(base):
             def create_font_engine(self, writer, obj_stream=None):
                 if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
                     obj_stream = writer.prepare_object_stream()
-                return GlyphAccumulator(
+                return ThousandUnits(
                     writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)), font_size=self.font_size,
                     ot_script_tag=self.ot_script_tag, ot_language_tag=self.ot_language_tag,
                     writing_direction=self.writing_direction, bcp47_lang_code=self.bcp47_lang_code,
@@ -253,7 +272,7 @@ def _stamp_style(font_size: int):
 
     if not STAMP_FONT.exists():
         raise SealError(f"The stamp font {STAMP_FONT} is missing; install the Debian package fonts-liberation2.")
-    font = _font_factory(GlyphAccumulatorFactory)(str(STAMP_FONT))
+    font = _font_factory(GlyphAccumulatorFactory)(str(STAMP_FONT), font_size=font_size)
     # The text goes in as a parameter, never as the template, so a '%' someone typed is printed as typed.
     return TextStampStyle(stamp_text="%(annotation)s", border_width=1,
                           text_box_style=TextBoxStyle(font=font, font_size=font_size, leading=round(font_size * 1.25)))

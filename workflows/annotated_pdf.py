@@ -27,14 +27,14 @@ JOB_KIND = "annotate_pdf"
 # The heading of the page the audit certificate reserves for stamps (tools/make_audit_certificate.py).
 RESERVED_HEADING = "Annotations added after sealing"
 # The stamps' slots on that page, top down, in points on an A4 page (the certificate's margins are 2.2 cm
-# left and right, 2 cm top and bottom; the heading and its explanation take the top 3.9 cm).
+# left and right, 2 cm top and bottom; the heading and its explanation take the top 5 cm).
 PAGE_LEFT, PAGE_RIGHT = 63.0, 532.0
-SLOTS_TOP, SLOTS_BOTTOM = 730.0, 62.0
-SLOT_HEIGHT, SLOT_GAP = 106.0, 6.0
+SLOTS_TOP, SLOTS_BOTTOM = 700.0, 62.0
+SLOT_HEIGHT, SLOT_GAP = 100.0, 6.0
 SLOTS = int((SLOTS_TOP - SLOTS_BOTTOM + SLOT_GAP) // (SLOT_HEIGHT + SLOT_GAP))
 # Characters of the annotation's own words printed in a box: about seven lines at 8 pt across the page.
-STAMP_TEXT_CHARS = 640
-STAMP_LINE_CHARS = 112
+STAMP_TEXT_CHARS = 560
+STAMP_LINE_CHARS = 120
 WAIT_FOR_FINAL = dt.timedelta(seconds=5)
 
 
