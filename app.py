@@ -95,6 +95,8 @@ def configure_seal(app: Flask) -> None:
     from signing import seal
 
     seal.init_app(app)
+    # Registers the step that seals each annotation on a locked document into its PDF (issue 4).
+    from workflows import annotated_pdf  # noqa: F401
 
 
 def configure_web(app: Flask) -> None:

@@ -57,6 +57,7 @@ def agreement_docx() -> bytes:
         "supervisor_signed_on": "5 March 2027 at 10:30 (GMT, UTC+00:00)",
         "supervisee_signature": "Signed electronically by Jordan Lee",
         "supervisee_signed_on": "5 March 2027 at 12:30 (GMT, UTC+00:00)",
+        "recorded_disagreements": "None recorded.",
     }
     return render_docx(schema.docx_path, schema.context(values, system))
 

@@ -71,6 +71,7 @@ def context_for(i: int, pages_sha: str) -> dict:
         "template_version": "1", "content_version": "1", "locked_at": uk_time(at + dt.timedelta(hours=1)),
         "final_docx_sha256": "ab" * 32, "final_pages_sha256": pages_sha, "signatures": signatures,
         "consent_text": CONSENT_TEXT, "events": events, "verify_url": "https://countersign.example/verify",
+        "annotations": [],
     }
 
 
@@ -122,7 +123,8 @@ def main() -> None:
                   "review_date": "5 March 2028", "supervisor_signature": "Signed electronically by Alex Morgan",
                   "supervisor_signed_on": "1 December 2026 at 14:05 GMT (UTC+00:00)",
                   "supervisee_signature": "Signed electronically by Jordan Lee",
-                  "supervisee_signed_on": "1 December 2026 at 13:05 GMT (UTC+00:00)"}
+                  "supervisee_signed_on": "1 December 2026 at 13:05 GMT (UTC+00:00)",
+                  "recorded_disagreements": "None recorded."}
         pages = docx_to_pdf(render_docx(schema.docx_path, schema.context(values, system)), timeout=180)
         import hashlib
 

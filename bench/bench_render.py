@@ -78,6 +78,7 @@ def system_for(i: int, values: dict) -> dict[str, str]:
         "supervisor_signed_on": uk_time(signed_at),
         "supervisee_signature": "Signed electronically by Jordan Lee",
         "supervisee_signed_on": uk_time(signed_at + dt.timedelta(hours=2)),
+        "recorded_disagreements": "None recorded.",
     }
 
 

@@ -25,9 +25,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import LayoutError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -168,8 +169,27 @@ class _UrllibTimeStamper(TimeStamper):
         return tsp.TimeStampResp.load(await asyncio.to_thread(post))
 
 
-def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | None = None) -> bytes:
-    """Append the organisation's PAdES approval signature as an incremental update (works on sealed PDFs too)."""
+@dataclasses.dataclass(frozen=True)
+class Stamp:
+    """A visible seal: its text, drawn in a box on one page, in an embedded font."""
+
+    text: str
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in points from the page's bottom left
+    page: int = -1
+    font_size: int = 8
+
+
+# PDF/A allows only embedded fonts, so stamps never use pyHanko's default standard-14 Courier.
+STAMP_FONT = pathlib.Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf")
+
+
+def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | None = None,
+             stamp: Stamp | None = None) -> bytes:
+    """Append the organisation's PAdES approval signature as an incremental update (works on sealed PDFs too).
+
+    With a stamp, the signature is a visible one: a new signature field whose widget shows the stamp's text.
+    That is a change pyHanko's diff policy accepts after earlier seals, where a plain comment annotation is not.
+    """
     config = config or current_config()
     signer = load_signer(config)
     metadata = signers.PdfSignatureMetadata(
@@ -179,13 +199,83 @@ def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | N
         md_algorithm="sha256",
     )
     timestamper = _UrllibTimeStamper(config.tsa_url) if config.tsa_url else None
+    extra = {}
+    if stamp is not None:
+        extra = {"stamp_style": _stamp_style(stamp.font_size),
+                 "new_field_spec": SigFieldSpec(field_name, on_page=stamp.page, box=stamp.box)}
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper)
-        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
-    except (SigningError, TimestampRequestError, ValueError, OSError) as error:
+        pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, **extra)
+        out = _outside_event_loop(
+            pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED,
+            appearance_text_params={"annotation": stamp.text} if stamp is not None else None)
+    except (SigningError, TimestampRequestError, LayoutError, ValueError, OSError) as error:
         raise SealError(f"The PDF could not be sealed: {error}") from error
     return out.getvalue()
+
+
+_font_classes: dict = {}
+
+
+def _font_factory(base):
+    """pyHanko's GlyphAccumulatorFactory, reading the font from memory (pyHanko leaves its file handle open)."""
+    if base not in _font_classes:
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+
+        class ThousandUnits(GlyphAccumulator):
+            """pyHanko writes widths and TJ kerning in the font's own units, right only for 1000-unit fonts.
+
+            Liberation's TrueType fonts have 2048 units to the em, so viewers spaced the letters out; here
+            HarfBuzz positions and glyph widths are both given in PDF's 1000-unit glyph space.
+            """
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._font_units = self.units_per_em
+                self.units_per_em = 1000
+                self.hb_font.scale = (1000, 1000)
+
+            def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+                if glyph_id not in self._glyphs:
+                    cid, width = super()._get_cid_and_width(glyph_id)
+                    self._glyphs[glyph_id] = (cid, round(width * 1000 / self._font_units))
+                return self._glyphs[glyph_id]
+
+        @dataclasses.dataclass(frozen=True)
+        class InMemory(base):
+            def create_font_engine(self, writer, obj_stream=None):
+                if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+                    obj_stream = writer.prepare_object_stream()
+                return ThousandUnits(
+                    writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)), font_size=self.font_size,
+                    ot_script_tag=self.ot_script_tag, ot_language_tag=self.ot_language_tag,
+                    writing_direction=self.writing_direction, bcp47_lang_code=self.bcp47_lang_code,
+                    obj_stream=obj_stream)
+
+        _font_classes[base] = InMemory
+    return _font_classes[base]
+
+
+_font_cache: dict[str, bytes] = {}
+
+
+def _font_bytes(path: str) -> bytes:
+    if path not in _font_cache:
+        _font_cache[path] = pathlib.Path(path).read_bytes()
+    return _font_cache[path]
+
+
+def _stamp_style(font_size: int):
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    if not STAMP_FONT.exists():
+        raise SealError(f"The stamp font {STAMP_FONT} is missing; install the Debian package fonts-liberation2.")
+    font = _font_factory(GlyphAccumulatorFactory)(str(STAMP_FONT), font_size=font_size)
+    # The text goes in as a parameter, never as the template, so a '%' someone typed is printed as typed.
+    return TextStampStyle(stamp_text="%(annotation)s", border_width=1,
+                          text_box_style=TextBoxStyle(font=font, font_size=font_size, leading=round(font_size * 1.25)))
 
 
 def check_seal(config: SealConfig) -> str:
@@ -245,6 +335,15 @@ class SignatureCheck:
     covers_whole_file: bool
     revision: int
     revision_sha256: str
+    # pyHanko's difference analysis of what came after this signature: None (nothing after it), NONE,
+    # LTA_UPDATES, FORM_FILLING (later seals and signature fields), ANNOTATIONS or OTHER (not allowed).
+    modification_level: str | None = None
+    docmdp_ok: bool | None = None
+
+    @property
+    def suspicious(self) -> bool:
+        """pyHanko found changes after this signature that a seal does not allow."""
+        return self.docmdp_ok is False or self.modification_level == "OTHER"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,8 +362,12 @@ class Verification:
 
     @property
     def unaltered(self) -> bool:
-        return bool(self.signatures) and all(s.intact and s.valid for s in self.signatures) \
+        return bool(self.signatures) and all(s.intact and s.valid and not s.suspicious for s in self.signatures) \
             and not self.bytes_after_last_signature
+
+    @property
+    def suspicious_modification(self) -> bool:
+        return any(s.suspicious for s in self.signatures)
 
     @property
     def ok(self) -> bool:
@@ -326,10 +429,13 @@ def _check(signature, pdf: bytes, roots) -> SignatureCheck:
         stamp = status.timestamp_validity
         signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
         timestamped = stamp is not None
+        level = status.modification_level.name if status.modification_level is not None else None
+        docmdp_ok = status.docmdp_ok
     except Exception as error:  # noqa: BLE001 - a mangled signature is reported as invalid, not a crash
         log.info("Signature %s could not be validated: %s", signature.field_name, error)
         intact = valid = trusted = timestamped = False
         signer, signed_at = "unknown", None
+        level, docmdp_ok = None, False
     reason = str(signature.sig_object.get("/Reason", ""))
     end = _end_of(signature)
     return SignatureCheck(
@@ -344,6 +450,8 @@ def _check(signature, pdf: bytes, roots) -> SignatureCheck:
         covers_whole_file=end >= len(pdf.rstrip(b"\r\n\x00 ")),
         revision=signature.signed_revision,
         revision_sha256=hashlib.sha256(pdf[:end]).hexdigest(),
+        modification_level=level,
+        docmdp_ok=docmdp_ok,
     )
 
 

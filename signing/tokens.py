@@ -10,9 +10,9 @@ import secrets
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from storage.models import Document, Party, SigningLink, as_utc, utcnow
+from storage.models import Disagreement, Document, MediationLink, Party, SigningLink, Staff, as_utc, utcnow
 
-PURPOSES = frozenset({"sign"})
+PURPOSES = frozenset({"sign", "mediate"})
 
 
 class LinkRefused(Exception):
@@ -109,6 +109,10 @@ def check_link(
         raise LinkRefused("invalid")
     if document_id is not None and link.document_id != document_id:
         raise LinkRefused("wrong_document")
+    return _still_usable(link)
+
+
+def _still_usable(link: SigningLink | MediationLink) -> SigningLink | MediationLink:
     if link.used_at is not None:
         raise LinkRefused("used")
     if link.revoked_at is not None:
@@ -116,3 +120,72 @@ def check_link(
     if as_utc(link.expires_at) <= utcnow():
         raise LinkRefused("expired")
     return link
+
+
+def _load(secret_key: str, token: str, purpose: str, max_age: dt.timedelta, keys: set[str]) -> dict:
+    try:
+        payload = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise LinkRefused("expired") from None
+    except BadSignature:
+        raise LinkRefused("invalid") from None
+    if not isinstance(payload, dict) or not keys <= payload.keys():
+        raise LinkRefused("invalid")
+    return payload
+
+
+def issue_mediation_link(
+    db: Session, *, secret_key: str, disagreement: Disagreement, mediator: Staff, lifetime: dt.timedelta
+) -> tuple[MediationLink, str]:
+    """Make a new "mediate" link for a disagreement's mediator and revoke any earlier one; the row and the token."""
+    for old in db.query(MediationLink).filter_by(disagreement_id=disagreement.id):
+        old.revoke("replaced by a new link")
+    nonce = secrets.token_urlsafe(32)
+    link = MediationLink(
+        document_id=disagreement.document_id,
+        disagreement_id=disagreement.id,
+        purpose="mediate",
+        staff_id=mediator.id,
+        email=mediator.email,
+        nonce_hash=_sha256(nonce),
+        expires_at=utcnow() + lifetime,
+    )
+    db.add(link)
+    db.flush()
+    token = _serializer(secret_key, "mediate").dumps(
+        {"l": link.id, "d": disagreement.document_id, "g": disagreement.id, "n": nonce}
+    )
+    link.token_hash = _sha256(token)
+    return link, token
+
+
+def check_mediation_link(
+    db: Session,
+    *,
+    secret_key: str,
+    token: str,
+    max_age: dt.timedelta,
+    document_id: int | None = None,
+    lock: bool = False,
+) -> MediationLink:
+    """The live mediator's link `token` stands for, or LinkRefused saying why not (as for signing links)."""
+    # Salted with "mediate": a signing link fails here, and a mediator's link fails check_link.
+    payload = _load(secret_key, token, "mediate", max_age, {"l", "d", "g", "n"})
+    query = db.query(MediationLink).filter_by(id=payload["l"])
+    if lock:
+        query = query.with_for_update()
+    link = query.one_or_none()
+    if (
+        link is None
+        or not isinstance(payload["n"], str)
+        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
+        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
+    ):
+        raise LinkRefused("invalid")
+    if link.purpose != "mediate":
+        raise LinkRefused("wrong_purpose")
+    if link.document_id != payload["d"] or link.disagreement_id != payload["g"]:
+        raise LinkRefused("invalid")
+    if document_id is not None and link.document_id != document_id:
+        raise LinkRefused("wrong_document")
+    return _still_usable(link)

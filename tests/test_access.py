@@ -26,17 +26,19 @@ ROUTE_RULES = {
     ("records.change", "GET"): "manage",
     ("retention.hold_document", "GET"): "hold",
     ("retention.hold_document", "POST"): "hold",
+    ("disagreements.new", "GET"): "disagree",
+    ("disagreements.new", "POST"): "disagree",
 }
 # Tokenised signing links are their own access (the token is the permission) and are tested in test_signing_links.
-OWN_ACCESS_BLUEPRINTS = ("signing.",)
+OWN_ACCESS_BLUEPRINTS = ("signing.", "mediation.")
 
 # Who may, per action, for the document between `supervisor` and `supervisee` ("ours") and the one between
 # `other_supervisor` and `other_supervisee` ("theirs").
 READERS = {"ours": {"supervisor", "supervisee", "hr"}, "theirs": {"other_supervisor", "other_supervisee", "hr"}}
 MANAGERS = {"ours": {"supervisor"}, "theirs": {"other_supervisor"}}
-# The mediator slot: issue 4 adds "mediator: what was escalated to them". Until it does, a manager with no
-# grant sees nothing. When escalation lands, escalate "ours" to the manager and put it here, e.g. {"ours"}.
-MEDIATOR_ESCALATED: set[str] = set()
+PARTIES = {"ours": {"supervisor", "supervisee"}, "theirs": {"other_supervisor", "other_supervisee"}}
+# Mediator: what was escalated to them. The test escalates a disagreement on "ours" to the manager.
+MEDIATOR_ESCALATED: set[str] = {"ours"}
 PEOPLE = ["supervisor", "other_supervisor", "supervisee", "other_supervisee", "mediator", "hr", "admin", "outsider"]
 
 
@@ -45,6 +47,8 @@ def expected(person: str, action: str, which: str) -> bool:
         return action in ("view", "download", "history") and which in MEDIATOR_ESCALATED
     if action == "hold":
         return person == "hr"
+    if action == "disagree":
+        return person in PARTIES[which]
     allowed = READERS if action in ("view", "download", "history") else MANAGERS
     return person in allowed[which]
 
@@ -70,6 +74,16 @@ def put_document(db, supervisor, supervisee, state: DocumentState, created_at: d
     document.state = state  # set last: the flush that locks may still write the final files
     db.commit()
     return document.id
+
+
+def escalate_to(db, document_id: int, raised_by, mediator) -> None:
+    """A disagreement on the document, escalated to `mediator`, written straight to the database."""
+    from storage.models import Disagreement, DisagreementState, Party
+
+    db.add(Disagreement(document_id=document_id, content_version=1, raised_by_id=raised_by.id, party=Party.SUPERVISEE,
+                        section_key="other", section_label="Something else", text="I disagree",
+                        state=DisagreementState.ESCALATED, mediator_id=mediator.id, escalated_at=utcnow()))
+    db.commit()
 
 
 def person(people, name: str):
@@ -102,6 +116,7 @@ def test_each_person_reaches_only_the_documents_they_need_to_know(app, db, peopl
         "ours": put_document(db, people.supervisor, people.supervisee, DocumentState.OUT_FOR_SIGNATURE),
         "theirs": put_document(db, people.other_supervisor, people.other_supervisee, DocumentState.LOCKED),
     }
+    escalate_to(db, documents["ours"], people.supervisee, people.manager)
     client = app.test_client()
     login(client, person(people, who))
     missing = client.get("/documents/987654").get_data(as_text=True)

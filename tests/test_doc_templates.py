@@ -41,6 +41,7 @@ REVIEW_COPY = {
     "supervisor_signed_on": "",
     "supervisee_signature": "",
     "supervisee_signed_on": "",
+    "recorded_disagreements": "None recorded.",
 }
 
 # A distinctive phrase from every heading, clause and bullet of Appendix 1, in order.

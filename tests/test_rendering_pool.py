@@ -31,7 +31,8 @@ def _agreement_docx() -> bytes:
             "professional_supervision": "", "start_date": "2026-03-05"}
     system = {"supervisor_name": "Jane Smith", "supervisee_name": "Ali Khan", "review_date": "5 March 2027",
               "document_reference": "AGR-000123", "supervisor_signature": "", "supervisee_signature": "",
-              "supervisor_signed_on": "", "supervisee_signed_on": ""}
+              "supervisor_signed_on": "", "supervisee_signed_on": "",
+              "recorded_disagreements": "None recorded."}
     values, errors = schema.validate(form)
     assert errors == {}
     return render_docx(schema.docx_path, schema.context(values, system))

@@ -85,6 +85,29 @@ def build(path: pathlib.Path) -> None:
         "“pdfsig”, or at ", "{{ verify_url }}", ".",
     ], size=8, colour=GREY)
 
+    doc.add_heading("Disagreements and notes recorded before locking", level=2)
+    _paragraph(doc, ["{%p if annotations %}"], size=9)
+    _table(doc, (Cm(3.6), Cm(6.6), Cm(6.4)), [
+        [bold("When (UK time)"), bold("What and who"), bold("In their words")],
+        ["{%tr for a in annotations %}", "", ""],
+        ["{{ a.at }}", "{{ a.what }}\n{{ a.who }}", "{{ a.text }}"],
+        ["{%tr endfor %}", "", ""],
+    ], header=True, size=8)
+    _paragraph(doc, ["{%p else %}"], size=9)
+    _paragraph(doc, ["None: neither party recorded a disagreement with the version they signed."], size=9)
+    _paragraph(doc, ["{%p endif %}"], size=9)
+
+    # The last page is kept for what is added after sealing: each annotation is sealed in as a visible
+    # signature whose box is drawn on this page (workflows/annotated_pdf.py knows where).
+    reserved = doc.add_heading("Annotations added after sealing", level=1)
+    reserved.paragraph_format.page_break_before = True
+    _paragraph(doc, [
+        "Disagreements, resolutions, mediation outcomes and notes added after this document was locked appear "
+        "below, newest last. Each is its own sealed revision of this file: the document as signed is unchanged "
+        "before it, and each box says who added it, as what, and when. Countersign holds the full text of each "
+        "under the reference printed in its box.",
+    ], size=9, colour=GREY)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
 

@@ -194,6 +194,12 @@ def build(path: pathlib.Path) -> None:
     for heading, text in SECTIONS:
         doc.add_heading(heading, level=1)
         _paragraph(doc, [text])
+        if heading == "Mediation of disagreements":
+            # Filled in when the agreement locks: what either party recorded before signing (Countersign).
+            label = _paragraph(doc, [bold("Areas of disagreement recorded before signing:")], after=2)
+            label.paragraph_format.keep_with_next = True
+            recorded = _paragraph(doc, ["{{ recorded_disagreements }}"])
+            recorded.paragraph_format.left_indent = Cm(0.63)
 
     doc.add_heading("Review of supervision", level=1)
     _paragraph(doc, [REVIEW])

@@ -17,7 +17,19 @@ GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 
 
 def init_app(app: Flask) -> None:
-    from web import admin, archive, auth, devmail, documents, records, schedule, signing, template_admin, verify
+    from web import (
+        admin,
+        archive,
+        auth,
+        devmail,
+        disagreements,
+        documents,
+        records,
+        schedule,
+        signing,
+        template_admin,
+        verify,
+    )
     from web import retention as retention_pages
 
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
@@ -28,6 +40,8 @@ def init_app(app: Flask) -> None:
                       template_admin.bp, schedule.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(retention_pages.bp)
+    app.register_blueprint(disagreements.bp)
+    app.register_blueprint(disagreements.mediation)
     register_error_pages(app)
 
     @app.context_processor

@@ -12,7 +12,7 @@ from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import DisposalRecord, Document, Party, RecordDraft, Role
 from web.auth import actor, login_required
-from workflows import agreements, downloads
+from workflows import agreements, annotated_pdf, disagreements, downloads
 from workflows.access import NoAccess, can_manage, current_supervisees, document_for, needs_agreement
 from workflows.archive import document_history, verify_final_pdf
 from workflows.lifecycle import DocumentState, allowed_actions
@@ -48,7 +48,8 @@ def home():
                      and d.party_of(user.id) is not None and d.signature_of(d.party_of(user.id)) is None}.values())
     to_write = needs_agreement(user.id, supervisees)
     return render_template("documents/home.html", supervisees=supervisees, by_supervisee=by_supervisee,
-                           mine=mine, awaiting=awaiting, to_write=to_write, unfinished=unfinished)
+                           mine=mine, awaiting=awaiting, to_write=to_write, unfinished=unfinished,
+                           open_disagreements=disagreements.open_for(user))
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -117,7 +118,12 @@ def show(document_id: int):
     actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,
                            waiting=is_waiting_for_pdf(document), Party=Party, verification=verify_final_pdf(document),
-                           seal_problem=seal_problem(current_app))
+                           seal_problem=seal_problem(current_app),
+                           disagreements=disagreements.on_document(document),
+                           signed_disagreeing=disagreements.signed_with_disagreement(document),
+                           can_disagree=document.party_of(g.user.id) is not None
+                           and document.state in disagreements.RAISABLE,
+                           annotations=annotated_pdf.listed(document))
 
 
 @bp.post("/documents/<int:document_id>/send")

@@ -8,7 +8,7 @@ from flask import Blueprint, make_response, render_template, request, send_file
 
 from signing.tokens import LinkRefused
 from web.auth import actor
-from workflows import signing_round
+from workflows import disagreements, signing_round
 from workflows.agreements import InvalidInput
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
@@ -33,7 +33,13 @@ def review(document_id: int, token: str):
         view = signing_round.open_for_signing(document_id, token, actor())
     except LinkRefused as refusal:
         return _refused(refusal)
-    return render_template("signing/review.html", view=view, token=token, errors={}, form={})
+    return _review_page(view, token, errors={}, form={})
+
+
+def _review_page(view, token: str, *, errors: dict, form, notice: str | None = None):
+    return render_template("signing/review.html", view=view, token=token, errors=errors, form=form, notice=notice,
+                           sections=disagreements.sections(view.document),
+                           recorded=disagreements.raised_through_link(view.document, view.party))
 
 
 @bp.get("/<int:document_id>/<token>/document.pdf")
@@ -51,6 +57,13 @@ def submit(document_id: int, token: str):
     """Decline (with a reason), or sign: check the typed name and consent, then confirm."""
     form = request.form
     try:
+        if form.get("decision") == "disagree":
+            disagreements.raise_by_link(document_id, token, section=form.get("section", ""),
+                                        text=form.get("disagreement", ""), actor=actor())
+            view = signing_round.open_for_signing(document_id, token, actor())
+            return _review_page(view, token, errors={}, form={},
+                                notice="Your disagreement has been recorded. You can now sign with it recorded, "
+                                       "or decline to sign.")
         if form.get("decision") == "decline":
             signing_round.decline_document(document_id, token, reason=form.get("reason", ""), actor=actor())
             return render_template("signing/done.html", declined=True)
@@ -58,13 +71,14 @@ def submit(document_id: int, token: str):
                    "reviewed_sha256": form.get("reviewed_sha256", "")}
         if form.get("confirmed") != "yes":
             view = signing_round.check_signature(document_id, token, **details)
-            return render_template("signing/confirm.html", view=view, token=token, form=form)
+            return render_template("signing/confirm.html", view=view, token=token, form=form,
+                                   recorded=disagreements.raised_through_link(view.document, view.party))
         outcome = signing_round.sign_document(
             document_id, token, **details, actor=actor())
     except LinkRefused as refusal:
         return _refused(refusal)
     except InvalidInput as invalid:
         view = signing_round.open_for_signing(document_id, token, actor())
-        return render_template("signing/review.html", view=view, token=token, errors=invalid.errors,
-                               form=form), 400
-    return render_template("signing/done.html", declined=False, locked=outcome.locked, document=outcome.document)
+        return _review_page(view, token, errors=invalid.errors, form=form), 400
+    return render_template("signing/done.html", declined=False, locked=outcome.locked, document=outcome.document,
+                           with_disagreement=bool(outcome.disagreement_ids))

@@ -66,8 +66,17 @@ def author_while_responsible(user: Staff, document: Document, on: dt.date) -> bo
     return document.state.is_open_for_signature or is_current_supervisor(user.id, document.supervisee_id, on)
 
 
-# Issue 4's mediator is one more grant (e.g. `escalated_to_me`) appended to "view", "download" and "history".
-_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr]
+def party(user: Staff, document: Document, on: dt.date) -> bool:
+    """The supervisor or supervisee named in it, who signs it."""
+    return document.party_of(user.id) is not None
+
+
+def mediator(user: Staff, document: Document, on: dt.date) -> bool:
+    """Mediator: what was escalated to them."""
+    return is_mediator_of(user, document)
+
+
+_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator]
 GRANTS: dict[str, list[Grant]] = {
     "view": _READ,  # the document's page
     "download": _READ,  # its Word file and PDFs
@@ -75,6 +84,7 @@ GRANTS: dict[str, list[Grant]] = {
     "manage": [author_while_responsible],  # edit, send, re-send a link, void, amend
     "export": [hr],  # part of an HR export of everything held on one person
     "hold": [hr],  # place a legal hold on it
+    "disagree": [party],  # record a disagreement with it
 }
 
 
@@ -95,6 +105,19 @@ def allowed(user: Staff | None, action: str, document: Document | None, on: dt.d
 
 def can_view(user: Staff, document: Document) -> bool:
     return allowed(user, "view", document)
+
+
+def is_mediator_of(user: Staff, document: Document) -> bool:
+    """Mediator: what was escalated to them (a disagreement on this document they were asked to mediate)."""
+    from storage.models import Disagreement, DisagreementState
+
+    return db.scalar(
+        select(Disagreement.id).where(
+            Disagreement.document_id == document.id,
+            Disagreement.mediator_id == user.id,
+            Disagreement.state.in_([DisagreementState.ESCALATED, DisagreementState.MEDIATED]),
+        ).limit(1)
+    ) is not None
 
 
 def can_manage(user: Staff, document: Document) -> bool:

@@ -15,6 +15,8 @@ FILES = {
     "pdf": ("pdf_sha256", "pdf", "application/pdf"),
     "signed-word": ("final_docx_sha256", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "signed-pdf": ("final_pdf_sha256", "pdf", "application/pdf"),
+    # The current copy: the sealed PDF with the annotations sealed into it since (the newest in the chain).
+    "current-pdf": (None, "pdf", "application/pdf"),
 }
 
 
@@ -52,11 +54,23 @@ def download(document_id: int, which: str, actor: audit.Actor) -> Download:
     if document.retention_status == "destroyed":
         raise NoSuchFile()  # its files were destroyed at disposal
     column, extension, mimetype = FILES[which]
-    sha256 = getattr(document, column)
+    if column is None:
+        sha256, suffix = _current_copy(document)
+    else:
+        sha256, suffix = getattr(document, column), "-signed" if which.startswith("signed") else ""
     if sha256 is None:
         raise NoSuchFile()
     data = blobs().get(sha256)
     audit.record(db, "downloaded", actor, document.id, file=which, sha256=sha256)
     db.commit()
-    suffix = "-signed" if which.startswith("signed") else ""
     return Download(data, f"{document.reference}{suffix}.{extension}", mimetype)
+
+
+def _current_copy(document: Document) -> tuple[str | None, str]:
+    # The newest sealed copy, with every annotation added after lock; "signed-pdf" stays the copy as locked.
+    from workflows.annotated_pdf import copies
+
+    chain = copies(document.id)
+    if not chain:
+        return document.final_pdf_sha256, "-signed"
+    return chain[-1].pdf_sha256, f"-signed-with-{len(chain)}-annotation{'s' if len(chain) > 1 else ''}"

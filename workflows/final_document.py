@@ -12,7 +12,7 @@ from doc_templates.certificate import append_pages, render_certificate
 from signing.evidence import CONSENT_TEXT
 from signing.seal import SEAL_FIELD, seal_pdf
 from storage.db import session as db
-from storage.models import AuditEvent, Document, Party, Signature, Staff, as_utc
+from storage.models import Annotation, AuditEvent, Document, Party, Signature, Staff, as_utc
 from workflows.messages import uk_time
 
 # Detail keys that are noise on paper (link ids) or printed once elsewhere (the consent wording).
@@ -21,6 +21,9 @@ EVENT_LABELS = {
     "created": "Written", "edited": "Changed", "rendered": "File made", "sent": "Sent for signature",
     "link_sent": "Signing link emailed", "viewed": "Opened to sign", "signed": "Signed", "declined": "Declined",
     "locked": "Locked", "downloaded": "Downloaded", "amended": "Amended", "voided": "Voided",
+    "disagreement_raised": "Disagreement recorded", "annotation_added": "Note added",
+    "disagreement_resolved": "Resolved between the parties", "disagreement_escalated": "Escalated for mediation",
+    "mediation_recorded": "Mediation outcome recorded", "annotation_sealed": "Annotation sealed into the PDF",
 }
 
 
@@ -65,7 +68,36 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
         "consent_text": consent,
         "events": [_event_row(e, names) for e in events],
         "verify_url": current_app.config["BASE_URL"].rstrip("/") + "/verify",
+        "annotations": [annotation_row(a) for a in before_lock(document)],
     }
+
+
+def before_lock(document: Document) -> list[Annotation]:
+    """What was recorded on the signed version before it locked (printed in the document and certificate)."""
+    return list(db.scalars(select(Annotation).where(
+        Annotation.document_id == document.id, Annotation.content_version == document.content_version,
+        Annotation.on_locked_document.is_(False)).order_by(Annotation.id)))
+
+
+def annotation_row(annotation: Annotation) -> dict:
+    """One annotation as the certificate and the document's disagreement section print it."""
+    about = ""
+    if annotation.disagreement is not None:
+        about = f" on {annotation.disagreement.reference}, about \u201c{annotation.disagreement.section_label}\u201d"
+    return {
+        "at": uk_time(as_utc(annotation.created_at)),
+        "what": f"{annotation.kind.label}{about}",
+        "who": f"{annotation.author_name} ({annotation.author_role})",
+        "text": annotation.text,
+    }
+
+
+def recorded_disagreements(document: Document) -> str:
+    """The Word template's disagreement field: what either party recorded before the document locked."""
+    rows = [annotation_row(a) for a in before_lock(document)] if document.locked_at is not None else []
+    if not rows:
+        return "None recorded."
+    return "\n".join(f"{r['what']} \u2013 {r['who']}, {r['at']}: \u201c{r['text']}\u201d" for r in rows)
 
 
 def _event_row(event: AuditEvent, names: dict[int, str]) -> dict:

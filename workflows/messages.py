@@ -122,3 +122,171 @@ def transferred_out(supervisee: Staff, supervisor: Staff, new_supervisor: Staff,
         lines += [f"  {d.reference}  {d.title}" for d in voided] + [""]
     lines += ["Countersign", ""]
     return subject, "\n".join(lines)
+
+
+# --- Disagreements and mediation (slice i4-disagree) ---
+
+def _about(disagreement) -> str:
+    document = disagreement.document
+    return f"""  Document:    {document.title}
+  Reference:   {document.reference}
+  Section:     {disagreement.section_label}
+  Raised by:   {disagreement.raised_by.name} ({disagreement.party.value}) on {uk_time(disagreement.raised_at)}
+
+What they disagree with, in their words:
+{disagreement.text}"""
+
+
+def disagreement_raised(disagreement, person: Staff, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Disagreement recorded: {document.title} ({document.reference})"
+    when = "after it was locked, as an annotation on the signed copy" if disagreement.raised_after_lock else \
+        "on the version sent for signature"
+    body = f"""Dear {person.name},
+
+A disagreement has been recorded with {document.title} ({document.reference}), {when}.
+
+{_about(disagreement)}
+
+The policy asks the supervisor and supervisee to try to resolve a disagreement between themselves first.
+If you cannot, the supervisor can escalate it to their own line manager, who will mediate.
+
+See it here:
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def disagreement_resolved(disagreement, person: Staff, resolution: str, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Disagreement resolved: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{document.supervisor.name} has recorded that the disagreement below was resolved between the supervisor and supervisee.
+This is added to the document's record as an annotation; the signed document itself does not change.
+
+{_about(disagreement)}
+
+How it was resolved:
+{resolution}
+{chr(10) + "Any mediation link that was sent for it no longer works." + chr(10) if disagreement.mediator else ""}
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def escalated(disagreement, person: Staff, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Disagreement escalated for mediation: {document.title} ({document.reference})"
+    if disagreement.mediator is not None:
+        who = f"{disagreement.mediator.name}, {document.supervisor.name}'s line manager, has been asked to mediate."
+    else:
+        who = (f"{document.supervisor.name} has no line manager on record, so a Countersign administrator has been "
+               "asked to name another senior manager to mediate. You will be told who.")
+    body = f"""Dear {person.name},
+
+{document.supervisor.name} has escalated a disagreement with {document.title} ({document.reference}).
+{who}
+
+{_about(disagreement)}
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def needs_mediator(disagreement, admin: Staff, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"A disagreement needs a mediator: {document.reference}"
+    body = f"""Dear {admin.name},
+
+{document.supervisor.name} has escalated a disagreement with {document.title} ({document.reference}) for mediation,
+but has no line manager on record. The policy says another senior manager should mediate instead.
+
+Choose who will mediate here; they will be emailed a link:
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def mediator_named(disagreement, person: Staff, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Mediator named: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{disagreement.mediator.name} has been asked to mediate the disagreement with {document.title} ({document.reference}).
+
+{_about(disagreement)}
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def please_mediate(disagreement, mediator: Staff, link: str, expires_at: dt.datetime) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Please mediate: {document.title} ({document.reference})"
+    body = f"""Dear {mediator.name},
+
+{document.supervisor.name} and {document.supervisee.name} have not been able to resolve a disagreement about
+their {document.KIND_TITLES[document.kind].lower()}, and you have been asked to mediate.
+
+{_about(disagreement)}
+
+Open this link to read the document and the disagreement, and to record the outcome of the mediation:
+
+{link}
+
+The link is for you only and can be used once, to record the outcome. It expires on {uk_time(expires_at)}.
+
+Countersign
+"""
+    return subject, body
+
+
+def mediated(disagreement, person: Staff, outcome: str, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Mediation outcome recorded: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{disagreement.mediator.name} has recorded the outcome of mediating the disagreement below. It is added to the
+document's record as an annotation; the signed document itself does not change.
+
+{_about(disagreement)}
+
+Outcome of mediation:
+{outcome}
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def note_added(disagreement, person: Staff, by: Staff, note: str, link: str) -> tuple[str, str]:
+    document = disagreement.document
+    subject = f"Note added to a disagreement: {document.reference}"
+    body = f"""Dear {person.name},
+
+{by.name} has added a note to the disagreement about "{disagreement.section_label}" in {document.title} ({document.reference}):
+
+{note}
+
+{link}
+
+Countersign
+"""
+    return subject, body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
@@ -16,7 +17,7 @@ from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Document, Job, Party, as_utc, utcnow
-from workflows.final_document import certificate_docx, how_signed, seal_final
+from workflows.final_document import certificate_docx, how_signed, recorded_disagreements, seal_final
 from workflows.messages import uk_time
 from workflows.templates import template_source
 
@@ -37,6 +38,7 @@ def system_fields(document: Document) -> dict[str, str]:
         fields[f"{party.value}_signature"] = (
             f"Signed electronically by {signature.typed_name}\n{how_signed(signature)}" if signature else "")
         fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at)) if signature else ""
+    fields["recorded_disagreements"] = recorded_disagreements(document)
     return fields
 
 
@@ -100,8 +102,15 @@ def _claim(job_id: int) -> bool:
     return claimed == 1
 
 
+# Other kinds of background work, by Job.kind: a function taking the claimed job's id, returning 1 when done.
+JOB_KINDS: dict[str, Callable[[int], int]] = {}
+
+
 def _run(job_id: int) -> int:
     job = db.get(Job, job_id)
+    if job.kind in JOB_KINDS:
+        db.commit()
+        return JOB_KINDS[job.kind](job_id)
     document = db.get(Document, job.document_id)
     final = job.kind == "final_pdf"
     source = document.final_docx_sha256 if final else document.docx_sha256
@@ -134,6 +143,9 @@ def _run(job_id: int) -> int:
         # The seal covers the document and its certificate; what was sealed is kept by hash for the record.
         audit.record(db, "sealed", audit.SYSTEM, document.id, sha256=pdf_sha, unsealed_sha256=final_pdf.unsealed_sha256,
                      pages_sha256=final_pdf.pages_sha256)
+        # Annotations added while it was being sealed were waiting for this PDF: they can go in now.
+        db.execute(update(Job).where(Job.document_id == document.id, Job.kind != job.kind, Job.status == "queued")
+                   .values(next_attempt_at=utcnow()))
     return _finish(job_id, None)
 
 

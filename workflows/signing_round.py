@@ -91,6 +91,8 @@ def _check_details(link: SigningLink, typed_name: str, consented: bool) -> None:
 class SignOutcome:
     document: Document
     locked: bool
+    # The signer's recorded disagreements with this version: they signed "with a recorded disagreement".
+    disagreement_ids: tuple[int, ...] = ()
 
 
 def sign_document(
@@ -121,12 +123,22 @@ def sign_document(
     link.used_at = signature.signed_at
     locking = document.add_signature(signature)
     db.flush()
+    disagreed = _recorded_disagreements(document, link.party)
+    extra = {"with_recorded_disagreements": list(disagreed)} if disagreed else {}
     audit.record(db, "signed", signer, document.id, party=link.party.value, link_id=link.id, email=link.email,
-                 typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT)
+                 typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT, **extra)
     if locking:
         _lock(document)
     db.commit()
-    return SignOutcome(document, locking)
+    return SignOutcome(document, locking, disagreed)
+
+
+def _recorded_disagreements(document: Document, party: Party) -> tuple[int, ...]:
+    from storage.models import Disagreement
+
+    return tuple(db.scalars(select(Disagreement.id).where(
+        Disagreement.document_id == document.id, Disagreement.content_version == document.content_version,
+        Disagreement.party == party).order_by(Disagreement.id)))
 
 
 def _lock(document: Document) -> None:

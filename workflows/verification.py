@@ -39,6 +39,8 @@ class VerificationResult:
     def headline(self) -> str:
         if not self.check.readable or not self.check.signatures:
             return "Not a sealed document"
+        if self.check.suspicious_modification and all(s.intact and s.valid for s in self.check.signatures):
+            return "Altered: this PDF was changed after it was sealed in a way a seal does not allow"
         if not self.check.unaltered:
             return "Altered: this PDF has been changed since it was sealed"
         if not self.check.sealed_by_organisation:
@@ -70,7 +72,20 @@ class VerificationResult:
                 ", trusted" if sig.trusted else ", not trusted")
             stamp = ", timestamped" if sig.timestamped else ""
             out.append(f"{kind} {number} ({sig.field_name}): {when}{stamp}; {state}; {sig.reason or 'no reason given'}")
+            if number < len(check.signatures) or sig.modification_level not in (None, "NONE"):
+                out.append(f"Changes after this seal: {CHANGES.get(sig.modification_level, 'not checked')}")
         return out
+
+
+# pyHanko's modification levels, in words: what was added to the file after a seal.
+CHANGES = {
+    None: "not checked",
+    "NONE": "none",
+    "LTA_UPDATES": "only validation data and timestamps (allowed)",
+    "FORM_FILLING": "a later seal or signature, with its box (allowed)",
+    "ANNOTATIONS": "comments or other annotations (not allowed after a Countersign seal)",
+    "OTHER": "SUSPICIOUS - content changed in a way a seal does not allow",
+}
 
 
 def check_pdf(pdf: bytes) -> VerificationResult:

@@ -11,7 +11,7 @@ TEMPLATE_PATH = pathlib.Path(__file__).resolve().parent / "audit-certificate-v1.
 VARIABLES = {
     "title", "reference", "document_id", "organisation", "template", "template_version", "content_version",
     "locked_at", "final_docx_sha256", "final_pages_sha256", "signatures", "consent_text", "events",
-    "verify_url",
+    "verify_url", "annotations",
 }
 
 
