@@ -143,18 +143,26 @@ def test_only_hr_records_leavers(client, people, login):
 
 
 def test_a_staff_category_can_be_kept_longer_and_dates_follow_the_policy(client, people, login, locked_agreement, db):
+    db.get(Staff, people.supervisee.id).staff_category = "day_opportunities"
+    db.commit()
     login(client, people.hr)
     client.post(f"/records/people/{people.supervisee.id}/leaver", data={"leaver_date": "2026-03-03"})
-    too_short = client.post("/records/policies", data={"staff_category": "Qualified social worker", "years": "5",
+    too_short = client.post("/records/policies", data={"staff_category": "Day opportunities staff", "years": "5",
                                                        "basis": "Local rule"})
     assert too_short.status_code == 400 and "Enter 7 years or more" in too_short.get_data(as_text=True)
-    assert client.post("/records/policies", data={"staff_category": "Qualified social worker", "years": "10",
+    unknown = client.post("/records/policies", data={"staff_category": "Vulnerable adults team", "years": "10",
+                                                     "basis": "Local rule"})
+    assert unknown.status_code == 400 and "Choose a staff category from your supervision policy" in \
+        unknown.get_data(as_text=True)
+    assert client.post("/records/policies", data={"staff_category": "Day opportunities staff", "years": "10",
                                                   "basis": "Havering vulnerable adults rule"}).status_code == 302
+    page = client.get("/records/policies").get_data(as_text=True)
+    assert "Day opportunities staff" in page and "day_opportunities" not in page
     document = db.get(Document, locked_agreement)
     assert document.retain_until == dt.date(2036, 3, 3)
     assert "ten years after" in retention.retention_statement(document)
     other = db.get(Staff, people.other_supervisee.id)
-    other.staff_category = "Occupational therapist"
+    other.staff_category = "all_staff"
     assert retention.policy_for(other).years == 7  # another category keeps the organisation's seven years
 
 

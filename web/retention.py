@@ -18,7 +18,7 @@ from storage.models import (
     Staff,
 )
 from web.auth import actor, role_required
-from workflows import retention
+from workflows import frequency, retention
 from workflows.access import NoAccess, document_for
 from workflows.agreements import InvalidInput, NotAllowed
 
@@ -208,10 +208,10 @@ def policies():
             return redirect(url_for("retention.policies"))
     rows = db.scalars(select(RetentionPolicy).where(RetentionPolicy.organisation_id == org.id)
                       .order_by(RetentionPolicy.staff_category)).all()
-    categories = sorted({c for c in db.scalars(select(Staff.staff_category).where(
-        Staff.organisation_id == org.id)) if c})
+    labels = dict(frequency.policy_for(org.template_pack).choices())
     return render_template("retention/policies.html", rows=rows, values=values, errors=errors,
-                           default=retention.default_policy(org), categories=categories), 400 if errors else 200
+                           default=retention.default_policy(org), categories=list(labels.values()),
+                           labels=labels), 400 if errors else 200
 
 
 def _person(staff_id: int) -> Staff:

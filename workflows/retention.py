@@ -29,6 +29,7 @@ from storage.models import (
     UTCDateTime,
     utcnow,
 )
+from workflows import frequency
 from workflows.agreements import InvalidInput, NotAllowed
 from workflows.people import parse_date
 
@@ -71,10 +72,11 @@ class Policy:
 
 def policy_for(person: Staff) -> Policy:
     """The retention period for this person's records: their category's, else their organisation's."""
+    category = frequency.category_code(person.organisation.template_pack, person.staff_category) or ""
     rows = {row.staff_category: row for row in db.scalars(
         select(RetentionPolicy).where(RetentionPolicy.organisation_id == person.organisation_id,
-                                      RetentionPolicy.staff_category.in_([person.staff_category or "", ""])))}
-    row = rows.get(person.staff_category or "") or rows.get("")
+                                      RetentionPolicy.staff_category.in_([category, ""])))}
+    row = rows.get(category) or rows.get("")
     if row is not None:
         return Policy(row.years, row.basis)
     return default_policy(person.organisation)
@@ -198,9 +200,15 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
     hr = _check_hr(actor)
     if hr.organisation_id != organisation_id:
         raise NotAllowed()
-    category = " ".join((staff_category or "").split())
+    typed = " ".join((staff_category or "").split())
+    pack = hr.organisation.template_pack
+    # Categories are the organisation's policy's own list, stored by code, as on each person.
+    category = frequency.category_code(pack, typed) or ""
     basis = " ".join((basis or "").split())
     errors: dict[str, str] = {}
+    if typed and not category:
+        labels = "; ".join(label for _, label in frequency.policy_for(pack).choices())
+        errors["staff_category"] = f"Choose a staff category from your supervision policy ({labels}), or leave it blank"
     text = str(years).strip()
     if not text.isdigit() or not 1 <= int(text) <= 100:
         errors["years"] = "Enter the number of years as a whole number from 1 to 100, like 7"
@@ -210,8 +218,6 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
         errors["basis"] = "Enter the policy this comes from, like Havering policy 9.4"
     elif len(basis) > 200:
         errors["basis"] = "Enter a basis of 200 characters or fewer"
-    if len(category) > 100:
-        errors["staff_category"] = "Enter a staff category of 100 characters or fewer"
     if errors:
         raise InvalidInput(errors)
     row = db.scalars(select(RetentionPolicy).where(RetentionPolicy.organisation_id == organisation_id,
