@@ -83,26 +83,8 @@ def check_link(
     lock: bool = False,
 ) -> SigningLink:
     """The live link `token` stands for, or LinkRefused saying why not."""
-    try:
-        payload = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired:
-        raise LinkRefused("expired") from None
-    except BadSignature:
-        # A token made for another purpose fails here too: the salt differs.
-        raise LinkRefused("invalid") from None
-    if not isinstance(payload, dict) or not {"l", "d", "v", "p", "n"} <= payload.keys():
-        raise LinkRefused("invalid")
-    query = db.query(SigningLink).filter_by(id=payload["l"])
-    if lock:
-        query = query.with_for_update()
-    link = query.one_or_none()
-    if (
-        link is None
-        or not isinstance(payload["n"], str)
-        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
-        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
-    ):
-        raise LinkRefused("invalid")
+    payload = _load(secret_key, token, purpose, max_age, {"l", "d", "v", "p", "n"})
+    link = _row(db, SigningLink, payload, token, lock)
     if link.purpose != purpose:
         raise LinkRefused("wrong_purpose")
     if link.document_id != payload["d"] or link.party.value != payload["p"] or link.content_version != payload["v"]:
@@ -128,10 +110,27 @@ def _load(secret_key: str, token: str, purpose: str, max_age: dt.timedelta, keys
     except SignatureExpired:
         raise LinkRefused("expired") from None
     except BadSignature:
+        # A token made for another purpose fails here too: the salt differs.
         raise LinkRefused("invalid") from None
     if not isinstance(payload, dict) or not keys <= payload.keys():
         raise LinkRefused("invalid")
     return payload
+
+
+def _row(db: Session, model, payload: dict, token: str, lock: bool):
+    """The link row the payload names, if its nonce and the whole token match what was stored."""
+    query = db.query(model).filter_by(id=payload["l"])
+    if lock:
+        query = query.with_for_update()
+    link = query.one_or_none()
+    if (
+        link is None
+        or not isinstance(payload["n"], str)
+        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
+        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
+    ):
+        raise LinkRefused("invalid")
+    return link
 
 
 def issue_mediation_link(
@@ -171,17 +170,7 @@ def check_mediation_link(
     """The live mediator's link `token` stands for, or LinkRefused saying why not (as for signing links)."""
     # Salted with "mediate": a signing link fails here, and a mediator's link fails check_link.
     payload = _load(secret_key, token, "mediate", max_age, {"l", "d", "g", "n"})
-    query = db.query(MediationLink).filter_by(id=payload["l"])
-    if lock:
-        query = query.with_for_update()
-    link = query.one_or_none()
-    if (
-        link is None
-        or not isinstance(payload["n"], str)
-        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
-        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
-    ):
-        raise LinkRefused("invalid")
+    link = _row(db, MediationLink, payload, token, lock)
     if link.purpose != "mediate":
         raise LinkRefused("wrong_purpose")
     if link.document_id != payload["d"] or link.disagreement_id != payload["g"]:

@@ -304,15 +304,9 @@ def _refuse_changes_to_locked(_mapper, _connection, document: Document) -> None:
         )
 
 
-class SigningLink(Base):
-    """A tokenised link emailed to one party; the token's nonce is held here hashed."""
+class TokenisedLink:
+    """What every emailed link carries: who it was sent to, its hashed nonce, and when it expires, was used or revoked."""
 
-    __tablename__ = "signing_links"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    content_version: Mapped[int] = mapped_column(Integer)
-    party: Mapped[Party] = mapped_column(Enum(Party, native_enum=False, length=20))
     purpose: Mapped[str] = mapped_column(String(30))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     email: Mapped[str] = mapped_column(String(320))
@@ -324,9 +318,6 @@ class SigningLink(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
 
-    document: Mapped[Document] = relationship()
-    staff: Mapped[Staff] = relationship()
-
     @property
     def is_live(self) -> bool:
         return self.used_at is None and self.revoked_at is None and as_utc(self.expires_at) > utcnow()
@@ -334,6 +325,20 @@ class SigningLink(Base):
     def revoke(self, reason: str) -> None:
         if self.used_at is None and self.revoked_at is None:
             self.revoked_at, self.revoked_reason = utcnow(), reason
+
+
+class SigningLink(TokenisedLink, Base):
+    """A tokenised link emailed to one party; the token's nonce is held here hashed."""
+
+    __tablename__ = "signing_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    content_version: Mapped[int] = mapped_column(Integer)
+    party: Mapped[Party] = mapped_column(Enum(Party, native_enum=False, length=20))
+
+    document: Mapped[Document] = relationship()
+    staff: Mapped[Staff] = relationship()
 
 
 class Signature(Base):
@@ -810,7 +815,7 @@ def _refuse_annotation_change(_mapper, _connection, annotation: Annotation) -> N
     raise AnnotationChangeRefused(annotation_id=annotation.id)
 
 
-class MediationLink(Base):
+class MediationLink(TokenisedLink, Base):
     """A tokenised link emailed to a disagreement's mediator; the token's nonce is held here hashed."""
 
     __tablename__ = "mediation_links"
@@ -818,28 +823,10 @@ class MediationLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     disagreement_id: Mapped[int] = mapped_column(ForeignKey("disagreements.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(30))
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    email: Mapped[str] = mapped_column(String(320))
-    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    token_hash: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    revoked_reason: Mapped[str | None] = mapped_column(String(200))
 
     document: Mapped[Document] = relationship()
     disagreement: Mapped[Disagreement] = relationship()
     staff: Mapped[Staff] = relationship()
-
-    @property
-    def is_live(self) -> bool:
-        return self.used_at is None and self.revoked_at is None and as_utc(self.expires_at) > utcnow()
-
-    def revoke(self, reason: str) -> None:
-        if self.used_at is None and self.revoked_at is None:
-            self.revoked_at, self.revoked_reason = utcnow(), reason
 
 
 # --- Slice i4-pdf: the chain of sealed copies, one per annotation added to a locked document ---
