@@ -8,6 +8,12 @@ import secrets
 
 from flask import Flask
 
+from doc_templates import pool
+from signing import seal
+from storage import blobs, db
+from web import init_app as configure_pages
+from web.cli import commands
+
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "BLOB_DIR": None,  # default: instance/blobs
@@ -84,37 +90,25 @@ def configure_secret_key(app: Flask) -> None:
 
 
 def configure_storage(app: Flask) -> None:
-    from storage import blobs, db
-
     db.init_app(app)
     blobs.init_app(app)
 
 
 def configure_seal(app: Flask) -> None:
     # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed.
-    from signing import seal
-
     seal.init_app(app)
-    # Registers the step that seals each annotation on a locked document into its PDF (issue 4).
-    from workflows import annotated_pdf  # noqa: F401
 
 
 def configure_web(app: Flask) -> None:
-    from web import init_app
-
-    init_app(app)
+    configure_pages(app)
 
 
 def configure_cli(app: Flask) -> None:
-    from web.cli import commands
-
     for command in commands:
         app.cli.add_command(command)
 
 
 def configure_rendering(app: Flask) -> None:
     # The pool itself starts lazily, or with the worker; this only says how it should run.
-    from doc_templates import pool
-
     pool.configure(int(app.config["PDF_POOL_SIZE"]), python=app.config["PDF_POOL_PYTHON"],
                    status_dir=str(pathlib.Path(app.instance_path) / "render-pool"))

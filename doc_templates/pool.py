@@ -19,7 +19,7 @@ import threading
 import time
 import xmlrpc.client
 
-from doc_templates.convert import PDF_EXPORT_FILTER, ConversionError, warm_filter_options
+from doc_templates.libreoffice import PDF_EXPORT_FILTER, ConversionError, warm_filter_options
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from doc_templates.render import clean_text
+from storage.times import uk_date
 
 KINDS = ("text", "textarea", "int", "date", "actions", "cases", "review")
 # Kinds whose value is a list of rows, typed into the form as "<field>-<row>-<column>".
@@ -152,7 +153,7 @@ class Field:
         if self.kind == "int":
             return format_quantity(int(value), self.suffix)
         if self.kind == "date":
-            return format_date(value)
+            return uk_date(value)
         return str(value)
 
     def _printed_rows(self, rows: list[dict]) -> list[dict]:
@@ -164,7 +165,7 @@ class Field:
         for row in rows:
             out = {col: str(row.get(col, "")) for col in columns}
             if "by_when" in out and out["by_when"]:
-                out["by_when"] = format_date(out["by_when"])
+                out["by_when"] = uk_date(out["by_when"])
             if "outcome" in out:
                 out["outcome"] = OUTCOMES.get(out["outcome"], out["outcome"])
             printed.append(out)
@@ -337,23 +338,6 @@ class TemplateSchema:
         return context
 
 
-def format_date(value: datetime.date | str) -> str:
-    """Print a date the GOV.UK way, e.g. '5 March 2027'."""
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
-
-
-def one_year_after(value: datetime.date | str) -> datetime.date:
-    """The review date for a start date; 29 February moves to 28 February."""
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value)
-    try:
-        return value.replace(year=value.year + 1)
-    except ValueError:
-        return value.replace(year=value.year + 1, day=28)
-
-
 def format_minutes(minutes: int) -> str:
     """Print a length of time, e.g. '1 hour', '1 hour 30 minutes', '45 minutes'."""
     hours, rest = divmod(minutes, 60)
@@ -373,23 +357,3 @@ def format_quantity(number: int, unit: str | None) -> str:
         return str(number)
     singular = unit.removesuffix("s")
     return f"{number} {singular if number == 1 else unit}"
-
-
-def get_schema(key: str) -> TemplateSchema:
-    """Find a template schema by its key, e.g. 'havering/supervision-agreement'."""
-    registry = {schema.key: schema for schema in schemas()}
-    try:
-        return registry[key]
-    except KeyError:
-        known = ", ".join(sorted(registry)) or "none"
-        raise KeyError(
-            f"No document template called {key!r}; known templates: {known}"
-        ) from None
-
-
-def schemas() -> list[TemplateSchema]:
-    """Every template schema the app ships."""
-    # Imported here because the packs import Field from this module.
-    from doc_templates.packs import SCHEMAS
-
-    return list(SCHEMAS)

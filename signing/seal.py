@@ -15,6 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 
+import pikepdf
 from asn1crypto import pem as asn1_pem
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
@@ -24,15 +25,18 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import LayoutError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -220,8 +224,6 @@ _font_classes: dict = {}
 def _font_factory(base):
     """pyHanko's GlyphAccumulatorFactory, reading the font from memory (pyHanko leaves its file handle open)."""
     if base not in _font_classes:
-        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
-
         class ThousandUnits(GlyphAccumulator):
             """pyHanko writes widths and TJ kerning in the font's own units, right only for 1000-unit fonts.
 
@@ -266,10 +268,6 @@ def _font_bytes(path: str) -> bytes:
 
 
 def _stamp_style(font_size: int):
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
-
     if not STAMP_FONT.exists():
         raise SealError(f"The stamp font {STAMP_FONT} is missing; install the Debian package fonts-liberation2.")
     font = _font_factory(GlyphAccumulatorFactory)(str(STAMP_FONT), font_size=font_size)
@@ -280,8 +278,6 @@ def _stamp_style(font_size: int):
 
 def check_seal(config: SealConfig) -> str:
     """Load the key and seal a one-page PDF with it; returns the seal's holder, or raises SealError."""
-    import pikepdf
-
     blank = pikepdf.new()
     blank.add_blank_page()
     buffer = io.BytesIO()
@@ -347,7 +343,7 @@ class SignatureCheck:
 
 
 @dataclasses.dataclass(frozen=True)
-class Verification:
+class SealReport:
     """What a PDF proves: who sealed it, whether it changed since, and the revision to look it up by."""
 
     readable: bool
@@ -394,7 +390,7 @@ def trust_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
     return roots or [signer.signing_cert]
 
 
-def verify_pdf(pdf: bytes, config: SealConfig | None = None) -> Verification:
+def verify_pdf(pdf: bytes, config: SealConfig | None = None) -> SealReport:
     """Check every signature in a PDF against the organisation's trusted certificates."""
     config = config or current_config()
     file_sha = hashlib.sha256(pdf).hexdigest()
@@ -402,17 +398,17 @@ def verify_pdf(pdf: bytes, config: SealConfig | None = None) -> Verification:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
     except Exception as error:  # noqa: BLE001 - any parse failure means "not a readable PDF"
-        return Verification(False, f"This is not a readable PDF ({type(error).__name__}: {error}).", [], False,
+        return SealReport(False, f"This is not a readable PDF ({type(error).__name__}: {error}).", [], False,
                              file_sha)
     if not embedded:
-        return Verification(True, "This PDF has no digital signature, so it is not a sealed Countersign document.",
+        return SealReport(True, "This PDF has no digital signature, so it is not a sealed Countersign document.",
                             [], False, file_sha)
     roots = trust_roots(config)
     checks = []
     for signature in sorted(embedded, key=lambda s: s.signed_revision):
         checks.append(_check(signature, pdf, roots))
     last_end = max(_end_of(s) for s in embedded)
-    return Verification(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha)
+    return SealReport(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha)
 
 
 def _end_of(signature) -> int:

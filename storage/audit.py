@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, AuditHead, as_utc, utcnow
+from storage.models import AuditEvent, AuditHead
+from storage.times import as_utc, utcnow
 
 GENESIS = "0" * 64
 

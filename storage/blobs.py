@@ -10,6 +10,12 @@ import tempfile
 from collections.abc import Callable
 from typing import Protocol
 
+from flask import current_app
+from sqlalchemy import exists, select
+
+from storage.db import session
+from storage.models import Document, DocumentFile
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -102,17 +108,10 @@ def _fsync_dir(directory: pathlib.Path) -> None:
 
 
 def referenced_by_kept_document(sha256: str) -> bool:
-    """True if a document whose disposal is not authorised has this file, or a signer reviewed it."""
-    from sqlalchemy import exists, or_, select
-
-    from storage.db import session
-    from storage.models import Document, Signature
-
-    kept = Document.disposal_authorised_at.is_(None)
-    as_file = exists().where(kept, or_(Document.docx_sha256 == sha256, Document.pdf_sha256 == sha256,
-                                       Document.final_docx_sha256 == sha256, Document.final_pdf_sha256 == sha256))
-    as_reviewed = exists().where(Signature.reviewed_sha256 == sha256, Signature.document_id == Document.id, kept)
-    return bool(session.scalar(select(or_(as_file, as_reviewed))))
+    """True if a document whose disposal is not authorised has, or ever had, this file."""
+    kept = exists().where(DocumentFile.sha256 == sha256, DocumentFile.document_id == Document.id,
+                          Document.disposal_authorised_at.is_(None))
+    return bool(session.scalar(select(kept)))
 
 
 def init_app(app) -> None:
@@ -121,6 +120,4 @@ def init_app(app) -> None:
 
 def blobs() -> BlobStore:
     """The blob store of the running app."""
-    from flask import current_app
-
     return current_app.extensions["countersign.blobs"]

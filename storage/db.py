@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pathlib
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -82,8 +85,6 @@ def check_migrated(engine: Engine) -> None:
 
 def migration_status(engine: Engine) -> tuple[str | None, str]:
     """The database's Alembic revision and the code's head revision."""
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False))).get_current_head()
     with engine.connect().execution_options(read_only=True) as connection:
         if not inspect(connection).has_table("alembic_version"):
@@ -94,8 +95,6 @@ def migration_status(engine: Engine) -> tuple[str | None, str]:
 
 def alembic_config(url: str):
     """An Alembic config pointing at our migrations and `url`."""
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -104,6 +103,4 @@ def alembic_config(url: str):
 
 def upgrade(url: str) -> None:
     """Bring the database at `url` to the newest schema."""
-    from alembic import command
-
     command.upgrade(alembic_config(url), "head")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, utcnow
-from workflows.lifecycle import DocumentState
+from storage.states import DocumentState
 
 # Every document route and method, and the access rule it answers to. A route added to the app without an
 # entry here fails test_every_document_route_is_in_the_matrix, so none escapes the matrix.

@@ -12,9 +12,9 @@ import zipfile
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document
+from storage.states import DocumentState
 from tests.test_access import put_document
 from workflows import archive
-from workflows.lifecycle import DocumentState
 
 
 def _at(day: int) -> dt.datetime:

@@ -20,8 +20,7 @@ from storage.models import (
     OutboxMessage,
     Staff,
 )
-from workflows.disagreement_lifecycle import DisagreementState
-from workflows.lifecycle import DocumentState
+from storage.states import DisagreementState, DocumentState
 
 SECTION = "absence_cover"
 

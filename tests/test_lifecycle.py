@@ -8,7 +8,7 @@ import pytest
 from conftest import actor_for
 
 from storage.models import Document, LockedDocumentError, Party, Signature, utcnow
-from workflows.lifecycle import TRANSITIONS, DocumentState, IllegalMove, allowed_actions
+from storage.states import DOCUMENT, DocumentState, IllegalMove
 
 
 def _signature(party: Party) -> Signature:
@@ -32,9 +32,9 @@ def test_every_state_and_move(state, action):
     if state is DocumentState.SIGNED_BY_ONE:
         document.signatures.append(_signature(Party.SUPERVISOR))
         document.signatures[0].content_version = 1
-    if state in TRANSITIONS[action]:
+    if state in DOCUMENT.moves[action]:
         MOVES[action](document)
-        assert document.state in TRANSITIONS[action][state]
+        assert document.state in DOCUMENT.moves[action][state]
     else:
         with pytest.raises(IllegalMove) as refused:
             MOVES[action](document)
@@ -52,9 +52,9 @@ def test_second_signature_locks_and_first_does_not():
 
 
 def test_locked_and_voided_allow_nothing_but_what_the_table_says():
-    assert allowed_actions(DocumentState.LOCKED) == set()
-    assert allowed_actions(DocumentState.VOIDED) == set()
-    assert allowed_actions(DocumentState.DRAFT) == {"edit", "send", "void"}
+    assert DOCUMENT.allowed_actions(DocumentState.LOCKED) == set()
+    assert DOCUMENT.allowed_actions(DocumentState.VOIDED) == set()
+    assert DOCUMENT.allowed_actions(DocumentState.DRAFT) == {"edit", "send", "void"}
 
 
 def test_illegal_move_on_the_web_is_409_with_a_clear_message(app, client, people, login, make_agreement, db):

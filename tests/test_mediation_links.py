@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from test_disagreements import disagree_on_link, mediation_link
 
 from storage.models import AuditEvent, Disagreement, MediationLink
-from workflows.disagreement_lifecycle import DisagreementState
+from storage.states import DisagreementState
 
 
 def _refused(response, words):

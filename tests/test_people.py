@@ -265,7 +265,7 @@ def test_relationship_mistakes_are_named_beside_their_field(db, people, supervis
 
 
 def test_admin_ends_a_relationship_and_the_supervisor_no_longer_supervises(admin_client, db, people):
-    from workflows.access import supervises
+    from workflows.teams import is_current_supervisor as supervises
 
     row = db.scalars(select(SupervisionRelationship).where(
         SupervisionRelationship.supervisee_id == people.supervisee.id)).one()

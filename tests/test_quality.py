@@ -13,7 +13,7 @@ from sqlalchemy import select
 from storage.models import AuditEvent, QualityActivity, Role, Staff, SupervisionRelationship
 from tests.conftest import actor_for
 from workflows import quality
-from workflows.agreements import InvalidInput, NotAllowed
+from workflows.errors import InvalidInput, NotAllowed
 
 YEAR = dt.date.today().year
 

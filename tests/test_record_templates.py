@@ -7,7 +7,8 @@ import docx
 import pytest
 
 from doc_templates import docx_to_pdf, get_schema, render_docx, template_variables
-from doc_templates.schema import ROW_COLUMNS, check_case_reference, format_date
+from doc_templates.schema import ROW_COLUMNS, check_case_reference
+from storage.times import uk_date
 
 SYSTEM = {
     "supervisor_name": "Sam Taylor",
@@ -153,7 +154,7 @@ def test_full_data_set_prints_the_typed_words_and_the_prompts(key):
             assert section.help[:60] in text, section.key
     if "record" in key:
         assert "Reviewed action 2" in text and "Carried on" in text and "Done" in text
-        assert format_date("2027-01-10") in text
+        assert uk_date("2027-01-10") in text
 
 
 @pytest.mark.parametrize("key", [k for k, w in CASES if w == "minimal"])

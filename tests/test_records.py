@@ -9,8 +9,8 @@ from conftest import actor_for
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, RecordDraft
+from storage.states import DocumentState
 from workflows import records
-from workflows.lifecycle import DocumentState
 
 ACTIONS = {
     "team_actions-0-what": "Book safeguarding refresher", "team_actions-0-who": "Jo O'Brien",

@@ -8,9 +8,9 @@ import re
 from sqlalchemy import func, select
 
 from storage.models import AuditEvent, OutboxMessage, PostponedSession, ReminderSent, ScheduledRun, SigningLink, Staff
+from storage.states import DocumentState
 from tests.test_schedule import add_document
 from workflows import reminders
-from workflows.lifecycle import DocumentState
 
 TODAY = dt.date.today()
 

@@ -17,10 +17,10 @@ from conftest import AGREEMENT_FORM, actor_for
 from test_signing_flow import _sign
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, pool, render_docx
-from doc_templates.convert import cold_docx_to_pdf
+from doc_templates.libreoffice import cold_docx_to_pdf
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, Job
-from workflows.lifecycle import DocumentState
+from storage.states import DocumentState
 
 TIMEOUT = 120
 

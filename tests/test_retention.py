@@ -23,9 +23,11 @@ from storage.models import (
     SigningLink,
     Staff,
 )
+from storage.states import DocumentState, RetentionState
+from storage.times import add_years, uk_date
 from workflows import retention
-from workflows.access import can_view, supervises
-from workflows.lifecycle import DocumentState
+from workflows.access import can_view
+from workflows.teams import is_current_supervisor as supervises
 
 TODAY = dt.date.today()
 LONG_AGO = dt.date(2018, 3, 3)  # a leaver date whose seven years are over
@@ -67,7 +69,7 @@ def _counts(db) -> dict[str, int]:
               "scheduled_runs", "outbox_messages", "signing_links")
     counts = {t: db.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
     counts["in_review"] = db.execute(sa.text(
-        "SELECT COUNT(*) FROM documents WHERE retention_status IS NOT NULL")).scalar_one()
+        "SELECT COUNT(*) FROM documents WHERE retention_status != 'kept'")).scalar_one()
     db.rollback()
     return counts
 
@@ -89,11 +91,11 @@ def test_leaver_date_sets_retention_seven_years_on_and_the_supervisor_loses_acce
     assert response.status_code == 302
 
     document = db.get(Document, locked_agreement)
-    assert document.retain_until == retention.add_years(leaver_date, 7)
+    assert document.retain_until == add_years(leaver_date, 7)
     assert document.retain_until.year == leaver_date.year + 7
     statement = retention.retention_statement(document)
-    assert statement.startswith(f"Kept until {retention.long_date(document.retain_until)}: seven years after")
-    assert f"left on {retention.long_date(leaver_date)} (Havering policy 9.4)" in statement
+    assert statement.startswith(f"Kept until {uk_date(document.retain_until)}: seven years after")
+    assert f"left on {uk_date(leaver_date)} (Havering policy 9.4)" in statement
     event = db.scalars(sa.select(AuditEvent).where(AuditEvent.event == "leaver_recorded")).one()
     assert event.actor_id == people.hr.id and event.detail["documents"] == 1
     assert supervises(people.supervisor.id, people.supervisee.id, leaver_date - dt.timedelta(days=1))
@@ -244,7 +246,7 @@ def test_a_legal_hold_on_a_person_stops_disposal_until_it_is_lifted(client, peop
     with app.test_request_context():
         assert retention.sweep() == 0
     document = db.get(Document, locked_agreement)
-    assert document.retention_status is None
+    assert document.retention_status is RetentionState.KEPT
     assert retention.retention_statement(document).startswith("Under legal hold since ")
     assert "Employment tribunal claim 2201/26 — it will not be disposed of while the hold stands" in \
         retention.retention_statement(document)
@@ -278,7 +280,7 @@ def test_a_hold_on_one_document_takes_it_out_of_review_and_blocks_destruction(cl
     assert client.post(f"/records/documents/{locked_agreement}/hold",
                        data={"reason": "Subject access request"}).status_code == 302
     document = db.get(Document, locked_agreement)
-    assert document.retention_status is None  # withdrawn from review
+    assert document.retention_status is RetentionState.KEPT  # withdrawn from review
     db.rollback()
     refused = client.post(f"/records/disposition/{review.id}", data={"decision": "destroy"})
     assert refused.status_code == 400
@@ -307,7 +309,7 @@ def test_the_sweep_puts_past_records_in_review_and_hr_destroys_them_leaving_a_di
         client, people, login, locked_agreement, db, app):
     _left_long_ago(app, db, people)
     document = db.get(Document, locked_agreement)
-    files = retention._files_of(document)
+    files = document.file_hashes()
     assert len(files) >= 4 and all(blobs().exists(sha) for sha in files)
     db.rollback()
 
@@ -394,7 +396,7 @@ def test_hr_can_keep_a_record_longer_with_a_reason(client, people, login, locked
     assert client.post(f"/records/disposition/{review.id}", data={"decision": "extend", "extend_until": later,
                                                                   "note": "Pending audit"}).status_code == 302
     document = db.get(Document, locked_agreement)
-    assert document.retain_until.isoformat() == later and document.retention_status is None
+    assert document.retain_until.isoformat() == later and document.retention_status is RetentionState.KEPT
     assert "extended by HR" in retention.retention_statement(document)
     with app.test_request_context():
         assert retention.sweep() == 0
@@ -406,7 +408,7 @@ def test_the_daily_sweep_runs_once_a_day_however_many_workers(people, locked_agr
     tomorrow = TODAY + dt.timedelta(days=1)
     with app.test_request_context():
         assert retention.run_daily_sweep(TODAY) is None  # today's is done; the leaver waits for tomorrow's
-        assert db.get(Document, locked_agreement).retention_status is None
+        assert db.get(Document, locked_agreement).retention_status is RetentionState.KEPT
         db.rollback()
         assert retention.run_daily_sweep(tomorrow) == 1
         assert retention.run_daily_sweep(tomorrow) is None  # a second worker, or the next poll

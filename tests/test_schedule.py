@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, Organisation, PostponedSession, Staff, SupervisionRelationship
+from storage.states import DocumentState
 from tests.conftest import actor_for
 from workflows import schedule
-from workflows.agreements import InvalidInput
-from workflows.lifecycle import DocumentState
+from workflows.errors import InvalidInput
 
 TODAY = dt.date(2026, 11, 23)
 

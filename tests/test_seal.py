@@ -278,7 +278,7 @@ def test_a_seal_that_fails_while_locking_is_retried_and_nothing_is_lost(app, cli
     assert "could not be made yet" in document.pdf_error and "cannot be read" in document.pdf_error
     db.rollback()
     app.config["SEAL_PKCS12"] = good
-    from workflows.rendering import retry_now
+    from workflows.background import retry_now
 
     retry_now()
     run_jobs()

@@ -11,7 +11,7 @@ from conftest import actor_for
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, OutboxMessage, Party, Signature, SigningLink
-from workflows.lifecycle import DocumentState
+from storage.states import DocumentState
 
 
 def _sha(page: str) -> str:

@@ -10,7 +10,7 @@ from conftest import actor_for
 from itsdangerous import URLSafeTimedSerializer
 
 from storage.models import AuditEvent, Document, Party, Signature, SigningLink
-from workflows.lifecycle import DocumentState
+from storage.states import DocumentState
 
 
 def _sha_on_page(page: str) -> str:

@@ -14,7 +14,7 @@ from doc_templates import get_schema
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, TemplateVersion
 from workflows import templates
-from workflows.rendering import render_word
+from workflows.renditions import render_word
 
 KEY = "havering/supervision-agreement"
 

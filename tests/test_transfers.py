@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, OutboxMessage, SupervisionRelationship
+from storage.states import DocumentState
 from tests.test_access import put_document
-from workflows.lifecycle import DocumentState
 
 
 def _relationships(db, supervisee_id):
@@ -68,7 +68,7 @@ def test_a_transfer_passes_the_records_to_the_new_supervisor(app, db, people, lo
 
 
 def test_a_transfer_from_a_later_date_keeps_the_old_supervisor_until_then(app, db, people, login):
-    from workflows.access import is_current_supervisor
+    from workflows.teams import is_current_supervisor
 
     starts = dt.date.today() + dt.timedelta(days=10)
     client = app.test_client()

@@ -10,7 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storage.db import NotMigrated
 from storage.models import Role
-from workflows.lifecycle import IllegalMove
+from storage.states import IllegalMove
+from workflows.frequency import category_label
 
 csrf = CSRFProtect()
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
@@ -46,12 +47,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST")}
+        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
 
     @app.get("/assets/<path:filename>")
     def govuk_assets(filename: str):
         """The GOV.UK Frontend stylesheet asks for its images at /assets."""
         return send_from_directory(GOVUK_ASSETS, filename, max_age=86400)
+
+
+def staff_category(person) -> str:
+    """A person's staff category in the words of their organisation's policy."""
+    return category_label(person.organisation.template_pack, person.staff_category)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -11,7 +11,7 @@ from storage.db import session as db
 from storage.models import Role, Staff, SupervisionRelationship
 from web.auth import actor, role_required
 from workflows import frequency, people
-from workflows.agreements import InvalidInput, NotAllowed
+from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

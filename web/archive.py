@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from storage.db import session as db
 from storage.models import Document, Role, Staff, SupervisionRelationship
+from storage.states import DocumentState
+from storage.times import parse_date
 from web.auth import actor, login_required
 from workflows import archive, transfers
-from workflows.access import NoAccess, can_search_archive
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.lifecycle import DocumentState
-from workflows.people import parse_date
+from workflows.access import can_search_archive
+from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("archive", __name__)
 
@@ -75,7 +75,7 @@ def export(person_id: int):
     _hr_only()
     try:
         made = archive.export_person(person_id, actor())
-    except NoAccess:
+    except NotAllowed:
         abort(404)
     response = send_file(made.file, mimetype="application/zip", as_attachment=True, download_name=made.filename,
                          max_age=0)

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email
 
 from storage import audit
 from storage.models import Role
-from workflows import sessions
+from workflows import sign_in as sessions
 
 bp = Blueprint("auth", __name__)
 

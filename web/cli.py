@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import pathlib
+import signal
 import sys
+import threading
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from waitress import serve as waitress_serve
 
+from doc_templates import pool
+from signing.seal import DEV_PKCS12_FILE, create_dev_seal
 from storage import db as database
+from storage import jobs
+from storage.audit import verify_chain
+from storage.db import session
+from storage.outbox import retry_failed
+from storage.times import as_utc, uk_date, utcnow
+from workflows.background import retry_now, run_forever, start_in_thread
+from workflows.demo import seed_demo
+from workflows.reminders import send_reminders as send
+from workflows.retention import sweep
+from workflows.verification import SealNotConfigured, check_pdf
 
 
 @click.command("migrate")
@@ -27,8 +44,6 @@ def demo() -> None:
 
 
 def _print_demo_accounts() -> None:
-    from workflows.demo import seed_demo
-
     accounts = seed_demo(current_app.instance_path)
     click.echo(f"\nDemo accounts (all share one password: {accounts[0].password})")
     for account in accounts:
@@ -51,12 +66,6 @@ def _refuse_unmigrated() -> None:
 @with_appcontext
 def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     """Serve Countersign (waitress) with its background worker."""
-    from urllib.parse import urlsplit
-
-    from waitress import serve as waitress_serve
-
-    from workflows.background import start_in_thread
-
     app = current_app._get_current_object()
     port = port or urlsplit(app.config["BASE_URL"]).port or 5000
     _refuse_unmigrated()
@@ -74,8 +83,6 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
 
 def _exit_on_sigterm() -> None:
     # A service manager stops us with SIGTERM; leaving through SystemExit runs atexit, which stops LibreOffice.
-    import signal
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
@@ -83,10 +90,6 @@ def _exit_on_sigterm() -> None:
 @with_appcontext
 def worker() -> None:
     """Run only the background worker (PDFs and email), for deployments with several app processes."""
-    import threading
-
-    from workflows.background import run_forever
-
     _refuse_unmigrated()
     _exit_on_sigterm()
     click.echo("Worker running. Press Ctrl+C to stop.")
@@ -97,9 +100,6 @@ def worker() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Check the audit log's hash chain and report the first broken row."""
-    from storage.audit import verify_chain
-    from storage.db import session
-
     report = verify_chain(session)
     if report.ok:
         click.echo(f"Audit log intact: {report.rows} rows, every hash checks out.")
@@ -112,10 +112,6 @@ def audit_verify() -> None:
 @with_appcontext
 def retry_renders() -> None:
     """Retry waiting PDF conversions now, and put failed email back in the queue."""
-    from storage.db import session
-    from storage.outbox import retry_failed
-    from workflows.rendering import retry_now
-
     click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
 
 
@@ -123,13 +119,6 @@ def retry_renders() -> None:
 @with_appcontext
 def render_status() -> None:
     """Show the LibreOffice pool of every running app process and the PDF conversions waiting."""
-    import pathlib
-
-    from doc_templates import pool
-    from storage.db import session
-    from storage.models import as_utc, utcnow
-    from workflows.rendering import waiting_jobs
-
     config = current_app.config
     problem = pool.unavailable_reason(int(config["PDF_POOL_SIZE"]), config["PDF_POOL_PYTHON"])
     if problem:
@@ -145,13 +134,13 @@ def render_status() -> None:
                        f"{instance['restarts']} restarts")
             if instance["last_error"]:
                 click.echo(f"      last problem: {instance['last_error']}")
-    jobs = waiting_jobs()
-    if not jobs:
+    waiting = jobs.waiting(session)
+    if not waiting:
         click.echo("No PDF conversions are waiting.")
         return
-    click.echo(f"{len(jobs)} PDF conversion(s) waiting:")
+    click.echo(f"{len(waiting)} PDF conversion(s) waiting:")
     now = utcnow()
-    for job, document in jobs:
+    for job, document in waiting:
         when = as_utc(job.next_attempt_at)
         due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
         click.echo(f"  {document.reference} ({job.kind.replace('_', ' ')}): {job.attempts} failed attempt(s), {due}")
@@ -168,10 +157,6 @@ def render_status() -> None:
 @with_appcontext
 def seal_dev_ca(organisation: str, if_missing: bool) -> None:
     """Create a development CA and sealing certificate in instance/seal (not for production documents)."""
-    import pathlib
-
-    from signing.seal import DEV_PKCS12_FILE, create_dev_seal
-
     config = current_app.config
     directory = pathlib.Path(config["SEAL_DIR"])
     if if_missing and (config.get("SEAL_PKCS12") or (directory / DEV_PKCS12_FILE).exists()):
@@ -192,8 +177,6 @@ def seal_dev_ca(organisation: str, if_missing: bool) -> None:
 @with_appcontext
 def verify(pdf) -> None:
     """Check a signed PDF: sealed by this organisation, unaltered, which document (exit 0 valid, 1 not)."""
-    from workflows.verification import SealNotConfigured, check_pdf
-
     _refuse_unmigrated()
     try:
         result = check_pdf(pdf.read())
@@ -205,19 +188,16 @@ def verify(pdf) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-
 @click.command("disposition-sweep")
 @click.option("--dry-run", is_flag=True, help="Only list what would go into review; change nothing.")
 @with_appcontext
 def disposition_sweep(dry_run: bool) -> None:
     """Put records past their retention date (and not held) into HR's disposition review."""
-    from workflows.retention import long_date, sweep
-
     _refuse_unmigrated()
     if dry_run:
         due = sweep(dry_run=True)
         for item in due:
-            click.echo(f"  {item.reference}  kept until {long_date(item.retain_until)}")
+            click.echo(f"  {item.reference}  kept until {uk_date(item.retain_until)}")
         click.echo(f"{len(due)} record{'' if len(due) == 1 else 's'} would go into HR's disposition review "
                    "(dry run: nothing was changed).")
         return
@@ -225,14 +205,11 @@ def disposition_sweep(dry_run: bool) -> None:
     click.echo(f"{count} record{'' if count == 1 else 's'} went into HR's disposition review.")
 
 
-
 @click.command("send-reminders")
 @click.option("--dry-run", is_flag=True, help="List what would be sent, and send nothing.")
 @with_appcontext
 def send_reminders(dry_run: bool) -> None:
     """Email today's reminders (due and overdue supervision, reviews, unsigned documents), once per period."""
-    from workflows.reminders import send_reminders as send
-
     _refuse_unmigrated()
     report = send(dry_run=dry_run)
     if dry_run:

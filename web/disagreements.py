@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from signing.tokens import LinkRefused
 from storage.db import session as db
 from storage.models import Annotation, AnnotationChangeRefused, Disagreement, Role
+from storage.states import DISAGREEMENT
 from web.auth import actor, login_required, role_required
 from workflows import disagreements
-from workflows.access import NoAccess, can_manage, can_view, document_for
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.disagreement_lifecycle import allowed_actions
+from workflows.access import can_manage, can_view, document_for
+from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("disagreements", __name__)
 mediation = Blueprint("mediation", __name__, url_prefix="/mediate")
@@ -32,7 +32,7 @@ def new(document_id: int):
     """A party records what they disagree with in a document, in their own words."""
     try:
         document = document_for(document_id, "disagree", g.user)
-    except NoAccess:
+    except NotAllowed:
         abort(404)
     form, errors = {}, {}
     if request.method == "POST":
@@ -58,7 +58,7 @@ def show(disagreement_id: int):
     disagreement = _disagreement(disagreement_id)
     manages = can_manage(g.user, disagreement.document)
     return render_template("disagreements/show.html", disagreement=disagreement, document=disagreement.document,
-                           actions=allowed_actions(disagreement.state) if manages else set(),
+                           actions=DISAGREEMENT.allowed_actions(disagreement.state) if manages else set(),
                            mediator=disagreements.line_manager_mediator(disagreement.document.supervisor),
                            errors={}, form={})
 
@@ -151,7 +151,7 @@ def _act(disagreement_id: int, call, done: str):
     except InvalidInput as invalid:
         manages = can_manage(g.user, disagreement.document)
         return render_template("disagreements/show.html", disagreement=disagreement, document=disagreement.document,
-                               actions=allowed_actions(disagreement.state) if manages else set(),
+                               actions=DISAGREEMENT.allowed_actions(disagreement.state) if manages else set(),
                                mediator=disagreements.line_manager_mediator(disagreement.document.supervisor),
                                errors=invalid.errors, form=request.form), 400
     flash(done, "success")

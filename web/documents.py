@@ -11,12 +11,14 @@ from sqlalchemy import select
 from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import DisposalRecord, Document, Party, RecordDraft, Role
+from storage.states import DOCUMENT, DocumentState
 from web.auth import actor, login_required
 from workflows import agreements, annotated_pdf, disagreements, downloads
-from workflows.access import NoAccess, can_manage, current_supervisees, document_for, needs_agreement
-from workflows.archive import document_history, verify_final_pdf
-from workflows.lifecycle import DocumentState, allowed_actions
-from workflows.rendering import is_waiting_for_pdf
+from workflows.access import can_manage, document_for
+from workflows.archive import check_stored_copy, document_history
+from workflows.errors import InvalidInput, NotAllowed, NotReady
+from workflows.renditions import is_waiting_for_pdf
+from workflows.teams import current_supervisees, needs_agreement
 
 bp = Blueprint("documents", __name__)
 
@@ -68,7 +70,7 @@ def new_agreement():
         supervisee_id = int(values["supervisee"]) if values.get("supervisee", "").isdigit() else None
         try:
             document = agreements.start_agreement(g.user.id, supervisee_id, values, actor())
-        except agreements.InvalidInput as invalid:
+        except InvalidInput as invalid:
             errors = invalid.errors
         else:
             flash("Agreement saved as a draft. Check the document, then send it for signature.", "success")
@@ -93,7 +95,7 @@ def edit(document_id: int):
         values = request.form.to_dict()
         try:
             agreements.update_draft(document.id, values, actor())
-        except agreements.InvalidInput as invalid:
+        except InvalidInput as invalid:
             errors = invalid.errors
         else:
             flash("Changes saved.", "success")
@@ -109,15 +111,15 @@ def show(document_id: int):
     """A document: its state, its files, who has signed, and what can be done next."""
     try:
         document = downloads.view_document(document_id, actor())
-    except NoAccess:
+    except NotAllowed:
         abort(404)
     if document.retention_status == "destroyed":  # only the metadata-only disposal record is left
         record = db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()
         return render_template("retention/disposed.html", document=document, record=record)
     history = document_history(document, g.user)
-    actions = allowed_actions(document.state) if can_manage(g.user, document) else set()
+    actions = DOCUMENT.allowed_actions(document.state) if can_manage(g.user, document) else set()
     return render_template("documents/show.html", document=document, history=history, actions=actions,
-                           waiting=is_waiting_for_pdf(document), Party=Party, verification=verify_final_pdf(document),
+                           waiting=is_waiting_for_pdf(document), Party=Party, verification=check_stored_copy(document),
                            seal_problem=seal_problem(current_app),
                            disagreements=disagreements.on_document(document),
                            signed_disagreeing=disagreements.signed_with_disagreement(document),
@@ -133,9 +135,9 @@ def send(document_id: int):
     _viewable(document_id)
     try:
         agreements.send_for_signature(document_id, actor())
-    except agreements.NotReady as wait:
+    except NotReady as wait:
         flash(str(wait))
-    except agreements.NotAllowed:
+    except NotAllowed:
         abort(404)
     else:
         flash("Sent. Each of you has been emailed a link to sign.", "success")
@@ -151,9 +153,9 @@ def resend(document_id: int, party: str):
         abort(404)
     try:
         agreements.resend_link(document_id, Party(party), actor())
-    except agreements.NotReady as wait:
+    except NotReady as wait:
         flash(str(wait))
-    except agreements.NotAllowed:
+    except NotAllowed:
         abort(404)
     else:
         flash(f"A new link has been emailed to the {party}. The old link no longer works.", "success")
@@ -171,7 +173,7 @@ def void(document_id: int):
     if request.method == "POST":
         try:
             agreements.void_document(document_id, request.form.get("reason", ""), actor())
-        except agreements.InvalidInput as invalid:
+        except InvalidInput as invalid:
             errors = invalid.errors
         else:
             flash("The document has been voided. It is kept, with your reason.", "success")
@@ -187,7 +189,7 @@ def amend(document_id: int):
     _viewable(document_id)
     try:
         agreements.amend_document(document_id, actor())
-    except agreements.NotAllowed:
+    except NotAllowed:
         abort(404)
     flash("A new draft has been made. Change what was declined, then send it again.", "success")
     return redirect(url_for("documents.edit", document_id=document_id))
@@ -199,7 +201,7 @@ def file(document_id: int, which: str):
     """Download the Word file or PDF (the review copy, or the signed copy once locked)."""
     try:
         found = downloads.download(document_id, which, actor())
-    except downloads.NoSuchFile:
+    except NotAllowed:
         abort(404)
     inline = request.args.get("inline") == "1" and found.mimetype == "application/pdf"
     return send_file(io.BytesIO(found.data), mimetype=found.mimetype, download_name=found.filename,
@@ -209,5 +211,5 @@ def file(document_id: int, which: str):
 def _viewable(document_id: int) -> Document:
     try:
         return document_for(document_id, "view", g.user)
-    except NoAccess:
+    except NotAllowed:
         abort(404)

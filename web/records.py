@@ -8,12 +8,13 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 
 from doc_templates import get_schema
 from doc_templates.schema import ROW_COLUMNS
-from storage.models import Role, as_utc
+from storage.models import Role
+from storage.times import uk_time
 from web.auth import actor, login_required
 from workflows import records
-from workflows.access import NoAccess, current_supervisees, document_for
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.messages import uk_time
+from workflows.access import document_for
+from workflows.errors import InvalidInput, NotAllowed
+from workflows.teams import current_supervisees
 
 bp = Blueprint("records", __name__)
 
@@ -64,7 +65,7 @@ def draft(draft_id: int):
             abort(404)
         found = _draft(draft_id)
     return render_template("records/form.html", draft=found, schema=schema, values=values, errors=errors,
-                           rows=_rows(schema, values), saved_at=uk_time(as_utc(found.saved_at)),
+                           rows=_rows(schema, values), saved_at=uk_time(found.saved_at),
                            autosave_ms=int(float(current_app.config["RECORD_AUTOSAVE_SECONDS"]) * 1000),
                            ), 400 if errors else 200
 
@@ -78,7 +79,7 @@ def autosave(draft_id: int):
         saved = records.save_draft(draft_id, request.form.to_dict(), actor())
     except NotAllowed:
         abort(404)
-    return jsonify(saved_at=uk_time(as_utc(saved.saved_at)))
+    return jsonify(saved_at=uk_time(saved.saved_at))
 
 
 @bp.post("/records/drafts/<int:draft_id>/discard")
@@ -101,7 +102,7 @@ def change(document_id: int):
     try:
         if document_for(document_id, "manage", g.user).kind != "record":
             return redirect(url_for("documents.edit", document_id=document_id))
-    except NoAccess:
+    except NotAllowed:
         abort(404)
     try:
         found = records.change_record(document_id, actor())

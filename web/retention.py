@@ -17,10 +17,11 @@ from storage.models import (
     Role,
     Staff,
 )
+from storage.times import uk_date
 from web.auth import actor, role_required
 from workflows import frequency, retention
-from workflows.access import NoAccess, document_for
-from workflows.agreements import InvalidInput, NotAllowed
+from workflows.access import document_for
+from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("retention", __name__, url_prefix="/records")
 
@@ -28,7 +29,7 @@ bp = Blueprint("retention", __name__, url_prefix="/records")
 @bp.app_context_processor
 def _retention_helpers():
     return {"retention_statement": retention.retention_statement, "active_holds": retention.active_holds,
-            "long_date": retention.long_date}
+            "long_date": uk_date}
 
 
 @bp.get("/people")
@@ -93,7 +94,7 @@ def hold_document(document_id: int):
     """Place a legal hold on one document."""
     try:
         document = document_for(document_id, "hold", g.user)
-    except NoAccess:
+    except NotAllowed:
         abort(404)
     return _hold_form(document.reference, "this document", lambda reason: retention.place_hold(
         reason, actor(), document_id=document.id), url_for("documents.show", document_id=document.id))

@@ -7,10 +7,11 @@ import datetime as dt
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from storage.db import session as db
-from storage.models import PostponedSession, QualityActivity, Role, Staff, current_supervisees
+from storage.models import PostponedSession, QualityActivity, Role, Staff
 from web.auth import actor, login_required
 from workflows import quality, schedule
-from workflows.agreements import InvalidInput, NotAllowed
+from workflows.errors import InvalidInput, NotAllowed
+from workflows.teams import current_supervisees, is_manager, team_supervisors
 
 bp = Blueprint("schedule", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("schedule", __name__)
 @bp.app_context_processor
 def _nav():
     # Asked only when the menu is drawn for a signed-in person, so other pages pay nothing for it.
-    return {"manages_supervisors": lambda: bool(g.get("user")) and schedule.is_manager(g.user.id)}
+    return {"manages_supervisors": lambda: bool(g.get("user")) and is_manager(g.user.id)}
 
 
 @bp.get("/due")
@@ -26,7 +27,7 @@ def _nav():
 def due():
     """My supervisees: when each is next due, what is overdue, postponed sessions and unsigned documents."""
     if not g.user.has_role(Role.SUPERVISOR):
-        if schedule.is_manager(g.user.id):
+        if is_manager(g.user.id):
             return redirect(url_for("schedule.team"))
         abort(404)
     today = dt.date.today()
@@ -34,7 +35,7 @@ def due():
         "schedule/due.html", rows=schedule.due_for_supervisor(g.user.id, today), today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
         unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
-        is_manager=schedule.is_manager(g.user.id))
+        is_manager=is_manager(g.user.id))
 
 
 @bp.get("/due/team")
@@ -58,7 +59,7 @@ def postpone():
     """Record that a booked supervision was postponed; the page then shows the date it must be held by."""
     if not g.user.has_role(Role.SUPERVISOR):
         abort(404)
-    supervisees = current_supervisees(db, g.user.id, dt.date.today())
+    supervisees = current_supervisees(g.user.id, dt.date.today())
     form = {"supervisee": request.args.get("supervisee", ""), "postponed_on": dt.date.today().isoformat()}
     errors = {}
     if request.method == "POST":
@@ -104,7 +105,7 @@ def held(postponed_id: int):
 def quality_page():
     """Dip-sample audits and observations for a year: mine as a supervisor, and my team's as their manager."""
     year = request.args.get("year", type=int) or dt.date.today().year
-    team = schedule.team_supervisors(g.user.id)
+    team = team_supervisors(g.user.id)
     if not g.user.has_role(Role.SUPERVISOR) and not team:
         abort(404)
     supervisors = ([g.user] if g.user.has_role(Role.SUPERVISOR) else []) + team

@@ -6,10 +6,9 @@ import io
 
 from flask import Blueprint, make_response, render_template, request, send_file
 
-from signing.tokens import LinkRefused
 from web.auth import actor
 from workflows import disagreements, signing_round
-from workflows.agreements import InvalidInput
+from workflows.errors import InvalidInput, LinkRefused
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from storage.models import Role
 from web.auth import actor, role_required
 from workflows import templates
-from workflows.agreements import NotAllowed
+from workflows.errors import NotAllowed
 
 bp = Blueprint("template_admin", __name__, url_prefix="/admin/templates")
 

@@ -1,4 +1,4 @@
-"""Who may see and act on a document: one list of grants per action, used by every page, download and API."""
+"""Who may see and act on a document: one list of grants per action, used by every page, download and export."""
 
 from __future__ import annotations
 
@@ -7,36 +7,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from storage import models
 from storage.db import session as db
-from storage.models import Document, Role, Staff, SupervisionRelationship
-from workflows.lifecycle import DocumentState
+from storage.models import Disagreement, DisagreementState, Document, Role, Staff
+from workflows.errors import NotAllowed
+from workflows.teams import is_current_supervisor
 
 # A grant says yes to one person for one document on one day; an action is allowed if any of its grants says yes.
 Grant = Callable[[Staff, Document, dt.date], bool]
-
-
-class NoAccess(Exception):
-    """The person may not do this, or the document does not exist: the web answers 404 either way."""
-
-
-def is_current_supervisor(supervisor_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
-    """True if the supervisor is responsible for the supervisee on that date (the one place this is decided)."""
-    on = on or dt.date.today()
-    rows = db.scalars(
-        select(SupervisionRelationship).where(
-            SupervisionRelationship.supervisor_id == supervisor_id,
-            SupervisionRelationship.supervisee_id == supervisee_id,
-        )
-    )
-    return any(row.is_current(on) for row in rows)
-
-
-# Kept under its earlier name: other modules ask "does this person supervise that one today?".
-supervises = is_current_supervisor
-
-
-# --- the grants ----------------------------------------------------------------------------------
 
 
 def own_document(user: Staff, document: Document, on: dt.date) -> bool:
@@ -72,8 +49,10 @@ def party(user: Staff, document: Document, on: dt.date) -> bool:
 
 
 def mediator(user: Staff, document: Document, on: dt.date) -> bool:
-    """Mediator: what was escalated to them."""
-    return is_mediator_of(user, document)
+    """Mediator: what was escalated to them (a disagreement on this document they were asked to mediate)."""
+    return db.scalar(select(Disagreement.id).where(
+        Disagreement.document_id == document.id, Disagreement.mediator_id == user.id,
+        Disagreement.state.in_([DisagreementState.ESCALATED, DisagreementState.MEDIATED])).limit(1)) is not None
 
 
 _READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator]
@@ -88,17 +67,13 @@ GRANTS: dict[str, list[Grant]] = {
 }
 
 
-# Records past their retention date (archived, or destroyed leaving only metadata) are HR's alone.
-PAST_RETENTION = ("archived", "destroyed")
-
-
 def allowed(user: Staff | None, action: str, document: Document | None, on: dt.date | None = None) -> bool:
     """Whether `user` may take `action` on `document`; never across organisations, never an unknown action."""
     if user is None or document is None or document.organisation_id != user.organisation_id:
         return False
     on = on or dt.date.today()
     grants = GRANTS.get(action, ())
-    if document.retention_status in PAST_RETENTION:
+    if document.retention_status.is_past_retention:  # archived or destroyed: HR's alone
         grants = [grant for grant in grants if grant is hr]
     return any(grant(user, document, on) for grant in grants)
 
@@ -107,47 +82,8 @@ def can_view(user: Staff, document: Document) -> bool:
     return allowed(user, "view", document)
 
 
-def is_mediator_of(user: Staff, document: Document) -> bool:
-    """Mediator: what was escalated to them (a disagreement on this document they were asked to mediate)."""
-    from storage.models import Disagreement, DisagreementState
-
-    return db.scalar(
-        select(Disagreement.id).where(
-            Disagreement.document_id == document.id,
-            Disagreement.mediator_id == user.id,
-            Disagreement.state.in_([DisagreementState.ESCALATED, DisagreementState.MEDIATED]),
-        ).limit(1)
-    ) is not None
-
-
 def can_manage(user: Staff, document: Document) -> bool:
     return allowed(user, "manage", document)
-
-
-def can_write_for(user: Staff, supervisee: Staff) -> bool:
-    """A supervisor writes documents only for their current supervisees."""
-    return (
-        user.has_role(Role.SUPERVISOR)
-        and supervisee.organisation_id == user.organisation_id
-        and is_current_supervisor(user.id, supervisee.id)
-    )
-
-
-def current_supervisees(supervisor_id: int, on: dt.date) -> list[Staff]:
-    """The people this supervisor is responsible for on that date, by name."""
-    return models.current_supervisees(db, supervisor_id, on)
-
-
-def needs_agreement(supervisor_id: int, supervisees: list[Staff]) -> list[Staff]:
-    """The supervisees this supervisor has no live agreement with yet (after a transfer, for example)."""
-    if not supervisees:
-        return []
-    covered = set(db.scalars(select(Document.supervisee_id).where(
-        Document.supervisor_id == supervisor_id, Document.kind == "agreement",
-        Document.supervisee_id.in_([s.id for s in supervisees]),
-        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED]),
-    )))
-    return [s for s in supervisees if s.id not in covered]
 
 
 def can_search_archive(user: Staff | None) -> bool:
@@ -155,14 +91,19 @@ def can_search_archive(user: Staff | None) -> bool:
     return user is not None and user.has_role(Role.HR)
 
 
-def document_for(document_id: int, action: str, user: Staff | None, *, lock: bool = False) -> Document:
-    """The document if `user` may take `action` on it; NoAccess otherwise, the same as a missing id."""
-    document = db.get(Document, document_id, with_for_update=lock or None, populate_existing=lock)
-    if not allowed(user, action, document):
-        raise NoAccess()
-    return document
-
-
 def can_administer_templates(user: Staff, template_pack: str) -> bool:
     """An admin uploads template versions for their own organisation's pack only."""
     return user.has_role(Role.ADMIN) and user.organisation.template_pack == template_pack
+
+
+def document_for(document_id: int, action: str, user: Staff | None, *, lock: bool = False) -> Document:
+    """The document if `user` may take `action` on it; NotAllowed otherwise, the same as a missing id."""
+    document = db.get(Document, document_id, with_for_update=lock or None, populate_existing=lock)
+    if not allowed(user, action, document):
+        raise NotAllowed()
+    return document
+
+
+def user_of(actor) -> Staff | None:
+    """The signed-in person an audit actor stands for (None for the system, or someone unknown)."""
+    return db.get(Staff, actor.staff_id) if actor.staff_id else None

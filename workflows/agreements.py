@@ -5,43 +5,25 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from doc_templates import get_schema
+from doc_templates import TemplateSchema, get_schema, pack_schema
 from signing.seal import seal_problem
 from signing.tokens import issue_link
 from storage import audit
 from storage.db import session as db
-from storage.models import Document, Organisation, Party, SigningLink, Staff
+from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
 from storage.outbox import queue_email
-from workflows import messages
-from workflows.access import can_manage, can_write_for
-from workflows.lifecycle import DocumentState, IllegalMove, check_move
-from workflows.rendering import queue_pdf, render_word
+from storage.states import DOCUMENT
+from workflows import links, messages
+from workflows.access import can_manage, user_of
+from workflows.errors import InvalidInput, NotAllowed, NotReady
+from workflows.renditions import prepare_draft
+from workflows.teams import can_write_for
 from workflows.templates import current_version
 
-AGREEMENT_SCHEMAS = {
-    "havering": "havering/supervision-agreement",
-    "barking-dagenham": "barking-dagenham/supervision-agreement",
-}
 
-
-class InvalidInput(Exception):
-    """The form has mistakes; `errors` maps each field to a message saying what to do."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(errors.values()))
-
-
-class NotReady(Exception):
-    """The action has to wait (for example for the PDF); the message says what is happening."""
-
-
-class NotAllowed(Exception):
-    """The person may not do this to this document (the web answers 404)."""
-
-
-def agreement_schema(organisation: Organisation):
-    return get_schema(AGREEMENT_SCHEMAS[organisation.template_pack])
+def agreement_schema(organisation: Organisation) -> TemplateSchema:
+    """The agreement template of an organisation's pack."""
+    return pack_schema(organisation.template_pack, "agreement")
 
 
 def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[str, str], actor: audit.Actor) -> Document:
@@ -67,10 +49,8 @@ def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[st
     )
     db.add(document)
     db.flush()
-    document.docx_sha256 = render_word(document)
-    queue_pdf(document, final=False)
     audit.record(db, "created", actor, document.id, template=schema.key, template_version=document.template_version)
-    audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
+    prepare_draft(document, actor)
     db.commit()
     return document
 
@@ -78,15 +58,13 @@ def start_agreement(supervisor_id: int, supervisee_id: int | None, form: dict[st
 def update_draft(document_id: int, form: dict[str, str], actor: audit.Actor) -> Document:
     """Save changes to a draft and render it again."""
     document = _managed(document_id, actor)
-    check_move("edit", document.state, DocumentState.DRAFT)  # a locked document is refused whatever the form says
+    DOCUMENT.check("edit", document.state, DocumentState.DRAFT)  # a locked document is refused whatever the form says
     values, errors = get_schema(document.template_key).validate(form)
     if errors:
         raise InvalidInput(errors)
     document.edit(values)
-    document.docx_sha256 = render_word(document)
-    queue_pdf(document, final=False)
     audit.record(db, "edited", actor, document.id)
-    audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
+    prepare_draft(document, actor)
     db.commit()
     return document
 
@@ -111,8 +89,7 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
 def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
     """Send a party a fresh signing link; any earlier link for them stops working."""
     document = _managed(document_id, actor, lock=True)
-    if not document.state.is_open_for_signature:
-        raise IllegalMove("resend", document.state)
+    DOCUMENT.check("resend", document.state)
     if document.signature_of(party) is not None:
         raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
     _send_link(document, party, db.get(Staff, actor.staff_id), actor)
@@ -144,16 +121,15 @@ def amend_document(document_id: int, actor: audit.Actor) -> Document:
     document = _managed(document_id, actor, lock=True)
     old_version, old_pdf = document.content_version, document.pdf_sha256
     document.amend()
-    document.docx_sha256 = render_word(document)
-    queue_pdf(document, final=False)
     audit.record(db, "amended", actor, document.id, from_version=old_version, old_pdf_sha256=old_pdf)
+    prepare_draft(document, actor)
     db.commit()
     return document
 
 
 def _managed(document_id: int, actor: audit.Actor, lock: bool = False) -> Document:
     document = db.get(Document, document_id, with_for_update=lock or None, populate_existing=lock)
-    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    user = user_of(actor)
     if document is None or user is None or not can_manage(user, document):
         raise NotAllowed()
     return document
@@ -164,7 +140,7 @@ def _send_link(document: Document, party: Party, requester: Staff, actor: audit.
     link, token = issue_link(
         db, secret_key=current_app.config["SECRET_KEY"], document=document, party=party, purpose="sign", lifetime=lifetime
     )
-    url = signing_url(document.id, token)
+    url = links.signing_url(document.id, token)
     person = document.signer(party)
     subject, body = messages.please_sign(document, person, requester, url, link.expires_at)
     queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
@@ -175,13 +151,3 @@ def _send_link(document: Document, party: Party, requester: Staff, actor: audit.
 def _revoke_links(document: Document, reason: str) -> None:
     for link in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
         link.revoke(reason)
-
-
-def signing_url(document_id: int, token: str) -> str:
-    """The signing link, built from the configured base URL, never from the request's Host header."""
-    return current_app.config["BASE_URL"].rstrip("/") + f"/sign/{document_id}/{token}"
-
-
-def document_url(document_id: int) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + f"/documents/{document_id}"
-

@@ -9,21 +9,20 @@ import logging
 import subprocess
 import textwrap
 
+import pikepdf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from signing.seal import SealError, Stamp, seal_pdf
-from storage import audit
+from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import AnnotatedCopy, Annotation, Document, Job, as_utc, utcnow
-from workflows import rendering
-from workflows.disagreements import ANNOTATION_ADDED
-from workflows.messages import uk_time
+from storage.models import AnnotatedCopy, Annotation, Document, DocumentState, FileKind, Job
+from storage.times import uk_time
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "annotate_pdf"
+SEAL_ANNOTATIONS = "annotate_pdf"
 # The heading of the page the audit certificate reserves for stamps (tools/make_audit_certificate.py).
 RESERVED_HEADING = "Annotations added after sealing"
 # The stamps' slots on that page, top down, in points on an A4 page (the certificate's margins are 2.2 cm
@@ -53,7 +52,7 @@ def heading(annotation: Annotation) -> str:
     if annotation.disagreement is not None:
         about = f" on {annotation.disagreement.reference} ({annotation.disagreement.section_label})"
     return (f"{annotation.kind.label}{about} \u2013 {annotation.author_name} ({annotation.author_role}), "
-            f"{uk_time(as_utc(annotation.created_at))}")
+            f"{uk_time(annotation.created_at, with_offset=True)}")
 
 
 def stamp_text(annotation: Annotation) -> str:
@@ -85,8 +84,6 @@ def slot_box(slot: int) -> tuple[float, float, float, float]:
 
 def has_reserved_page(pdf: bytes) -> bool:
     """Whether the PDF's last page is the certificate's page kept for stamps (older seals have none)."""
-    import pikepdf
-
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         last = len(opened.pages)
     text = subprocess.run(["pdftotext", "-f", str(last), "-l", str(last), "-", "-"], input=pdf,
@@ -100,10 +97,7 @@ def has_reserved_page(pdf: bytes) -> bool:
 def queue_for(annotation: Annotation) -> None:
     """An annotation on a locked document: ask the worker to seal it into the PDF (same transaction)."""
     if annotation.on_locked_document:
-        db.add(Job(kind=JOB_KIND, document_id=annotation.document_id))
-
-
-ANNOTATION_ADDED.append(queue_for)
+        jobs.queue(db, SEAL_ANNOTATIONS, annotation.document_id)
 
 
 # -- the chain of copies --------------------------------------------------------------------------
@@ -117,8 +111,7 @@ def copies(document_id: int) -> list[AnnotatedCopy]:
 
 def current_sha256(document: Document) -> str | None:
     """The newest copy: the last annotated one, or the sealed final PDF when nothing was added after lock."""
-    chain = copies(document.id)
-    return chain[-1].pdf_sha256 if chain else document.final_pdf_sha256
+    return document.current_files().get("current-pdf")
 
 
 def pending(document_id: int) -> list[Annotation]:
@@ -140,7 +133,7 @@ class Listed:
 
 def listed(document: Document) -> list[Listed]:
     """The annotations of the signed version and those added after lock, and where each is in the PDF."""
-    if document.state.value != "locked":
+    if document.state is not DocumentState.LOCKED:
         return []
     sealed = {c.annotation_id: c for c in copies(document.id)}
     rows = db.scalars(select(Annotation).where(
@@ -164,21 +157,22 @@ def listed(document: Document) -> list[Listed]:
 # -- the background step --------------------------------------------------------------------------
 
 
-def run_job(job_id: int) -> int:
-    """Seal every waiting annotation of the job's document into its PDF, one revision each, oldest first."""
+def seal_annotations(job_id: int) -> int:
+    """The background job: seal every waiting annotation of the document into its PDF, one revision each, in order."""
     document_id = db.get(Job, job_id).document_id
     db.commit()
     try:
         while True:
             step = _apply_next(document_id)
             if step == "waiting":
-                return _defer(job_id)
+                # The sealed final PDF is still being made: not a failure, so no attempt is counted.
+                return jobs.defer(db, job_id, "waiting for the sealed final PDF", WAIT_FOR_FINAL)
             if step == "done":
-                return rendering._finish(job_id, None)
+                return jobs.finish(db, job_id)
     except (SealError, OSError, subprocess.SubprocessError) as error:
         db.rollback()
         log.warning("Annotating the PDF of document %s failed (will be retried): %s", document_id, error)
-        return _retry(job_id, str(error))
+        return jobs.retry(db, job_id, str(error))
 
 
 def _apply_next(document_id: int) -> str:
@@ -203,6 +197,7 @@ def _apply_next(document_id: int) -> str:
     if not annotated.startswith(pdf):
         raise SealError("the annotated copy does not begin with the copy before it")
     sha256 = blobs().put(annotated)
+    document.attach(FileKind.ANNOTATED_PDF, sha256)
     db.add(AnnotatedCopy(document_id=document_id, annotation_id=annotation.id, sequence=len(chain) + 1,
                          field_name=field_name(annotation), stamped=stamped, previous_sha256=previous,
                          pdf_sha256=sha256))
@@ -214,25 +209,3 @@ def _apply_next(document_id: int) -> str:
     except IntegrityError:
         db.rollback()  # another worker appended first; go round again from its copy
     return "applied"
-
-
-def _defer(job_id: int) -> int:
-    # The sealed final PDF is still being made: not a failure, so no attempt is counted.
-    job = db.get(Job, job_id, populate_existing=True)
-    job.claimed_until, job.last_error = None, "waiting for the sealed final PDF"
-    job.next_attempt_at = utcnow() + WAIT_FOR_FINAL
-    db.commit()
-    return 0
-
-
-def _retry(job_id: int, error: str) -> int:
-    job = db.get(Job, job_id, populate_existing=True)
-    job.attempts += 1
-    job.last_error = error
-    job.claimed_until = None
-    job.next_attempt_at = utcnow() + dt.timedelta(seconds=min(30 * 2 ** (job.attempts - 1), 3600))
-    db.commit()
-    return 0
-
-
-rendering.JOB_KINDS[JOB_KIND] = run_job

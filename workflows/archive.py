@@ -18,9 +18,9 @@ from signing.seal import verify_pdf
 from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
-from storage.models import AuditEvent, Document, Staff, as_utc
-from workflows.access import NoAccess, allowed, can_search_archive
-from workflows.lifecycle import DocumentState
+from storage.models import AuditEvent, Document, DocumentState, Staff, as_utc
+from workflows.access import allowed, can_search_archive, user_of
+from workflows.errors import NotAllowed
 from workflows.retention import retention_statement
 
 PER_PAGE = 25
@@ -134,30 +134,30 @@ def document_history(document: Document, user: Staff) -> list[AuditEvent]:
 
 
 @dataclasses.dataclass(frozen=True)
-class Verification:
-    """Whether the stored file still has the fingerprint recorded for it."""
+class StoredCopyCheck:
+    """Whether the stored signed PDF still has the fingerprint recorded for it, and its seal holds."""
 
     ok: bool
     message: str
 
 
-def verify_final_pdf(document: Document) -> Verification | None:
+def check_stored_copy(document: Document) -> StoredCopyCheck | None:
     """Check the signed PDF in the blob store against its recorded SHA-256 (None if there is no signed PDF yet)."""
     if document.final_pdf_sha256 is None:
         return None
     try:
         pdf = blobs().get(document.final_pdf_sha256)  # the store re-hashes what it reads and refuses a mismatch
     except BlobMissing:
-        return Verification(False, "The signed PDF is missing from storage. Restore it from backup.")
+        return StoredCopyCheck(False, "The signed PDF is missing from storage. Restore it from backup.")
     except BlobCorrupt:
-        return Verification(False, "The stored signed PDF does not match its recorded SHA-256: it has been altered.")
+        return StoredCopyCheck(False, "The stored signed PDF does not match its recorded SHA-256: it has been altered.")
     check = verify_pdf(pdf)
     if not check.ok:
         why = check.problem or ("its seal is not this organisation's" if not check.sealed_by_organisation
                                 else "it has been altered since it was sealed")
-        return Verification(False, f"The stored signed PDF matches its recorded SHA-256, but its seal does not "
+        return StoredCopyCheck(False, f"The stored signed PDF matches its recorded SHA-256, but its seal does not "
                                    f"check out: {why}.")
-    return Verification(True, "The stored signed PDF matches its recorded SHA-256, and its digital seal is this "
+    return StoredCopyCheck(True, "The stored signed PDF matches its recorded SHA-256, and its digital seal is this "
                               "organisation's and intact.")
 
 
@@ -204,10 +204,10 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
 
 def export_person(person_id: int, actor: audit.Actor) -> Export:
     """A ZIP of everything held on one person (files, manifest, audit trails, retention); the export is audited."""
-    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    user = user_of(actor)
     person = db.get(Staff, person_id)
     if not can_search_archive(user) or person is None or person.organisation_id != user.organisation_id:
-        raise NoAccess()
+        raise NotAllowed()
     documents = [d for d in db.scalars(
         select(Document).where((Document.supervisee_id == person.id) | (Document.supervisor_id == person.id))
         .where(Document.organisation_id == person.organisation_id).order_by(Document.id)

@@ -1,23 +1,35 @@
-"""The background worker: makes PDFs and sends queued email, in the app process or on its own."""
+"""The background worker: every kind of background work in one table, PDFs, sealing and email, in the app
+process or on its own."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from storage import outbox
+from doc_templates import pool
+from storage import jobs, outbox
 from storage.db import session as db
 from storage.mail import transport_from_config
-from storage.models import Job, OutboxMessage
-from workflows.rendering import run_due_jobs
+from storage.models import Job, OutboxMessage, utcnow
+from workflows import annotated_pdf, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
+
+# Every kind of background job, by Job.kind: a function taking the claimed job's id and returning 1 once done.
+JOBS: dict[str, Callable[[int], int]] = {
+    renditions.REVIEW_PDF: renditions.make_review_pdf,
+    lock.SEAL_FINAL_PDF: lock.seal_final_pdf,
+    annotated_pdf.SEAL_ANNOTATIONS: annotated_pdf.seal_annotations,
+}
+
 _wake = threading.Event()
 
 
@@ -39,26 +51,60 @@ def _wake_on_new_work(session: Session) -> None:
         wake()
 
 
+def run_due_jobs(now: dt.datetime | None = None, limit: int = 10) -> int:
+    """Do the jobs that are due, as many at once as the LibreOffice pool has instances; returns the jobs done.
+
+    A failure is retried with backoff, never dropped.
+    """
+    job_ids = [job_id for job_id in jobs.due_ids(db, now or utcnow(), limit) if jobs.claim(db, job_id)]
+    workers = min(pool.parallelism(), len(job_ids))
+    if workers <= 1:
+        return sum(_run(job_id) for job_id in job_ids)
+    app = current_app._get_current_object()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
+        return sum(threads.map(lambda job_id: _run_in_thread(app, job_id), job_ids))
+
+
+def _run(job_id: int) -> int:
+    kind = db.get(Job, job_id).kind
+    db.commit()
+    return JOBS[kind](job_id)
+
+
+def _run_in_thread(app: Flask, job_id: int) -> int:
+    # Each thread has its own app context and database session (the session is thread-local).
+    with app.app_context():
+        try:
+            return _run(job_id)
+        finally:
+            db.remove()
+
+
+def retry_now() -> int:
+    """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff."""
+    count = jobs.bring_forward(db)
+    db.commit()
+    return count
+
+
 def run_once() -> tuple[int, outbox.SendReport]:
     """Do whatever rendering and email is due; safe to run in several processes at once."""
     try:
-        rendered = run_due_jobs()
+        done = run_due_jobs()
         report = outbox.send_due(
             db, transport_from_config(current_app.config), sender=current_app.config["MAIL_FROM"]
         )
         if current_app.config.get("DISPOSITION_SWEEP"):
             run_daily_sweep()
-        return rendered, report
+        return done, report
     finally:
         db.remove()
 
 
 def run_daily_once(today: dt.date) -> bool:
     """Send today's reminders unless another worker has; True once today's run is settled either way."""
-    from workflows.reminders import run_daily
-
     try:
-        report = run_daily(today)
+        report = reminders.run_daily(today)
         if report is not None:
             log.info("daily reminders: %s emails for %s reminders", report.emails, report.reminders)
         return True
@@ -93,8 +139,6 @@ def start_in_thread(app: Flask, poll_seconds: float = 2.0) -> threading.Event:
 
 def warm_up_pool() -> None:
     """Start the LibreOffice pool now, so the first document does not wait for it; failures only log."""
-    from doc_templates import pool
-
     try:
         warm = pool.get()
         if warm is not None:

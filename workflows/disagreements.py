@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import or_, select
 
-from doc_templates import get_schema
-from doc_templates.render import clean_text
-from signing.tokens import LinkRefused, check_link, check_mediation_link, issue_mediation_link
+from doc_templates import clean_text, get_schema
+from signing.tokens import check_link, check_mediation_link, issue_mediation_link
 from storage import audit
+from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import (
     Annotation,
     AnnotationChangeRefused,
     AnnotationKind,
     Disagreement,
+    DisagreementState,
     Document,
+    DocumentState,
     MediationLink,
     Party,
     Role,
@@ -27,19 +28,13 @@ from storage.models import (
     as_utc,
 )
 from storage.outbox import queue_email
-from workflows import messages
-from workflows.access import can_manage, can_view
-from workflows.agreements import InvalidInput, NotAllowed, document_url
-from workflows.disagreement_lifecycle import DisagreementState
-from workflows.lifecycle import DocumentState
+from workflows import annotated_pdf, messages
+from workflows.access import can_manage, can_view, user_of
+from workflows.errors import InvalidInput, LinkRefused, NotAllowed
+from workflows.links import admin_mediator_url, disagreement_url, mediation_url
 
 OTHER_SECTION = ("other", "Something else in the document")
 MAX_TEXT = 5000
-
-# Called with each new annotation inside the workflow's transaction, before it commits. Phase 2 registers
-# the PDF step here (add the annotation to the locked PDF as a new sealed revision, or queue a Job that
-# does), so an annotation and its PDF work are committed together or not at all.
-ANNOTATION_ADDED: list[Callable[[Annotation], None]] = []
 
 
 def sections(document: Document) -> list[tuple[str, str]]:
@@ -94,8 +89,8 @@ def _annotate(document: Document, disagreement: Disagreement | None, kind: Annot
     )
     db.add(annotation)
     db.flush()
-    for hook in ANNOTATION_ADDED:
-        hook(annotation)
+    # On a locked document it is sealed into the PDF too, queued in this same transaction.
+    annotated_pdf.queue_for(annotation)
     return annotation
 
 
@@ -153,7 +148,7 @@ RAISABLE = {DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE, Docume
 def raise_disagreement(document_id: int, *, section: str, text: str, actor: audit.Actor) -> Disagreement:
     """A party, signed in, records a disagreement with a document (after lock it is an annotation on it)."""
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
-    user = _user(actor)
+    user = user_of(actor)
     party = document.party_of(user.id) if document is not None else None
     if document is None or party is None or not can_view(user, document):
         raise NotAllowed()
@@ -176,7 +171,7 @@ def resolve(disagreement_id: int, *, text: str, actor: audit.Actor) -> Disagreem
         raise InvalidInput({"resolution": "Say how you resolved it between you"})
     disagreement.resolve()
     _revoke_links(disagreement, "the disagreement was resolved between the parties")
-    user = _user(actor)
+    user = user_of(actor)
     annotation = _annotate(disagreement.document, disagreement, AnnotationKind.RESOLUTION, user, "supervisor", text)
     audit.record(db, "disagreement_resolved", actor, disagreement.document_id, disagreement_id=disagreement.id,
                  annotation_id=annotation.id, text=text)
@@ -236,7 +231,7 @@ def mediator_choices(disagreement: Disagreement) -> list[Staff]:
 
 def name_mediator(disagreement_id: int, mediator_id: int | None, *, actor: audit.Actor) -> Disagreement:
     """An admin names the senior manager who mediates (the policy's alternative to the line manager)."""
-    user = _user(actor)
+    user = user_of(actor)
     disagreement = db.get(Disagreement, disagreement_id, with_for_update=True, populate_existing=True)
     if disagreement is None or not user.has_role(Role.ADMIN) or \
             disagreement.document.organisation_id != user.organisation_id:
@@ -287,13 +282,10 @@ def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> Medi
 
 def mediation_pdf(document_id: int, token: str) -> bytes:
     """The document as the mediator sees it: the signed PDF once locked, else the version disagreed with."""
-    from storage.blobs import blobs
-    from workflows.annotated_pdf import current_sha256
-
     link = _mediation_link(document_id, token)
     document = link.document
     # Once locked, the current copy: the sealed PDF with any annotations already sealed into it.
-    sha256 = current_sha256(document) or document.pdf_sha256
+    sha256 = annotated_pdf.current_sha256(document) or document.pdf_sha256
     if sha256 is None:
         db.rollback()
         raise LinkRefused("revoked")
@@ -326,7 +318,7 @@ def record_outcome(document_id: int, token: str, *, text: str, actor: audit.Acto
 
 def add_note(disagreement_id: int, *, text: str, actor: audit.Actor) -> Annotation:
     """A party or the mediator adds a note to a disagreement: the only way to add to what was said."""
-    user = _user(actor)
+    user = user_of(actor)
     disagreement = db.get(Disagreement, disagreement_id)
     role = _role_in(disagreement, user) if disagreement is not None else None
     if role is None or not can_view(user, disagreement.document):
@@ -421,7 +413,7 @@ def awaiting_mediator(organisation_id: int) -> list[Disagreement]:
 
 def _for_supervisor(disagreement_id: int, actor: audit.Actor) -> Disagreement:
     disagreement = db.get(Disagreement, disagreement_id, with_for_update=True, populate_existing=True)
-    user = _user(actor)
+    user = user_of(actor)
     if disagreement is None or user is None or not can_manage(user, disagreement.document):
         raise NotAllowed()
     return disagreement
@@ -437,29 +429,5 @@ def _admins(organisation_id: int) -> list[Staff]:
         Staff.organisation_id == organisation_id, StaffRole.role == Role.ADMIN).order_by(Staff.name)))
 
 
-def _user(actor: audit.Actor) -> Staff | None:
-    return db.get(Staff, actor.staff_id) if actor.staff_id else None
-
-
 def _as_mediator(link: MediationLink, actor: audit.Actor) -> audit.Actor:
     return audit.Actor(link.staff_id, link.email, actor.ip_address, actor.user_agent)
-
-
-def _base() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
-def disagreement_url(disagreement_id: int) -> str:
-    return _base() + f"/disagreements/{disagreement_id}"
-
-
-def admin_mediator_url(disagreement_id: int) -> str:
-    return _base() + f"/admin/disagreements/{disagreement_id}/mediator"
-
-
-def mediation_url(document_id: int, token: str) -> str:
-    """The mediator's link, built from the configured base URL, never from the request's Host header."""
-    return _base() + f"/mediate/{document_id}/{token}"
-
-
-__all__ = ["ANNOTATION_ADDED", "document_url"]

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from storage.models import Document, Staff
-
-UK = ZoneInfo("Europe/London")
-
-
-def uk_time(moment: dt.datetime) -> str:
-    """A moment as people in the UK read it, with the offset from UTC."""
-    local = moment.astimezone(UK)
-    offset = local.strftime("%z")
-    return f"{local.day} {local:%B %Y} at {local:%H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+from storage.times import uk_date, uk_time
 
 
 def please_sign(document: Document, person: Staff, requester: Staff, link: str, expires_at: dt.datetime) -> tuple[str, str]:
@@ -33,7 +24,7 @@ Open this link to read it and sign it, or to decline it and say why:
 
 {link}
 
-The link is for you only and can be used once. It expires on {uk_time(expires_at)}.
+The link is for you only and can be used once. It expires on {uk_time(expires_at, with_offset=True)}.
 If it has expired or does not work, ask {requester.name} to send you a new one.
 
 Countersign
@@ -95,7 +86,7 @@ def transferred_in(supervisee: Staff, supervisor: Staff, starts_on: dt.date, lin
     subject = f"Write a supervision agreement for {supervisee.name}"
     body = f"""Dear {supervisor.name},
 
-{supervisee.name} has been transferred to you for supervision from {starts_on.day} {starts_on:%B %Y}.
+{supervisee.name} has been transferred to you for supervision from {uk_date(starts_on)}.
 
 Their past supervision agreements and records have passed to you: you can read them in Countersign.
 Please write a supervision agreement with {supervisee.name}. Until you do, your home page will remind you.
@@ -111,7 +102,7 @@ def transferred_out(supervisee: Staff, supervisor: Staff, new_supervisor: Staff,
                     voided: list[Document], kept: list[Document]) -> tuple[str, str]:
     subject = f"{supervisee.name} has moved to {new_supervisor.name} for supervision"
     lines = [f"Dear {supervisor.name},", "",
-             f"From {starts_on.day} {starts_on:%B %Y}, {new_supervisor.name} supervises {supervisee.name}. "
+             f"From {uk_date(starts_on)}, {new_supervisor.name} supervises {supervisee.name}. "
              f"Their records have passed to {new_supervisor.name}; you no longer see them in Countersign.", ""]
     if kept:
         lines += ["These documents are still out for signature. They stay with you and "
@@ -131,7 +122,7 @@ def _about(disagreement) -> str:
     return f"""  Document:    {document.title}
   Reference:   {document.reference}
   Section:     {disagreement.section_label}
-  Raised by:   {disagreement.raised_by.name} ({disagreement.party.value}) on {uk_time(disagreement.raised_at)}
+  Raised by:   {disagreement.raised_by.name} ({disagreement.party.value}) on {uk_time(disagreement.raised_at, with_offset=True)}
 
 What they disagree with, in their words:
 {disagreement.text}"""
@@ -249,7 +240,7 @@ Open this link to read the document and the disagreement, and to record the outc
 
 {link}
 
-The link is for you only and can be used once, to record the outcome. It expires on {uk_time(expires_at)}.
+The link is for you only and can be used once, to record the outcome. It expires on {uk_time(expires_at, with_offset=True)}.
 
 Countersign
 """

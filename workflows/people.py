@@ -16,8 +16,9 @@ from werkzeug.security import generate_password_hash
 from storage import audit
 from storage.db import session as db
 from storage.models import LoginSession, Organisation, Role, Staff, SupervisionRelationship, utcnow
+from storage.times import parse_date, uk_date
 from workflows import frequency
-from workflows.agreements import InvalidInput, NotAllowed
+from workflows.errors import InvalidInput, NotAllowed
 
 MIN_PASSWORD_LENGTH = 12
 CSV_COLUMNS = ("name", "email", "roles", "profession", "staff_category", "start_date",
@@ -26,7 +27,6 @@ CSV_REQUIRED_COLUMNS = ("name", "email", "roles")
 # Supervision frequency depends on category and professional supervision on profession (H Appendix 3).
 _SUPERVISED_ROLES = {Role.SUPERVISOR, Role.SUPERVISEE}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 class CsvRejected(Exception):
@@ -153,9 +153,9 @@ def end_relationship(relationship_id: int, ends_on: dt.date | str, actor: audit.
     if end is None:
         raise InvalidInput({"ends_on": error or "Enter the last day of supervision"})
     if end < relationship.starts_on:
-        raise InvalidInput({"ends_on": f"Enter a date on or after {_long(relationship.starts_on)}, when it started"})
+        raise InvalidInput({"ends_on": f"Enter a date on or after {uk_date(relationship.starts_on)}, when it started"})
     if relationship.ends_on is not None and end > relationship.ends_on:
-        raise InvalidInput({"ends_on": f"Enter a date on or before {_long(relationship.ends_on)}, when it already ends"})
+        raise InvalidInput({"ends_on": f"Enter a date on or before {uk_date(relationship.ends_on)}, when it already ends"})
     relationship.ends_on = end
     audit.record(db, "relationship_ended", actor, relationship_id=relationship.id,
                  supervisor_id=relationship.supervisor_id, supervisee_id=relationship.supervisee_id,
@@ -382,24 +382,6 @@ def _parse_roles(raw: str | list[str] | None) -> tuple[set[Role], str | None]:
     return {Role(name) for name in names}, None
 
 
-def parse_date(raw: dt.date | str | None, label: str) -> tuple[dt.date | None, str | None]:
-    """A date written as YYYY-MM-DD (or DD/MM/YYYY, as Excel in the UK re-saves it), or a message."""
-    if isinstance(raw, dt.date):
-        return raw, None
-    text = (raw or "").strip()
-    if not text:
-        return None, f"Enter the {label}"
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return dt.date.fromisoformat(text), None
-        if match := _UK_DATE.match(text):
-            day, month, year = (int(part) for part in match.groups())
-            return dt.date(year, month, day), None
-    except ValueError:
-        return None, f"Enter the {label} as a real date, like 2026-01-05"
-    return None, f"Enter the {label} in the format year-month-day, like 2026-01-05"
-
-
 def _new_staff(organisation_id: int, values: dict, line_manager: Staff | None) -> Staff:
     staff = Staff(organisation_id=organisation_id, name=values["name"], email=values["email"],
                   profession=values["profession"], staff_category=values["staff_category"],
@@ -445,9 +427,7 @@ def _overlapping(supervisor_id: int, supervisee_id: int, start: dt.date,
 
 def _span(relationship: SupervisionRelationship) -> str:
     if relationship.ends_on is None:
-        return f"from {_long(relationship.starts_on)} with no end date"
-    return f"from {_long(relationship.starts_on)} to {_long(relationship.ends_on)}"
+        return f"from {uk_date(relationship.starts_on)} with no end date"
+    return f"from {uk_date(relationship.starts_on)} to {uk_date(relationship.ends_on)}"
 
 
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"

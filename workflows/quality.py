@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import audit
 from storage.db import session as db
-from storage.models import QualityActivity, Staff, current_supervisees
-from workflows.agreements import InvalidInput, NotAllowed
+from storage.models import QualityActivity, Staff
+from storage.times import parse_date
+from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import policy_for
-from workflows.people import parse_date
+from workflows.teams import current_supervisees
 
 PER_KIND = 4
 KINDS = tuple(QualityActivity.KINDS)  # dip-sample audit, observation
@@ -45,7 +46,7 @@ def pick_supervisees(supervisor_id: int, year: int, actor: audit.Actor,
     on = dt.date(year, 12, 31) if year < today.year else today  # the team as it was, or as it is now
     policy = policy_for(supervisor.organisation.template_pack)
     # Observations and audits are "for front line practitioners only" (H 10.1).
-    team = [p for p in current_supervisees(db, supervisor.id, on) if policy.category(p.staff_category).front_line]
+    team = [p for p in current_supervisees(supervisor.id, on) if policy.category(p.staff_category).front_line]
     if not team:
         raise InvalidInput({"year": f"{supervisor.name} has no front-line supervisees to pick from"})
     order = _fair_order(team, supervisor.id, year, rng)

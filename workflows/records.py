@@ -6,16 +6,16 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from doc_templates import get_schema
-from doc_templates.packs import PACKS
+from doc_templates import get_schema, pack_schema
 from doc_templates.schema import MAX_ROWS, ROW_COLUMNS, TemplateSchema
 from storage import audit
 from storage.db import session as db
-from storage.models import Document, Organisation, RecordDraft, Staff, utcnow
-from workflows.access import can_manage, can_write_for
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.lifecycle import DocumentState, check_move
-from workflows.rendering import queue_pdf, render_word
+from storage.models import Document, DocumentState, Organisation, RecordDraft, Staff, utcnow
+from storage.states import DOCUMENT
+from workflows.access import can_manage, user_of
+from workflows.errors import InvalidInput, NotAllowed
+from workflows.renditions import prepare_draft
+from workflows.teams import can_write_for
 from workflows.templates import current_version
 
 # Longer than any field allows, so a paste is saved whole and the form's own check says what is too long.
@@ -24,7 +24,7 @@ MAX_SAVED_CHARACTERS = 20_000
 
 def record_schema(organisation: Organisation) -> TemplateSchema:
     """The record template of an organisation's pack."""
-    return get_schema(PACKS[organisation.template_pack]["record"])
+    return pack_schema(organisation.template_pack, "record")
 
 
 def last_record(supervisee_id: int, *, excluding: int | None = None) -> Document | None:
@@ -79,10 +79,10 @@ def start_record(supervisor_id: int, supervisee_id: int | None, actor: audit.Act
 def change_record(document_id: int, actor: audit.Actor) -> RecordDraft:
     """Open a draft record's form again, from what was saved, to change it before it is sent."""
     document = db.get(Document, document_id)
-    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    user = user_of(actor)
     if document is None or document.kind != "record" or user is None or not can_manage(user, document):
         raise NotAllowed()
-    check_move("edit", document.state, DocumentState.DRAFT)
+    DOCUMENT.check("edit", document.state, DocumentState.DRAFT)
     draft = db.scalars(select(RecordDraft).where(RecordDraft.document_id == document.id)).first()
     if draft is None:
         schema = get_schema(document.template_key)
@@ -127,7 +127,6 @@ def finish_record(draft_id: int, form: dict[str, str], actor: audit.Actor) -> Do
     if draft.document_id is not None:
         document = db.get(Document, draft.document_id, with_for_update=True, populate_existing=True)
         document.edit(values)
-        document.docx_sha256 = render_word(document)
         audit.record(db, "edited", actor, document.id)
     else:
         document = Document(organisation_id=draft.organisation_id, kind="record", template_key=schema.key,
@@ -136,11 +135,9 @@ def finish_record(draft_id: int, form: dict[str, str], actor: audit.Actor) -> Do
                             state=DocumentState.DRAFT)
         db.add(document)
         db.flush()
-        document.docx_sha256 = render_word(document)
         audit.record(db, "created", actor, document.id, template=schema.key,
                      template_version=document.template_version)
-    queue_pdf(document, final=False)
-    audit.record(db, "rendered", actor, document.id, file="Word", sha256=document.docx_sha256)
+    prepare_draft(document, actor)
     db.delete(draft)
     db.commit()
     return document
@@ -160,7 +157,7 @@ def _writable(draft_id: int, actor: audit.Actor) -> RecordDraft:
     if draft is None or draft.supervisor_id != actor.staff_id:
         raise NotAllowed()
     if draft.document_id is not None and draft.document.state is not DocumentState.DRAFT:
-        check_move("edit", draft.document.state, DocumentState.DRAFT)
+        DOCUMENT.check("edit", draft.document.state, DocumentState.DRAFT)
     return draft
 
 

@@ -15,9 +15,9 @@ from storage import audit
 from storage.db import session as db
 from storage.models import Document, Party, ReminderSent, ScheduledRun, Staff
 from storage.outbox import queue_email
+from storage.times import uk_date, uk_time
 from workflows import schedule
-from workflows.agreements import signing_url
-from workflows.messages import uk_time
+from workflows.links import due_url, signing_url
 
 DAILY_RUN = "reminders"  # its ScheduledRun row for the day is the claim
 
@@ -50,30 +50,30 @@ def reminders_due(today: dt.date) -> list[Reminder]:
         who, sup = row.supervisee, row.supervisor
         if row.status == "overdue":
             found.append(Reminder(f"supervision:{who.id}:{row.next_due}", _weekly_period(row.next_due, today), sup.id,
-                                  f"Supervision with {who.name} is overdue: it was due on {_day(row.next_due)} "
+                                  f"Supervision with {who.name} is overdue: it was due on {uk_date(row.next_due)} "
                                   f"({row.frequency.interval.label}).", sup.name))
         elif row.status == "due_soon":
             found.append(Reminder(f"supervision:{who.id}:{row.next_due}", "due-soon", sup.id,
-                                  f"Supervision with {who.name} is due by {_day(row.next_due)} "
+                                  f"Supervision with {who.name} is due by {uk_date(row.next_due)} "
                                   f"({row.frequency.interval.label}).", sup.name))
         if row.review_status in ("overdue", "due_soon"):
             late = row.review_status == "overdue"
             found.append(Reminder(f"agreement-review:{row.agreement.id}:{row.review_due}",
                                   _monthly_period(row.review_due, today) if late else "due-soon", sup.id,
                                   f"The supervision agreement with {who.name} ({row.agreement.reference}) "
-                                  f"{'was' if late else 'is'} due its yearly review on {_day(row.review_due)}.", sup.name))
+                                  f"{'was' if late else 'is'} due its yearly review on {uk_date(row.review_due)}.", sup.name))
         if row.agreement_needed_status in ("overdue", "due_soon"):
             late = row.agreement_needed_status == "overdue"
             found.append(Reminder(f"agreement-needed:{row.relationship.id}",
                                   _monthly_period(row.agreement_needed_by, today) if late else "due-soon", sup.id,
                                   f"A supervision agreement with {who.name} {'was' if late else 'is'} needed by "
-                                  f"{_day(row.agreement_needed_by)}, within a month of supervision starting.", sup.name))
+                                  f"{uk_date(row.agreement_needed_by)}, within a month of supervision starting.", sup.name))
     for session in schedule.postponed_outstanding(None, today):
         late = today > session.hold_by
         found.append(Reminder(f"postponed:{session.id}", "overdue" if late else "hold-within-7-days",
                               session.supervisor_id,
-                              f"The session with {session.supervisee.name} postponed on {_day(session.postponed_on)} "
-                              f"{'was to be' if late else 'must be'} held by {_day(session.hold_by)}.",
+                              f"The session with {session.supervisee.name} postponed on {uk_date(session.postponed_on)} "
+                              f"{'was to be' if late else 'must be'} held by {uk_date(session.hold_by)}.",
                               session.supervisor.name))
     every = schedule.unsigned_reminder_days()
     for unsigned in schedule.unsigned_documents(today, days=every):
@@ -147,7 +147,7 @@ def _write_reminders(recipient_id: int, reminders: list[Reminder], today: dt.dat
             link, token = issue_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
                                      party=reminder.party, purpose="sign", lifetime=current_app.config["LINK_LIFETIME"])
             line += (f"\n  Read and sign it here (this link replaces earlier ones and expires on "
-                     f"{uk_time(link.expires_at)}):\n  {signing_url(document.id, token)}")
+                     f"{uk_time(link.expires_at, with_offset=True)}):\n  {signing_url(document.id, token)}")
             audit.record(db, "reminder_sent", audit.SYSTEM, document.id, party=reminder.party.value, to=person.email,
                          link_id=link.id, period=reminder.period)
         lines.append(line)
@@ -163,7 +163,7 @@ def _message(person: Staff, lines: list[str], show_due: bool) -> tuple[str, str]
     subject = "Countersign reminder: " + ("1 thing needs your attention" if count == 1 else
                                           f"{count} things need your attention")
     # Only supervisors have the due page; someone reminded only to sign needs just their link.
-    see = f"\nSee what is due: {current_app.config['BASE_URL'].rstrip('/')}/due\n" if show_due else ""
+    see = f"\nSee what is due: {due_url()}\n" if show_due else ""
     body = f"""Dear {person.name},
 
 {chr(10).join(lines)}
@@ -183,5 +183,3 @@ def _monthly_period(since: dt.date, today: dt.date) -> str:
     return f"overdue-month-{(today - since).days // 28}"
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"

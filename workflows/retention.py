@@ -14,7 +14,6 @@ from storage import audit
 from storage.blobs import BlobInUse, blobs
 from storage.db import session as db
 from storage.models import (
-    AuditEvent,
     DisposalRecord,
     DispositionReview,
     Document,
@@ -22,6 +21,7 @@ from storage.models import (
     Organisation,
     OutboxMessage,
     RetentionPolicy,
+    RetentionState,
     Role,
     ScheduledRun,
     SigningLink,
@@ -29,13 +29,15 @@ from storage.models import (
     UTCDateTime,
     utcnow,
 )
+from storage.times import add_years, parse_date, uk_date
 from workflows import frequency
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.people import parse_date
+from workflows.access import user_of
+from workflows.errors import InvalidInput, NotAllowed
 
 log = logging.getLogger(__name__)
 
-IN_REVIEW, ARCHIVED, DESTROYED = "in_review", "archived", "destroyed"
+IN_REVIEW, ARCHIVED, DESTROYED, KEPT = (RetentionState.IN_REVIEW, RetentionState.ARCHIVED, RetentionState.DESTROYED,
+                                       RetentionState.KEPT)
 DECISIONS = ("archive", "destroy", "extend")
 SWEEP_JOB = "disposition-sweep"
 REMOVED = "[removed at disposal]"
@@ -44,21 +46,8 @@ _NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "
             10: "ten", 11: "eleven", 12: "twelve", 15: "fifteen", 20: "twenty", 25: "twenty-five"}
 
 
-def long_date(day: dt.date | dt.datetime) -> str:
-    """A date as people write it: 3 March 2033."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def years_words(years: int) -> str:
     return f"{_NUMBERS.get(years, str(years))} year{'' if years == 1 else 's'}"
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- policy --------------------------------------------------------------------------------------
@@ -103,14 +92,14 @@ def retention_statement(document: Document) -> str:
     """How long this document is kept and why, in plain words."""
     person = document.supervisee
     if document.retention_status == DESTROYED:
-        return f"Disposed of on {long_date(document.disposed_at)}: its files and personal content were destroyed."
+        return f"Disposed of on {uk_date(document.disposed_at)}: its files and personal content were destroyed."
     holds = active_holds(document)
     if holds:
         hold = holds[0]
-        return (f"Under legal hold since {long_date(hold.placed_at)}: {hold.reason} — it will not be disposed of "
+        return (f"Under legal hold since {uk_date(hold.placed_at)}: {hold.reason} — it will not be disposed of "
                 "while the hold stands.")
     if document.retention_status == ARCHIVED:
-        return (f"Archived on {long_date(document.disposed_at)} after its retention period: kept, and only HR "
+        return (f"Archived on {uk_date(document.disposed_at)} after its retention period: kept, and only HR "
                 "can open it.")
     if person.leaver_date is None:
         policy = policy_for(person)
@@ -119,11 +108,11 @@ def retention_statement(document: Document) -> str:
     policy = policy_for(person)
     until = document.retain_until or add_years(person.leaver_date, policy.years)
     if until != add_years(person.leaver_date, policy.years):
-        why = f"extended by HR beyond {years_words(policy.years)} after {person.name} left on {long_date(person.leaver_date)}"
+        why = f"extended by HR beyond {years_words(policy.years)} after {person.name} left on {uk_date(person.leaver_date)}"
     else:
-        why = f"{years_words(policy.years)} after {person.name} left on {long_date(person.leaver_date)} ({policy.basis})"
+        why = f"{years_words(policy.years)} after {person.name} left on {uk_date(person.leaver_date)} ({policy.basis})"
     status = " It is waiting for HR's disposition review." if document.retention_status == IN_REVIEW else ""
-    return f"Kept until {long_date(until)}: {why}.{status}"
+    return f"Kept until {uk_date(until)}: {why}.{status}"
 
 
 # --- leavers -------------------------------------------------------------------------------------
@@ -146,13 +135,13 @@ def record_leaver(staff_id: int, leaver_date: str | dt.date | None, reason: str,
         if error:
             errors["leaver_date"] = error.replace("Enter the leaver date", "Enter the last day they worked here")
         elif person.start_date and day < person.start_date:
-            errors["leaver_date"] = f"Enter a date on or after {long_date(person.start_date)}, when they started"
+            errors["leaver_date"] = f"Enter a date on or after {uk_date(person.start_date)}, when they started"
     if previous is not None and not reason:
         errors["reason"] = "Say why the leaver date is being corrected"
     elif len(reason) > 500:
         errors["reason"] = "Enter a reason of 500 characters or fewer"
     if not errors and previous == day:
-        errors["leaver_date"] = f"{person.name}'s leaver date is already {long_date(day)}" if day else \
+        errors["leaver_date"] = f"{person.name}'s leaver date is already {uk_date(day)}" if day else \
             f"No leaver date is recorded for {person.name}"
     if errors:
         raise InvalidInput(errors)
@@ -170,8 +159,7 @@ def recompute_for(person: Staff) -> int:
     until = add_years(person.leaver_date, policy_for(person).years) if person.leaver_date else None
     changed = 0
     for document in db.scalars(select(Document).where(Document.supervisee_id == person.id,
-                                                      or_(Document.retention_status.is_(None),
-                                                          Document.retention_status == IN_REVIEW))):
+                                                      Document.retention_status.in_([KEPT, IN_REVIEW]))):
         if _extended(document):
             continue  # HR's extension stands until HR reviews it again
         if document.retain_until != until:
@@ -191,7 +179,7 @@ def _withdraw_review(document: Document, why: str) -> None:
     for review in db.scalars(select(DispositionReview).where(DispositionReview.document_id == document.id,
                                                              DispositionReview.decision.is_(None))):
         review.decision, review.decided_at, review.decision_note = "withdrawn", utcnow(), why
-    document.retention_status = None
+    document.withdraw_from_review()
 
 
 def set_policy(organisation_id: int, staff_category: str, years: str | int, basis: str,
@@ -255,7 +243,7 @@ def place_hold(reason: str, actor: audit.Actor, staff_id: int | None = None,
     if len(reason) > 500:
         raise InvalidInput({"reason": "Enter a reason of 500 characters or fewer"})
     if document is not None and document.retention_status == DESTROYED:
-        raise InvalidInput({"reason": f"{document.reference} was disposed of on {long_date(document.disposed_at)}; "
+        raise InvalidInput({"reason": f"{document.reference} was disposed of on {uk_date(document.disposed_at)}; "
                                       "there is nothing left to hold"})
     hold = LegalHold(organisation_id=hr.organisation_id, staff_id=staff_id, document_id=document_id, reason=reason,
                      placed_by_id=hr.id)
@@ -280,7 +268,7 @@ def lift_hold(hold_id: int, reason: str, actor: audit.Actor) -> LegalHold:
     if hold is None or hold.organisation_id != hr.organisation_id:
         raise NotAllowed()
     if hold.lifted_at is not None:
-        raise InvalidInput({"reason": f"This hold was already lifted on {long_date(hold.lifted_at)}"})
+        raise InvalidInput({"reason": f"This hold was already lifted on {uk_date(hold.lifted_at)}"})
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput({"reason": "Enter why the hold is being lifted"})
@@ -330,7 +318,7 @@ def sweep(today: dt.date | None = None, dry_run: bool = False, actor: audit.Acto
 def _due(today: dt.date):
     """The sweep's condition: past the date, not reviewed or disposed of, held neither as a document nor a person."""
     standing = LegalHold.lifted_at.is_(None)
-    return (Document.retain_until <= today, Document.retention_status.is_(None),
+    return (Document.retain_until <= today, Document.retention_status == KEPT,
             Document.id.not_in(select(LegalHold.document_id).where(standing, LegalHold.document_id.is_not(None))),
             Document.supervisee_id.not_in(select(LegalHold.staff_id).where(standing, LegalHold.staff_id.is_not(None))))
 
@@ -385,7 +373,7 @@ def decide(review_id: int, decision: str, note: str, actor: audit.Actor,
     document = review.document
     if review.decision is not None:
         raise InvalidInput({"decision": f"This review was already decided ({review.decision}) on "
-                                        f"{long_date(review.decided_at)}"})
+                                        f"{uk_date(review.decided_at)}"})
     note = " ".join((note or "").split())
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
@@ -409,11 +397,11 @@ def decide(review_id: int, decision: str, note: str, actor: audit.Actor,
     review.decision_note, review.extended_until = note or None, new_date
     files: set[str] = set()
     if decision == "extend":
-        document.retain_until, document.retention_status = new_date, None
+        document.keep_until(new_date)
         audit.record(db, "retention_extended", actor, document.id, review_id=review.id,
                      retain_until=new_date.isoformat(), reason=note)
     elif decision == "archive":
-        document.retention_status, document.disposed_at = ARCHIVED, utcnow()
+        document.archive()
         db.add(_disposal_record(document, review, hr, "archived", note, 0,
                                 "Archived: the sealed files and content are kept; only HR can open them."))
         audit.record(db, "archived", actor, document.id, review_id=review.id)
@@ -428,12 +416,12 @@ def decide(review_id: int, decision: str, note: str, actor: audit.Actor,
 def _destroy(document: Document, review: DispositionReview, hr: Staff, note: str) -> set[str]:
     """Authorise and carry out the destruction in the database; the files it frees, to remove after commit."""
     now = utcnow()
-    files = _files_of(document)
+    files = document.file_hashes()
     document.disposal_authorised_at = now
     db.flush()  # the database checks the date and holds here, before anything is redacted
     document.data = {}
     document.closed_reason = document.pdf_error = None
-    document.retention_status, document.disposed_at = DESTROYED, now
+    document.destroyed(now)
     for signature in document.signatures:
         signature.typed_name, signature.email = REMOVED, ""
         signature.ip_address, signature.user_agent = "", ""
@@ -446,15 +434,6 @@ def _destroy(document: Document, review: DispositionReview, hr: Staff, note: str
                             "names, email addresses, IP addresses and browsers removed; this record and the audit "
                             "log kept."))
     return files
-
-
-def _files_of(document: Document) -> set[str]:
-    """Every file the document has had: its current files, what each party reviewed, and earlier versions."""
-    hashes = {document.docx_sha256, document.pdf_sha256, document.final_docx_sha256, document.final_pdf_sha256}
-    hashes |= {s.reviewed_sha256 for s in document.signatures}
-    for detail in db.scalars(select(AuditEvent.detail).where(AuditEvent.document_id == document.id)):
-        hashes |= {detail.get("sha256"), detail.get("old_pdf_sha256")}
-    return {h for h in hashes if isinstance(h, str) and len(h) == 64}
 
 
 def _disposal_record(document: Document, review: DispositionReview, hr: Staff, method: str, note: str,
@@ -484,13 +463,13 @@ def _remove_leftover_files() -> None:
     since = utcnow() - dt.timedelta(days=30)
     destroyed = db.scalars(select(Document).where(Document.retention_status == DESTROYED,
                                                   Document.disposed_at >= since)).all()
-    leftovers = {h for d in destroyed for h in _files_of(d)}
+    leftovers = {h for d in destroyed for h in d.file_hashes()}
     db.rollback()
     _remove_files(leftovers)
 
 
 def _check_hr(actor: audit.Actor) -> Staff:
-    person = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    person = user_of(actor)
     if person is None or not person.has_role(Role.HR):
         raise NotAllowed()
     return person

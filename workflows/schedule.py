@@ -9,24 +9,22 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import select
 
-from doc_templates.schema import one_year_after
 from storage import audit
 from storage.db import session as db
 from storage.models import (
     Document,
+    DocumentState,
     Party,
     PostponedSession,
-    Role,
     Staff,
     SupervisionRelationship,
     as_utc,
     utcnow,
 )
-from workflows.access import supervises
-from workflows.agreements import InvalidInput, NotAllowed
+from storage.times import add_years, parse_date
+from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import Frequency, Person, add_months, category_label, frequency_on, policy_for
-from workflows.lifecycle import DocumentState
-from workflows.people import parse_date
+from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
 
 DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
 REVIEW_SOON_DAYS = 30  # an agreement review is flagged a month ahead, time enough to book it
@@ -97,26 +95,12 @@ def _status(day: dt.date | None, today: dt.date, soon: int) -> str | None:
 def due_for_supervisor(supervisor_id: int, today: dt.date | None = None) -> list[SupervisionDue]:
     """Each of this supervisor's current supervisees, soonest due first."""
     today = today or dt.date.today()
-    relationships = [r for r in db.scalars(select(SupervisionRelationship).where(
-        SupervisionRelationship.supervisor_id == supervisor_id)) if r.is_current(today)]
-    return _due_rows(relationships, today)
+    return _due_rows(current_relationships(supervisor_id, today), today)
 
 
 def due_everywhere(today: dt.date) -> list[SupervisionDue]:
     """Every current supervision relationship's position, for the daily reminders."""
-    relationships = [r for r in db.scalars(select(SupervisionRelationship)) if r.is_current(today)]
-    return _due_rows(relationships, today)
-
-
-def team_supervisors(manager_id: int) -> list[Staff]:
-    """The supervisors this person line-manages: their team for the due and quality pages."""
-    return [s for s in db.scalars(select(Staff).where(Staff.line_manager_id == manager_id).order_by(Staff.name))
-            if s.has_role(Role.SUPERVISOR)]
-
-
-def is_manager(staff_id: int) -> bool:
-    """True if the person line-manages at least one supervisor."""
-    return bool(team_supervisors(staff_id))
+    return _due_rows(current_relationships(None, today), today)
 
 
 def team_due(manager_id: int, today: dt.date | None = None) -> list[tuple[Staff, list[SupervisionDue]]]:
@@ -157,7 +141,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
         review_due = None
         if signed is not None:
             began = _date(signed.data.get("start_date")) or (as_utc(signed.locked_at) or utcnow()).date()
-            review_due = one_year_after(began)
+            review_due = add_years(began, 1)
         within = policy_for(pack).agreement_within_months
         needed_by = add_months(relationship.starts_on, within) if within and signed is None else None
         booked = _date(last_record.data.get("next_supervision_date")) if last_record is not None else None
@@ -227,7 +211,7 @@ def record_postponement(supervisor_id: int, supervisee_id: int | None, form: dic
     supervisor = db.get(Staff, supervisor_id)
     supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
     errors: dict[str, str] = {}
-    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not supervises(
+    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not is_current_supervisor(
             supervisor.id, supervisee.id):
         errors["supervisee"] = "Choose one of your supervisees"
     booked_for, error = parse_date(form.get("booked_for"), "date the session was booked for")

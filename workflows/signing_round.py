@@ -8,15 +8,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from signing.evidence import CONSENT_TEXT, name_matches
-from signing.tokens import LinkRefused, check_link
+from signing.tokens import check_link
 from storage import audit
+from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import Document, Party, Signature, SigningLink, utcnow
+from storage.models import Disagreement, Document, Party, Signature, SigningLink, utcnow
 from storage.outbox import queue_email
-from workflows import messages
-from workflows.agreements import InvalidInput, document_url
-from workflows.lifecycle import DocumentState
-from workflows.rendering import queue_pdf, render_word
+from workflows import links, messages
+from workflows.errors import InvalidInput, LinkRefused
+from workflows.lock import lock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,8 +56,6 @@ def open_for_signing(document_id: int, token: str, actor: audit.Actor) -> Signin
 
 def review_pdf(document_id: int, token: str) -> bytes:
     """The PDF the link's holder is asked to sign (checked, not audited: opening the page is)."""
-    from storage.blobs import blobs
-
     link = _link(document_id, token)
     data = blobs().get(link.document.pdf_sha256)
     db.rollback()
@@ -128,28 +126,15 @@ def sign_document(
     audit.record(db, "signed", signer, document.id, party=link.party.value, link_id=link.id, email=link.email,
                  typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT, **extra)
     if locking:
-        _lock(document)
+        lock(document)
     db.commit()
     return SignOutcome(document, locking, disagreed)
 
 
 def _recorded_disagreements(document: Document, party: Party) -> tuple[int, ...]:
-    from storage.models import Disagreement
-
     return tuple(db.scalars(select(Disagreement.id).where(
         Disagreement.document_id == document.id, Disagreement.content_version == document.content_version,
         Disagreement.party == party).order_by(Disagreement.id)))
-
-
-def _lock(document: Document) -> None:
-    document.final_docx_sha256 = render_word(document)
-    queue_pdf(document, final=True)
-    audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
-                 final_docx_sha256=document.final_docx_sha256, reviewed_sha256=document.pdf_sha256)
-    for party in Party:
-        person = document.signer(party)
-        subject, body = messages.locked(document, person, document_url(document.id))
-        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
 
 
 def decline_document(document_id: int, token: str, *, reason: str, actor: audit.Actor) -> Document:
@@ -164,7 +149,7 @@ def decline_document(document_id: int, token: str, *, reason: str, actor: audit.
     document.decline(reason)
     for other in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
         other.revoke("document declined")
-    subject, body = messages.declined(document, by, reason, document_url(document.id))
+    subject, body = messages.declined(document, by, reason, links.document_url(document.id))
     queue_email(db, to=document.supervisor.email, subject=subject, body=body, document_id=document.id)
     audit.record(db, "declined", _as_party(link, actor), document.id, party=link.party.value, reason=reason,
                  link_id=link.id)
@@ -175,7 +160,3 @@ def decline_document(document_id: int, token: str, *, reason: str, actor: audit.
 def _as_party(link: SigningLink, actor: audit.Actor) -> audit.Actor:
     # Whoever holds the link acts as the person it was sent to, wherever they are signed in.
     return audit.Actor(link.staff_id, link.email, actor.ip_address, actor.user_agent)
-
-
-__all__ = ["DocumentState", "LinkRefused", "SigningView", "SignOutcome", "decline_document", "open_for_signing",
-           "review_pdf", "sign_document"]

@@ -11,13 +11,13 @@ from flask import current_app
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 
-from doc_templates import get_schema, render_docx, template_variables
-from doc_templates.schema import TemplateSchema, schemas
+from doc_templates import TemplateSchema, get_schema, render_docx, schemas, template_variables
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import Staff, TemplateVersion
-from workflows.access import can_administer_templates
+from storage.models import TemplateVersion
+from workflows.access import can_administer_templates, user_of
+from workflows.errors import NotAllowed
 
 SHIPPED_VERSION = 1
 MACRO_CONTENT_TYPE = "macroenabled"
@@ -149,9 +149,7 @@ def _trial_render(schema: TemplateSchema, data: bytes) -> list[str]:
 
 def upload_version(template_key: str, filename: str, data: bytes, actor: audit.Actor) -> TemplateVersion:
     """Check an uploaded .docx and, if it is sound, store it as the template's next version."""
-    from workflows.agreements import NotAllowed  # agreements renders through this module
-
-    admin = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    admin = user_of(actor)
     try:
         schema = get_schema(template_key)
     except KeyError:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
 from storage import audit
 from storage.db import session as db
-from storage.models import Document, Role, SigningLink, Staff, SupervisionRelationship
+from storage.models import Document, DocumentState, Role, SigningLink, Staff, SupervisionRelationship
 from storage.outbox import queue_email
-from workflows import messages
-from workflows.agreements import InvalidInput, NotAllowed
-from workflows.lifecycle import DocumentState
-from workflows.people import parse_date
+from storage.times import parse_date, uk_date
+from workflows import links, messages
+from workflows.access import user_of
+from workflows.errors import InvalidInput, NotAllowed
 
 # Nobody is part-way through signing these, and they name the old supervisor: voided, with the reason.
 VOIDED_ON_TRANSFER = (DocumentState.DRAFT, DocumentState.DECLINED)
@@ -37,7 +36,7 @@ def can_transfer(user: Staff | None) -> bool:
 def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on: dt.date | str,
              actor: audit.Actor) -> TransferOutcome:
     """End the supervisee's current supervision the day before `starts_on` and start it with the new supervisor."""
-    user = db.get(Staff, actor.staff_id) if actor.staff_id else None
+    user = user_of(actor)
     if not can_transfer(user):
         raise NotAllowed()
     supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
@@ -66,10 +65,10 @@ def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on
     for r in running:
         if r.supervisor_id == new_supervisor.id:
             raise InvalidInput({"supervisor_id": f"{new_supervisor.name} already supervises {supervisee.name} "
-                                                 f"on {_long(start)} – choose a different supervisor"})
+                                                 f"on {uk_date(start)} – choose a different supervisor"})
         if r.starts_on >= start:
             raise InvalidInput({"starts_on": f"{r.supervisor.name} only starts supervising {supervisee.name} on "
-                                             f"{_long(r.starts_on)} – enter a transfer date after that"})
+                                             f"{uk_date(r.starts_on)} – enter a transfer date after that"})
     day_before = start - dt.timedelta(days=1)
     old_supervisors = [r.supervisor for r in running]
     for r in running:
@@ -83,7 +82,7 @@ def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on
                  from_supervisor_ids=[s.id for s in old_supervisors], starts_on=start.isoformat(),
                  ended_relationship_ids=[r.id for r in running], relationship_id=relationship.id,
                  voided_document_ids=[d.id for d in voided], kept_with_signers_ids=[d.id for d in kept])
-    subject, body = messages.transferred_in(supervisee, new_supervisor, start, current_app.config["BASE_URL"].rstrip("/") + "/")
+    subject, body = messages.transferred_in(supervisee, new_supervisor, start, links.home_url())
     queue_email(db, to=new_supervisor.email, subject=subject, body=body)
     for old in old_supervisors:
         subject, body = messages.transferred_out(supervisee, old, new_supervisor, start, voided, kept)
@@ -105,7 +104,7 @@ def _settle_documents(supervisee: Staff, old_supervisors: list[Staff], new_super
     voided, kept = [], []
     for document in documents:
         if document.state in VOIDED_ON_TRANSFER:
-            reason = (f"{supervisee.name} transferred to {new_supervisor.name} from {_long(start)}; "
+            reason = (f"{supervisee.name} transferred to {new_supervisor.name} from {uk_date(start)}; "
                       "the new supervisor writes their own documents.")
             document.void(reason)
             for link in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
@@ -120,5 +119,3 @@ def _settle_documents(supervisee: Staff, old_supervisors: list[Staff], new_super
     return voided, kept
 
 
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"

@@ -6,10 +6,10 @@ import dataclasses
 
 from sqlalchemy import or_, select
 
-from signing.seal import SealError, Verification, verify_pdf
+from signing.seal import SealError, SealReport, verify_pdf
 from storage.db import session as db
-from storage.models import Document, as_utc
-from workflows.messages import uk_time
+from storage.models import Document
+from storage.times import uk_time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +28,7 @@ class KnownDocument:
 class VerificationResult:
     """A verdict on an uploaded PDF, in the words shown on the page and by the CLI."""
 
-    check: Verification
+    check: SealReport
     document: KnownDocument | None
 
     @property
@@ -67,7 +67,7 @@ class VerificationResult:
             out.append(f"Parties: {d.supervisor} (supervisor) and {d.supervisee} (supervisee); locked {d.locked_at}")
         for number, sig in enumerate(check.signatures, start=1):
             kind = "Seal" if number == 1 else "Annotation seal"
-            when = uk_time(sig.signed_at) if sig.signed_at else "time not recorded"
+            when = uk_time(sig.signed_at, with_offset=True) if sig.signed_at else "time not recorded"
             state = ("intact and valid" if sig.intact and sig.valid else "BROKEN") + (
                 ", trusted" if sig.trusted else ", not trusted")
             stamp = ", timestamped" if sig.timestamped else ""
@@ -100,7 +100,7 @@ def check_pdf(pdf: bytes) -> VerificationResult:
         found = db.scalars(select(Document).where(or_(*(Document.final_pdf_sha256 == h for h in hashes)))).first()
         if found is not None:
             document = KnownDocument(found.reference, found.title, found.organisation.name, found.supervisor.name,
-                                     found.supervisee.name, uk_time(as_utc(found.locked_at)))
+                                     found.supervisee.name, uk_time(found.locked_at, with_offset=True))
     db.rollback()
     return VerificationResult(check, document)
 

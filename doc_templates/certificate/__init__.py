@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import pathlib
 
+import pikepdf
+
 from doc_templates.render import render_docx
 
 TEMPLATE_PATH = pathlib.Path(__file__).resolve().parent / "audit-certificate-v1.docx"
@@ -22,8 +24,6 @@ def render_certificate(context: dict) -> bytes:
 
 def append_pages(document_pdf: bytes, certificate_pdf: bytes) -> bytes:
     """The document with the certificate's pages after it, keeping the document's PDF/A identification."""
-    import pikepdf
-
     with pikepdf.open(io.BytesIO(document_pdf)) as document, pikepdf.open(io.BytesIO(certificate_pdf)) as certificate:
         # Pages are copied with their own resources, so the certificate's embedded fonts come along;
         # the catalogue (XMP pdfaid, OutputIntent) stays the document's.

@@ -1,9 +1,10 @@
-"""Template packs, one folder per organisation."""
+"""Template packs, one folder per organisation, and the registry of every template they ship."""
 
 from doc_templates.packs.barking_dagenham.agreement import SCHEMA as BARKING_DAGENHAM_AGREEMENT
 from doc_templates.packs.barking_dagenham.record import SCHEMA as BARKING_DAGENHAM_RECORD
 from doc_templates.packs.havering.agreement import SCHEMA as HAVERING_AGREEMENT
 from doc_templates.packs.havering.record import SCHEMA as HAVERING_RECORD
+from doc_templates.schema import TemplateSchema
 
 SCHEMAS = (HAVERING_AGREEMENT, HAVERING_RECORD, BARKING_DAGENHAM_AGREEMENT, BARKING_DAGENHAM_RECORD)
 # Which template each organisation's pack uses for each kind of document.
@@ -11,3 +12,23 @@ PACKS = {
     "havering": {"agreement": HAVERING_AGREEMENT.key, "record": HAVERING_RECORD.key},
     "barking-dagenham": {"agreement": BARKING_DAGENHAM_AGREEMENT.key, "record": BARKING_DAGENHAM_RECORD.key},
 }
+_REGISTRY = {schema.key: schema for schema in SCHEMAS}
+
+
+def get_schema(key: str) -> TemplateSchema:
+    """Find a template schema by its key, e.g. 'havering/supervision-agreement'."""
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise KeyError(f"No document template called {key!r}; known templates: {known}") from None
+
+
+def schemas() -> list[TemplateSchema]:
+    """Every template schema the app ships."""
+    return list(SCHEMAS)
+
+
+def pack_schema(template_pack: str, kind: str) -> TemplateSchema:
+    """The template an organisation's pack uses for a kind of document ("agreement" or "record")."""
+    return get_schema(PACKS[template_pack][kind])

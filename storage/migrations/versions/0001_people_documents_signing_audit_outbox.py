@@ -1,7 +1,7 @@
 """people, documents, signing, audit, outbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:21:43.242129
 """
 

@@ -1,7 +1,7 @@
 """leavers, retention policies, legal holds, disposition reviews and disposal records
 
 Revision ID: i5retention
-Revises: 0001
+Revises: i5access
 Create Date: 2026-11-23 12:50:00
 """
 

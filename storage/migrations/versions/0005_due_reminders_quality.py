@@ -1,7 +1,7 @@
 """what is due: staff frequency fields, postponed sessions, the reminder ledger, quality assurance
 
 Revision ID: i6due
-Revises: 0001
+Revises: i6records
 Create Date: 2026-11-23 12:40:00
 """
 

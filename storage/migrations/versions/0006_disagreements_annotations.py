@@ -1,7 +1,7 @@
 """disagreements, append-only annotations, mediation links
 
 Revision ID: i4disagree
-Revises: 0001
+Revises: i6due
 Create Date: 2026-11-23 12:45:00
 """
 

@@ -1,7 +1,7 @@
 """template versions and record drafts
 
 Revision ID: i6records
-Revises: 0001
+Revises: i5retention
 Create Date: 2026-11-23 12:55:00
 """
 

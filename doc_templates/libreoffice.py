@@ -1,4 +1,4 @@
-"""Turn .docx bytes into PDF bytes with LibreOffice."""
+"""LibreOffice's PDF/A export settings, and converting with a cold `soffice` of its own (where the pool cannot run)."""
 
 from __future__ import annotations
 
@@ -33,23 +33,10 @@ class ConversionError(Exception):
     """The document could not be converted to PDF; the message says what to check."""
 
 
-def docx_to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
-    """Convert a Word document to PDF/A-2b on the warm LibreOffice pool (cold soffice where it cannot run)."""
-    _check_is_docx(docx)
-    from doc_templates import pool
-
-    warm = pool.get()
-    pdf = warm.convert(docx, timeout) if warm is not None else cold_docx_to_pdf(docx, timeout=timeout, checked=True)
-    if not pdf.startswith(b"%PDF-"):
-        raise ConversionError("LibreOffice returned something that is not a PDF; check the LibreOffice installation "
-                              "(soffice --version).")
-    return pdf
-
-
 def cold_docx_to_pdf(docx: bytes, *, timeout: float = 120, checked: bool = False) -> bytes:
     """Convert a Word document to PDF/A-2b with a headless LibreOffice of its own (slow: a start per document)."""
     if not checked:
-        _check_is_docx(docx)
+        check_is_docx(docx)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise ConversionError(
@@ -97,7 +84,8 @@ def cold_docx_to_pdf(docx: bytes, *, timeout: float = 120, checked: bool = False
     return pdf
 
 
-def _check_is_docx(docx: bytes) -> None:
+def check_is_docx(docx: bytes) -> None:
+    """Refuse bytes that are not a Word .docx package."""
     # Without this, LibreOffice happily "converts" any bytes as plain text.
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:

@@ -1,0 +1,101 @@
+"""The background job queue: work is queued in the caller's transaction, claimed by one worker, retried with backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Document, Job, utcnow
+
+CLAIM_SECONDS = 600
+
+
+def queue(db: Session, kind: str, document_id: int | None) -> Job:
+    """Queue a job; it runs only if the caller's transaction commits."""
+    job = Job(kind=kind, document_id=document_id)
+    db.add(job)
+    return job
+
+
+def due_ids(db: Session, now: dt.datetime, limit: int) -> list[int]:
+    """Jobs waiting and due, oldest first (the read ends at once, so no lock is held)."""
+    ids = db.scalars(
+        select(Job.id)
+        .where(Job.status == "queued", Job.next_attempt_at <= now)
+        .where(or_(Job.claimed_until.is_(None), Job.claimed_until < now))
+        .order_by(Job.id)
+        .limit(limit)
+    ).all()
+    db.commit()
+    return list(ids)
+
+
+def claim(db: Session, job_id: int) -> bool:
+    """Take a job for this worker; its own short transaction, so the slow work after it holds no lock."""
+    now = utcnow()
+    claimed = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued", or_(Job.claimed_until.is_(None), Job.claimed_until < now))
+        .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+    ).rowcount
+    db.commit()
+    return claimed == 1
+
+
+def finish(db: Session, job_id: int) -> int:
+    """Mark a job done, committing whatever the caller wrote with it; returns 1, one job done."""
+    job = db.get(Job, job_id)
+    job.status, job.done_at, job.claimed_until, job.last_error = "done", utcnow(), None, None
+    db.commit()
+    return 1
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after this many failed attempts: doubling from 30 seconds, at most an hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def retry(db: Session, job_id: int, error: str, *, document_message: str | None = None) -> int:
+    """Count a failed attempt and try again after the backoff; the document can say why it waits. Returns 0."""
+    job = db.get(Job, job_id, populate_existing=True)
+    job.attempts += 1
+    job.last_error = error
+    job.claimed_until = None
+    job.next_attempt_at = utcnow() + backoff(job.attempts)
+    if document_message is not None and job.document_id is not None:
+        db.get(Document, job.document_id).pdf_error = document_message
+    db.commit()
+    return 0
+
+
+def defer(db: Session, job_id: int, why: str, wait: dt.timedelta) -> int:
+    """Not a failure, only too early (what it needs is still being made): try again shortly, no attempt counted."""
+    job = db.get(Job, job_id, populate_existing=True)
+    job.claimed_until, job.last_error = None, why
+    job.next_attempt_at = utcnow() + wait
+    db.commit()
+    return 0
+
+
+def bring_forward(db: Session, *, document_id: int | None = None, kinds_other_than: str | None = None) -> int:
+    """Make waiting jobs due now (all of them, or a document's other kinds); the caller commits. How many."""
+    statement = update(Job).where(Job.status == "queued")
+    if document_id is not None:
+        statement = statement.where(Job.document_id == document_id)
+    if kinds_other_than is not None:
+        statement = statement.where(Job.kind != kinds_other_than)
+    return db.execute(statement.values(next_attempt_at=utcnow())).rowcount
+
+
+def waiting_for(db: Session, document_id: int) -> list[Job]:
+    """Jobs not yet done for a document."""
+    return list(db.scalars(select(Job).where(Job.document_id == document_id, Job.status != "done")))
+
+
+def waiting(db: Session) -> list[tuple[Job, Document]]:
+    """Every job not yet done, oldest first, with its document (for an operator)."""
+    rows = db.execute(select(Job, Document).join(Document, Job.document_id == Document.id)
+                      .where(Job.status != "done").order_by(Job.id)).all()
+    return [(job, document) for job, document in rows]

@@ -1,0 +1,47 @@
+"""The typed database models, one module per concern; everything is importable from here."""
+
+from storage.models.base import Base, UTCDateTime, as_utc, utcnow
+from storage.models.disagreements import (
+    AnnotatedCopy,
+    Annotation,
+    AnnotationChangeRefused,
+    AnnotationKind,
+    Disagreement,
+    MediationLink,
+)
+from storage.models.documents import (
+    Document,
+    DocumentFile,
+    FileKind,
+    LockedDocumentError,
+    Party,
+    RecordDraft,
+    Signature,
+    SigningLink,
+    TemplateVersion,
+    TokenisedLink,
+    reference_of,
+)
+from storage.models.log import AuditEvent, AuditHead
+from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
+from storage.models.queue import Job, OutboxMessage, QueuedWork
+from storage.models.retention import (
+    DisposalRecord,
+    DispositionReview,
+    LegalHold,
+    RecordsKept,
+    RetentionPolicy,
+    ScheduledRun,
+)
+from storage.models.supervision import PostponedSession, QualityActivity, ReminderSent
+from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
+
+__all__ = [
+    "AnnotatedCopy", "Annotation", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
+    "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
+    "MediationLink", "Organisation", "OutboxMessage", "Party", "PostponedSession", "QualityActivity", "QueuedWork",
+    "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
+    "Signature", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
+    "UTCDateTime", "as_utc", "reference_of", "utcnow",
+]

@@ -1,0 +1,83 @@
+"""Supervision as it happens: postponed sessions, the reminders sent, and quality assurance activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.people import Staff
+
+
+class PostponedSession(Base):
+    """A booked supervision that was postponed; the policies say it is held within seven days (both Appendix 1)."""
+
+    __tablename__ = "postponed_sessions"
+
+    HOLD_WITHIN_DAYS = 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    booked_for: Mapped[dt.date] = mapped_column(Date)
+    postponed_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+
+    @property
+    def hold_by(self) -> dt.date:
+        return self.postponed_on + dt.timedelta(days=self.HOLD_WITHIN_DAYS)
+
+
+class ReminderSent(Base):
+    """The reminder ledger: one row per item per period, so a reminder is never sent twice."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("item", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(50))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QualityActivity(Base):
+    """One dip-sample audit or observation a supervisor owes in a year (H 6.5, H 10.1), and when it was done."""
+
+    __tablename__ = "quality_activities"
+    # Four of each kind per supervisor per year: the slot makes a fifth impossible, even from two browsers.
+    __table_args__ = (UniqueConstraint("supervisor_id", "year", "kind", "slot"),)
+
+    KINDS = {"dip_sample_audit": "Dip sample case audit", "observation": "Direct observation"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    slot: Mapped[int] = mapped_column(Integer)
+    planned_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    planned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+    done_by: Mapped[Staff | None] = relationship(foreign_keys=[done_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS[self.kind]

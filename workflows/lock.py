@@ -1,0 +1,215 @@
+"""The lock, top to bottom: the second signature locks the document; its Word file is made again with both
+signatures; in the background that becomes a PDF, an audit certificate is made and joined after its pages, and the
+organisation's seal goes over the whole; the sealed PDF is attached as the document's signed copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from doc_templates import ConversionError, docx_to_pdf
+from doc_templates.certificate import append_pages, render_certificate
+from signing.evidence import CONSENT_TEXT
+from signing.seal import SEAL_FIELD, SealError, seal_pdf
+from storage import audit, jobs
+from storage.blobs import blobs
+from storage.db import session as db
+from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
+from storage.outbox import queue_email
+from storage.times import uk_time
+from workflows import links, messages
+from workflows.renditions import render_word, waiting_message
+
+log = logging.getLogger(__name__)
+
+SEAL_FINAL_PDF = "final_pdf"
+
+
+# -- 1. The second signature: in the signer's own transaction ---------------------------------------
+
+
+def lock(document: Document) -> None:
+    """The document has just been signed by both: make its signed Word file, queue the sealed PDF, tell both."""
+    signed = {party: f"Signed electronically by {s.typed_name}\n{how_signed(s)}"
+              for party in Party if (s := document.signature_of(party)) is not None}
+    sha256 = render_word(document, signatures=signed, recorded_disagreements=recorded_disagreements(document))
+    document.attach(FileKind.SIGNED_WORD, sha256)
+    jobs.queue(db, SEAL_FINAL_PDF, document.id)
+    audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
+                 final_docx_sha256=sha256, reviewed_sha256=document.pdf_sha256)
+    for party in Party:
+        person = document.signer(party)
+        subject, body = messages.locked(document, person, links.document_url(document.id))
+        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+
+
+def how_signed(signature: Signature) -> str:
+    """How a party signed ("via a link emailed to …, typed name, consent given"), for the document and certificate."""
+    consent = "consent given" if signature.consent_text else "no consent recorded"
+    return f"via a link emailed to {signature.email}, typed name \u201c{signature.typed_name}\u201d, {consent}"
+
+
+def recorded_disagreements(document: Document) -> str:
+    """The Word template's disagreement field: what either party recorded before the document locked."""
+    rows = [annotation_row(a) for a in before_lock(document)]
+    if not rows:
+        return "None recorded."
+    return "\n".join(f"{r['what']} \u2013 {r['who']}, {r['at']}: \u201c{r['text']}\u201d" for r in rows)
+
+
+def before_lock(document: Document) -> list[Annotation]:
+    """What was recorded on the signed version before it locked (printed in the document and certificate)."""
+    return list(db.scalars(select(Annotation).where(
+        Annotation.document_id == document.id, Annotation.content_version == document.content_version,
+        Annotation.on_locked_document.is_(False)).order_by(Annotation.id)))
+
+
+def annotation_row(annotation: Annotation) -> dict:
+    """One annotation as the certificate and the document's disagreement section print it."""
+    about = ""
+    if annotation.disagreement is not None:
+        about = f" on {annotation.disagreement.reference}, about \u201c{annotation.disagreement.section_label}\u201d"
+    return {
+        "at": uk_time(annotation.created_at, with_offset=True),
+        "what": f"{annotation.kind.label}{about}",
+        "who": f"{annotation.author_name} ({annotation.author_role})",
+        "text": annotation.text,
+    }
+
+
+# -- 2. In the background: the signed Word file to a sealed PDF -------------------------------------
+
+
+def seal_final_pdf(job_id: int) -> int:
+    """The background job: PDF of the signed Word file, its audit certificate after it, sealed, attached."""
+    document = db.get(Document, db.get(Job, job_id).document_id)
+    document_id, source, reference = document.id, document.final_docx_sha256, document.reference
+    done = source is None or document.final_pdf_sha256 is not None
+    db.commit()
+    if done:
+        return jobs.finish(db, job_id)
+    timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
+    try:
+        pages = docx_to_pdf(blobs().get(source), timeout=timeout)
+        certificate = docx_to_pdf(certificate_docx(document_id, pages), timeout=timeout)
+        final = seal_final(reference, pages, certificate)
+    except (ConversionError, SealError, OSError) as error:
+        log.warning("Sealed PDF for document %s failed (attempt will be retried): %s", document_id, error)
+        return jobs.retry(db, job_id, str(error), document_message=waiting_message(error))
+    sha256 = blobs().put(final.sealed)
+    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+    if document.final_docx_sha256 == source and document.final_pdf_sha256 is None:
+        attach_sealed(document, sha256, final)
+    return jobs.finish(db, job_id)
+
+
+def certificate_docx(document_id: int, pages_pdf: bytes) -> bytes:
+    """The document's audit certificate as a Word file, ready for the same PDF/A conversion as the document."""
+    document = db.get(Document, document_id)
+    context = certificate_context(document, hashlib.sha256(pages_pdf).hexdigest())
+    db.commit()
+    return render_certificate(context)
+
+
+def certificate_context(document: Document, final_pages_sha256: str) -> dict:
+    """Everything the audit certificate prints about a locked document, from the database."""
+    events = db.scalars(select(AuditEvent).where(AuditEvent.document_id == document.id)
+                        .order_by(AuditEvent.id)).all()
+    names = {s.id: s.name for s in db.scalars(select(Staff).where(
+        Staff.id.in_({e.actor_id for e in events if e.actor_id is not None})))}
+    signatures = []
+    for party in Party:
+        signature = document.signature_of(party)
+        signatures.append({
+            "party": party.label,
+            "name": document.signer(party).name,
+            "email": signature.email,
+            "signed_at": uk_time(signature.signed_at, with_offset=True),
+            "how": f"Signed electronically {how_signed(signature)}",
+            "ip_address": signature.ip_address or "not recorded",
+            "user_agent": signature.user_agent or "not recorded",
+            "reviewed_sha256": signature.reviewed_sha256,
+        })
+    consent = next((s.consent_text for s in document.current_signatures if s.consent_text), CONSENT_TEXT)
+    return {
+        "title": document.title,
+        "reference": document.reference,
+        "document_id": str(document.id),
+        "organisation": document.organisation.name,
+        "template": document.template_key,
+        "template_version": str(document.template_version),
+        "content_version": str(document.content_version),
+        "locked_at": uk_time(document.locked_at, with_offset=True),
+        "final_docx_sha256": document.final_docx_sha256,
+        "final_pages_sha256": final_pages_sha256,
+        "signatures": signatures,
+        "consent_text": consent,
+        "events": [_event_row(e, names) for e in events],
+        "verify_url": links.verify_url(),
+        "annotations": [annotation_row(a) for a in before_lock(document)],
+    }
+
+
+# Detail keys that are noise on paper (link ids) or printed once elsewhere (the consent wording).
+_HIDDEN_DETAIL = {"link_id", "consent"}
+EVENT_LABELS = {
+    "created": "Written", "edited": "Changed", "rendered": "File made", "sent": "Sent for signature",
+    "link_sent": "Signing link emailed", "viewed": "Opened to sign", "signed": "Signed", "declined": "Declined",
+    "locked": "Locked", "downloaded": "Downloaded", "amended": "Amended", "voided": "Voided",
+    "disagreement_raised": "Disagreement recorded", "annotation_added": "Note added",
+    "disagreement_resolved": "Resolved between the parties", "disagreement_escalated": "Escalated for mediation",
+    "mediation_recorded": "Mediation outcome recorded", "annotation_sealed": "Annotation sealed into the PDF",
+}
+
+
+def _event_row(event: AuditEvent, names: dict[int, str]) -> dict:
+    who = names.get(event.actor_id) or ("Countersign" if event.actor_email == "system" else event.actor_email or "")
+    email = event.actor_email if event.actor_email and event.actor_email != "system" else ""
+    details = []
+    for key, value in sorted((event.detail or {}).items()):
+        if key == "consent":
+            details.append("consent given")
+        if key in _HIDDEN_DETAIL:
+            continue
+        details.append(f"{key.replace('_', ' ')}: {value}")
+    what = f"{EVENT_LABELS.get(event.event, event.event.capitalize())} \u2013 {who}" + (f" ({email})" if email else "")
+    if details:
+        what += "\n" + "; ".join(details)
+    source = f"IP {event.ip_address or 'none (system)'}\n{event.user_agent or 'no browser (system)'}"
+    return {"at": uk_time(event.at, with_offset=True), "what": what, "source": source}
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalPdf:
+    """The sealed PDF HR downloads, and the fingerprints of what went into it."""
+
+    sealed: bytes
+    unsealed_sha256: str
+    pages_sha256: str
+
+
+def seal_final(reference: str, pages_pdf: bytes, certificate_pdf: bytes) -> FinalPdf:
+    """Join the certificate after the document's pages and apply the organisation's seal."""
+    unsealed = append_pages(pages_pdf, certificate_pdf)
+    sealed = seal_pdf(unsealed, field_name=SEAL_FIELD,
+                      reason=f"Locked: {reference} signed by both parties; sealed by Countersign")
+    return FinalPdf(sealed, hashlib.sha256(unsealed).hexdigest(), hashlib.sha256(pages_pdf).hexdigest())
+
+
+# -- 3. Attached: the document's signed copy -------------------------------------------------------
+
+
+def attach_sealed(document: Document, sha256: str, final: FinalPdf) -> None:
+    """The sealed PDF becomes the document's signed copy; annotations waiting for it can now be sealed in."""
+    document.attach(FileKind.SIGNED_PDF, sha256)
+    document.pdf_error = None
+    audit.record(db, "rendered", audit.SYSTEM, document.id, file="final PDF", sha256=sha256)
+    # The seal covers the document and its certificate; what was sealed is kept by hash for the record.
+    audit.record(db, "sealed", audit.SYSTEM, document.id, sha256=sha256, unsealed_sha256=final.unsealed_sha256,
+                 pages_sha256=final.pages_sha256)
+    jobs.bring_forward(db, document_id=document.id, kinds_other_than=SEAL_FINAL_PDF)

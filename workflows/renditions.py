@@ -1,0 +1,89 @@
+"""A document's renditions before it locks: its Word file, made from its data in the request, and the PDF each party
+reviews, made in the background."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from doc_templates import ConversionError, docx_to_pdf, get_schema, render_docx
+from storage import audit, jobs
+from storage.blobs import blobs
+from storage.db import session as db
+from storage.models import Document, DocumentState, FileKind, Job, Party
+from storage.times import add_years, as_utc, uk_date, uk_time
+from workflows.templates import template_source
+
+log = logging.getLogger(__name__)
+
+REVIEW_PDF = "review_pdf"
+
+
+def system_fields(document: Document, *, signatures: dict[Party, str] | None = None,
+                  recorded_disagreements: str = "None recorded.") -> dict[str, str]:
+    """The values the app fills in: names, reference, review date and, once signed, the signatures."""
+    fields = {
+        "supervisor_name": document.supervisor.name,
+        "supervisee_name": document.supervisee.name,
+        "document_reference": document.reference,
+    }
+    if document.data.get("start_date"):  # agreements: reviewed a year after supervision starts
+        fields["review_date"] = uk_date(add_years(document.data["start_date"], 1))
+    for party in Party:
+        signature = document.signature_of(party) if signatures is not None else None
+        fields[f"{party.value}_signature"] = (signatures or {}).get(party, "")
+        fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at), with_offset=True) if signature else ""
+    fields["recorded_disagreements"] = recorded_disagreements
+    return fields
+
+
+def render_word(document: Document, **system) -> str:
+    """Render the document's Word file from its data and template, store it and return its SHA-256."""
+    schema = get_schema(document.template_key)
+    context = schema.context(document.data, system_fields(document, **system))
+    # Always the version the document was made from, even after a newer one is uploaded.
+    return blobs().put(render_docx(template_source(schema, document.template_version), context))
+
+
+def prepare_draft(document: Document, actor: audit.Actor) -> None:
+    """Render a draft's Word file now and queue its review PDF, in the caller's transaction."""
+    sha256 = render_word(document)
+    document.attach(FileKind.WORD, sha256)
+    jobs.queue(db, REVIEW_PDF, document.id)
+    audit.record(db, "rendered", actor, document.id, file="Word", sha256=sha256)
+
+
+def make_review_pdf(job_id: int) -> int:
+    """The background job: convert the draft's Word file into the PDF each party will review and sign."""
+    document = db.get(Document, db.get(Job, job_id).document_id)
+    source, document_id = document.docx_sha256, document.id
+    done = document.pdf_sha256 is not None or source is None
+    db.commit()
+    if done:
+        return jobs.finish(db, job_id)
+    try:
+        pdf = docx_to_pdf(blobs().get(source), timeout=float(current_app.config["PDF_TIMEOUT_SECONDS"]))
+    except (ConversionError, OSError) as error:
+        log.warning("PDF for document %s failed (attempt will be retried): %s", document_id, error)
+        return jobs.retry(db, job_id, str(error), document_message=waiting_message(error))
+    sha256 = blobs().put(pdf)
+    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+    # Only attach the PDF if the Word file it came from is still the document's.
+    if document.docx_sha256 == source and document.pdf_sha256 is None:
+        document.attach(FileKind.PDF, sha256)
+        document.pdf_error = None
+        audit.record(db, "rendered", audit.SYSTEM, document.id, file="PDF", sha256=sha256)
+    return jobs.finish(db, job_id)
+
+
+def waiting_message(error: Exception) -> str:
+    """What the document page says while a failed conversion waits for its next try."""
+    return f"The PDF could not be made yet ({error}). Countersign will keep trying."
+
+
+def is_waiting_for_pdf(document: Document) -> bool:
+    """Whether the document's PDF (the review copy, or the sealed one once locked) is still being made."""
+    if document.state is DocumentState.LOCKED:
+        return document.final_pdf_sha256 is None
+    return document.pdf_sha256 is None
