@@ -4,7 +4,7 @@ The database is made by the real Alembic migrations, then filled with metadata-o
 insert (no files, no rendering). It is cached under bench/.data (not committed) so later runs skip the
 generation; `--rebuild` makes it again.
 
-"Ours" is `workflows.archive.search` on the migrated schema (with migration i5access's composite indexes).
+"Ours" is `workflows.archive.search` on the migrated schema (with the archive's composite indexes, migration 0002).
 "Baseline" is the very same function on a copy of that database without those five indexes, i.e. the
 single-column indexes of migration 0001 only. Same queries, same parameters, run in turns.
 
@@ -105,7 +105,7 @@ def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
 
 
 def baseline_copy(ours: pathlib.Path, baseline: pathlib.Path) -> None:
-    """The same data without migration i5access's composite indexes."""
+    """The same data without the archive's composite indexes (migration 0002)."""
     shutil.copy(ours, baseline)
     connection = sqlite3.connect(baseline)
     for name in OUR_INDEXES:

@@ -92,6 +92,8 @@ class _Signer(signers.SimpleSigner):
     """pyHanko's SimpleSigner, holding the loaded RSA key instead of re-parsing and re-checking it per signature."""
 
     _rsa_key: rsa.RSAPrivateKey | None = None
+    # Set once this key has sealed and verified a test PDF, so the start-up check runs once per key and process.
+    checked_holder: str | None = None
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
@@ -278,6 +280,9 @@ def _stamp_style(font_size: int):
 
 def check_seal(config: SealConfig) -> str:
     """Load the key and seal a one-page PDF with it; returns the seal's holder, or raises SealError."""
+    signer = load_signer(config)
+    if signer.checked_holder is not None:  # this key, loaded from this very file, already sealed and checked
+        return signer.checked_holder
     blank = pikepdf.new()
     blank.add_blank_page()
     buffer = io.BytesIO()
@@ -292,7 +297,8 @@ def check_seal(config: SealConfig) -> str:
     if not (status.intact and status.valid):
         raise SealError("The sealing key signed a test PDF but the signature did not check out; the key and "
                         "certificate in the PKCS#12 file do not belong together.")
-    return load_signer(config).signing_cert.subject.human_friendly
+    signer.checked_holder = signer.signing_cert.subject.human_friendly
+    return signer.checked_holder
 
 
 def seal_problem(app) -> str | None:

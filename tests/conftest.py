@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import types
@@ -97,8 +98,14 @@ def db(app):
     return database.session
 
 
+@functools.cache
+def password_hash() -> str:
+    """The shared test password, hashed once: a strong hash is slow on purpose, and every test signs someone in."""
+    return generate_password_hash(PASSWORD)
+
+
 def _person(db, org, name, email, *roles, manager=None, profession="Social worker", category="Qualified social worker"):
-    staff = Staff(organisation=org, name=name, email=email, password_hash=generate_password_hash(PASSWORD),
+    staff = Staff(organisation=org, name=name, email=email, password_hash=password_hash(),
                   profession=profession, staff_category=category, start_date=dt.date(2025, 9, 1), line_manager=manager)
     for role in roles:
         staff.grant(role)
@@ -224,6 +231,18 @@ def signing_link():
     return _link
 
 
+@pytest.fixture(autouse=True)
+def pdf_converter(request):
+    """LibreOffice for tests marked `libreoffice`; for every other test, a quick converter of the document's text."""
+    from doc_templates.pdf import use_converter
+    from tests.support.quick_pdf import quick_pdf
+
+    real = request.node.get_closest_marker("libreoffice") is not None
+    use_converter(None if real else quick_pdf)
+    yield "libreoffice" if real else "quick"
+    use_converter(None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def libreoffice_pool():
     """One warm LibreOffice pool for the whole run, stopped at the end so no soffice outlives the tests."""
@@ -233,7 +252,7 @@ def libreoffice_pool():
     pool.shutdown()
 
 
-# --- issue 3 (i3-seal): the organisation's seal and a local timestamp authority for every test app ---
+# --- the organisation's seal and a local timestamp authority for every test app ---
 
 
 @pytest.fixture(scope="session")

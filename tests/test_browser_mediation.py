@@ -25,7 +25,7 @@ from test_browser import (  # noqa: F401 - fixtures
     wait_for_pdf_viewer,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 
 MEDIATE_LINK = re.compile(r"http://127\.0\.0\.1:\d+/mediate/\d+/\S+")
 SIGN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/sign/\d+/\S+")

@@ -19,7 +19,7 @@ from test_browser import (  # noqa: F401  (browser, live_url and smtp are fixtur
     submit,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.libreoffice]
 
 ACTIONS = [("team_actions", "Book the safeguarding refresher", "Jo O'Brien", "2027-01-15"),
            ("learning_actions", "Share the MCA case law article", "Sam Taylor", "2027-01-08")]

@@ -280,6 +280,7 @@ def test_names_with_markup_characters_print_exactly(tricky_docx):
     assert f"undertaken by {TRICKY}, or another member" in text
     assert "&amp;" not in text and "&lt;" not in text
 
+@pytest.mark.libreoffice
 
 def test_names_with_markup_characters_print_exactly_in_the_pdf(tricky_docx):
     pdf = docx_to_pdf(tricky_docx)
@@ -456,11 +457,13 @@ def test_dates_print_without_a_leading_zero_and_review_a_year_later():
 
 # Converting to PDF
 
+@pytest.mark.libreoffice
 
 def test_garbage_is_refused_not_converted():
     with pytest.raises(ConversionError, match="not a Word .docx"):
         docx_to_pdf(b"this is not a word document" * 100, timeout=30)
 
+@pytest.mark.libreoffice
 
 def test_a_damaged_docx_raises_conversion_error():
     buffer = io.BytesIO()
@@ -469,11 +472,13 @@ def test_a_damaged_docx_raises_conversion_error():
     with pytest.raises(ConversionError):
         docx_to_pdf(buffer.getvalue(), timeout=60)
 
+@pytest.mark.libreoffice
 
 def test_a_slow_conversion_is_stopped():
     with pytest.raises(ConversionError, match="longer than"):
         docx_to_pdf(_render(), timeout=0.05)
 
+@pytest.mark.libreoffice
 
 def test_conversions_can_run_side_by_side():
     rendered = _render()

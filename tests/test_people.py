@@ -474,7 +474,7 @@ def test_seed_demo_makes_a_different_password_per_install(app, db, tmp_path):
     assert seed_demo(tmp_path / "two")[0].password == second
 
 
-# --- what sets how often someone is supervised (issue 6) ------------------------------------------
+# --- what sets how often someone is supervised ---
 
 
 def test_admin_form_offers_the_policys_categories_and_saves_qualification_and_flags(admin_client, db):

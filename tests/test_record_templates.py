@@ -166,6 +166,7 @@ def test_minimal_data_set_says_what_was_left_blank(key):
         assert blank in text, blank
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key,which", CASES)
 def test_pdf_of_each_template_opens(key, which):
     schema, values, rendered = _render(key, which)

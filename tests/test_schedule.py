@@ -17,7 +17,7 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def add_document(db, supervisor, supervisee, kind="record", state=DocumentState.LOCKED, sent_days_ago=None, **data):
-    """A record or agreement as the records slice stores it, made directly as a row."""
+    """A record or agreement as the record form stores it, made directly as a row."""
     document = Document(organisation_id=supervisee.organisation_id, kind=kind, template_key=f"havering/{kind}",
                         template_version=1, supervisor_id=supervisor.id, supervisee_id=supervisee.id,
                         created_by_id=supervisor.id, data=data, state=state)

@@ -16,6 +16,9 @@ from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, Party, Signature
 
+# Real LibreOffice: what is tested here is the converted document itself.
+pytestmark = pytest.mark.libreoffice
+
 
 def _sign(client, path, name):
     page = client.get(path).get_data(as_text=True)

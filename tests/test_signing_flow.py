@@ -23,6 +23,7 @@ def _sign(client, path, name, **headers):
     return client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name, "reviewed_sha256": sha},
                        headers=headers)
 
+@pytest.mark.libreoffice
 
 def test_supervisor_writes_sends_both_sign_and_both_download(client, people, login, run_jobs, signing_link, db, agreement_form):
     login(client, people.supervisor)

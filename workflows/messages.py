@@ -115,7 +115,7 @@ def transferred_out(supervisee: Staff, supervisor: Staff, new_supervisor: Staff,
     return subject, "\n".join(lines)
 
 
-# --- Disagreements and mediation (slice i4-disagree) ---
+# --- Disagreements and mediation ---
 
 def _about(disagreement) -> str:
     document = disagreement.document

@@ -1,4 +1,4 @@
-"""The i6due migration turns free-text staff categories into codes from each organisation's policy."""
+"""The migration that adds the staff frequency fields turns free-text staff categories into codes from each policy."""
 
 from __future__ import annotations
 
