@@ -31,8 +31,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from doc_templates import pool as pool_module  # noqa: E402
 from doc_templates.convert import cold_docx_to_pdf  # noqa: E402
+
+from doc_templates import pool as pool_module  # noqa: E402
 from doc_templates.render import render_docx  # noqa: E402
 from doc_templates.schema import get_schema  # noqa: E402
 
