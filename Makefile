@@ -12,7 +12,9 @@ FLASK := $(BIN)/flask --app app
 run: setup migrate seal ## Install everything and run Countersign with a demo organisation
 	$(FLASK) serve --demo
 
-test: setup ## Install everything and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
+test: setup ## Install everything, check the layers and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	@if [ -n "$$COUNTERSIGN_TEST_POSTGRES_URL" ]; then \
 		echo "== The same suite on PostgreSQL ($$COUNTERSIGN_TEST_POSTGRES_URL)"; \

@@ -1,22 +1,30 @@
-"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when asked), the app, people and logins."""
+"""Fixtures: a migrated database per test (SQLite, or PostgreSQL when asked), the app, people, logins, documents in
+each state, a locked document, and signing as a party."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import shutil
+import threading
 import types
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
+from aiosmtpd.controller import Controller
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
+from app import create_app
 from storage import db as database
-from storage.models import Organisation, Role, Staff, SupervisionRelationship
+from storage.models import Disagreement, Document, DocumentState, Organisation, Role, Staff, SupervisionRelationship
+from tests.factories import DocumentFactory
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, Inbox, free_port
+from tests.support.data import AGREEMENT_FORM, PASSWORD, actor_for, password_hash
+from tests.support.links import disagree_on_link, sign
+from workflows import background
 
-PASSWORD = "correct horse battery staple"
 # Set to a PostgreSQL URL (CI does) to run the whole suite there; a server that is missing then fails the run.
 POSTGRES_URL = os.environ.get("COUNTERSIGN_TEST_POSTGRES_URL")
 
@@ -98,12 +106,6 @@ def db(app):
     return database.session
 
 
-@functools.cache
-def password_hash() -> str:
-    """The shared test password, hashed once: a strong hash is slow on purpose, and every test signs someone in."""
-    return generate_password_hash(PASSWORD)
-
-
 def _person(db, org, name, email, *roles, manager=None, profession="Social worker", category="Qualified social worker"):
     staff = Staff(organisation=org, name=name, email=email, password_hash=password_hash(),
                   profession=profession, staff_category=category, start_date=dt.date(2025, 9, 1), line_manager=manager)
@@ -158,24 +160,9 @@ def login():
     return _login
 
 
-AGREEMENT_FORM = {
-    "frequency_weeks": "4",
-    "minimum_length_minutes": "90",
-    "absence_cover": "Morgan Lee, Team Manager",
-    "professional_supervision": "",
-    "start_date": "2026-12-01",
-}
-
-
 @pytest.fixture
 def agreement_form():
     return dict(AGREEMENT_FORM)
-
-
-def actor_for(person, ip="203.0.113.7", user_agent="pytest"):
-    from storage.audit import Actor
-
-    return Actor(person.id, person.email, ip, user_agent)
 
 
 @pytest.fixture
@@ -195,7 +182,7 @@ def make_agreement(app, people, run_jobs):
     """Write an agreement as the supervisor, let its PDF be made, and optionally send it."""
     from workflows import agreements
 
-    def _make(send=True, form=None, supervisor=None, supervisee=None):
+    def _make(send=True, form=None, supervisor=None, supervisee=None) -> int:
         supervisor = supervisor or people.supervisor
         supervisee = supervisee or people.supervisee
         with app.test_request_context():
@@ -229,6 +216,56 @@ def signing_link():
         raise AssertionError(f"no signing link was emailed to {person.email}")
 
     return _link
+
+
+@pytest.fixture
+def document_in(people):
+    """A document in any state, written straight to the database (no conversion): its id."""
+
+    def _document(state: DocumentState = DocumentState.DRAFT, *, kind: str = "agreement", supervisor=None,
+                  supervisee=None, **fields) -> int:
+        return DocumentFactory(state=state, kind=kind, supervisor=supervisor or people.supervisor,
+                               supervisee=supervisee or people.supervisee, **fields).id
+
+    return _document
+
+
+@pytest.fixture
+def locked_agreement(client, people, make_agreement, signing_link, run_jobs, db) -> int:
+    """An agreement both parties have signed from their emailed links, with its sealed PDF made: its id."""
+    document_id = make_agreement()
+    sign(client, signing_link(people.supervisee), people.supervisee.name)
+    sign(client, signing_link(people.supervisor), people.supervisor.name)
+    run_jobs()
+    document = db.get(Document, document_id)
+    assert document.state is DocumentState.LOCKED and document.final_pdf_sha256
+    db.rollback()
+    return document_id
+
+
+@pytest.fixture
+def locked_with_disagreement(client, people, make_agreement, signing_link, run_jobs, db) -> tuple[int, int]:
+    """An agreement the supervisee signed with a recorded disagreement, then the supervisor signed: locked."""
+    document_id = make_agreement()
+    path = signing_link(people.supervisee)
+    assert disagree_on_link(client, path).status_code == 200
+    sign(client, path, people.supervisee.name)
+    sign(client, signing_link(people.supervisor), people.supervisor.name)
+    run_jobs()
+    db.expire_all()
+    disagreement = db.query(Disagreement).filter_by(document_id=document_id).one()
+    return document_id, disagreement.id
+
+
+@pytest.fixture
+def sign_as(client, people, signing_link):
+    """Sign a document as one of its parties ("supervisor" or "supervisee") from the link they were emailed."""
+
+    def _sign(party: str):
+        person = getattr(people, party)
+        return sign(client, signing_link(person), person.name)
+
+    return _sign
 
 
 @pytest.fixture(autouse=True)
@@ -306,3 +343,60 @@ def timestamp_authority(dev_seal):
 def seal_config(dev_seal, timestamp_authority):
     return {"SEAL_PKCS12": str(dev_seal.pkcs12_path), "SEAL_PASSPHRASE": dev_seal.passphrase,
             "TSA_URL": timestamp_authority.url}
+
+
+# --- a real browser against the app served over HTTP, with mail through a real SMTP server ---------------
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()  # raises, failing the test, if the server cannot start
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def live_url(app_config, people, smtp):
+    """The app served over real HTTP on loopback, with its background worker, sending mail to `smtp`."""
+    # The conftest app's session in this thread must go before the live app re-binds the shared session.
+    database.session.remove()
+    holder = {}
+    # Bind first (port 0) so that the port is known, race-free, before BASE_URL is set.
+    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app({**app_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_SECURITY": "none",
+                      "SMTP_TIMEOUT": 5, "BASE_URL": base_url})
+    holder["app"] = app
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="live-http", daemon=True)
+    serving.start()
+    before = set(threading.enumerate())
+    stop = background.start_in_thread(app, poll_seconds=0.5)
+    (worker,) = [t for t in threading.enumerate() if t not in before and t.name == "countersign-worker"]
+    try:
+        yield base_url
+    finally:
+        stop.set()
+        background.wake()
+        server.shutdown()
+        serving.join(10)
+        server.server_close()
+        worker.join(30)  # it may be finishing a LibreOffice conversion
+        database.session.remove()
+        app.extensions["countersign.engine"].dispose()
+        assert not worker.is_alive(), "the background worker did not stop"
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        # No skip: a Chromium that cannot start fails the test.
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from storage.blobs import blobs
-from storage.models import AuditEvent, Document, utcnow
+from storage.models import AuditEvent, utcnow
 from storage.states import DocumentState
+from tests.factories import put_document
 
 # Every document route and method, and the access rule it answers to. A route added to the app without an
 # entry here fails test_every_document_route_is_in_the_matrix, so none escapes the matrix.
@@ -53,29 +53,6 @@ def expected(person: str, action: str, which: str) -> bool:
     return person in allowed[which]
 
 
-def put_document(db, supervisor, supervisee, state: DocumentState, created_at: dt.datetime | None = None,
-                 kind: str = "agreement") -> int:
-    """A document with real stored files, written straight to the database (no LibreOffice needed)."""
-    document = Document(
-        organisation_id=supervisor.organisation_id, kind=kind, template_key="havering/supervision-agreement",
-        template_version=1, supervisor_id=supervisor.id, supervisee_id=supervisee.id, created_by_id=supervisor.id,
-        data={"frequency_weeks": 4}, state=DocumentState.DRAFT, created_at=created_at or utcnow(),
-    )
-    db.add(document)
-    db.flush()
-    document.docx_sha256 = blobs().put(f"PK word file of document {document.id}".encode())
-    document.pdf_sha256 = blobs().put(f"%PDF-1.7 review copy of document {document.id}".encode())
-    if state is DocumentState.OUT_FOR_SIGNATURE:
-        document.sent_at = utcnow()
-    if state is DocumentState.LOCKED:
-        document.final_docx_sha256 = blobs().put(f"PK signed word file of document {document.id}".encode())
-        document.final_pdf_sha256 = blobs().put(f"%PDF-1.7 signed copy of document {document.id}".encode())
-        document.locked_at = utcnow()
-    document.state = state  # set last: the flush that locks may still write the final files
-    db.commit()
-    return document.id
-
-
 def escalate_to(db, document_id: int, raised_by, mediator) -> None:
     """A disagreement on the document, escalated to `mediator`, written straight to the database."""
     from storage.models import Disagreement, DisagreementState, Party
@@ -113,8 +90,8 @@ def test_every_document_route_is_in_the_matrix(app):
 @pytest.mark.parametrize("who", PEOPLE)
 def test_each_person_reaches_only_the_documents_they_need_to_know(app, db, people, login, who):
     documents = {
-        "ours": put_document(db, people.supervisor, people.supervisee, DocumentState.OUT_FOR_SIGNATURE),
-        "theirs": put_document(db, people.other_supervisor, people.other_supervisee, DocumentState.LOCKED),
+        "ours": put_document(people.supervisor, people.supervisee, DocumentState.OUT_FOR_SIGNATURE),
+        "theirs": put_document(people.other_supervisor, people.other_supervisee, DocumentState.LOCKED),
     }
     escalate_to(db, documents["ours"], people.supervisee, people.manager)
     client = app.test_client()
@@ -161,7 +138,7 @@ def test_only_hr_reaches_the_archive_and_exports(app, db, people, login, who):
 def test_admin_sees_people_not_document_content_unless_also_hr(app, db, people, login):
     from storage.models import Role, Staff
 
-    document_id = put_document(db, people.supervisor, people.supervisee, DocumentState.LOCKED)
+    document_id = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED)
     client = app.test_client()
     login(client, people.admin)
     assert client.get("/admin/staff").status_code == 200
@@ -174,7 +151,7 @@ def test_admin_sees_people_not_document_content_unless_also_hr(app, db, people, 
 def test_a_supervisor_loses_access_when_the_relationship_ends(app, db, people, login):
     from storage.models import SupervisionRelationship
 
-    document_id = put_document(db, people.supervisor, people.supervisee, DocumentState.LOCKED)
+    document_id = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED)
     client = app.test_client()
     login(client, people.supervisor)
     assert client.get(f"/documents/{document_id}").status_code == 200

@@ -7,16 +7,16 @@ import re
 import subprocess
 
 import pytest
-from conftest import actor_for
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from test_disagreements import disagree_on_link, locked_with_disagreement, mediation_link, sign  # noqa: F401
 
 from signing.seal import load_signer, trust_roots
 from storage.blobs import blobs
 from storage.models import AnnotatedCopy, Annotation, AuditEvent, Disagreement, Document, Job
+from tests.support.data import actor_for
+from tests.support.links import mediation_link
 from workflows import annotated_pdf
 
 OUTCOME = "Agreed at mediation: a qualified social worker covers any absence over a month. 100% settled."
@@ -45,7 +45,7 @@ def _files(db, document_id):
 
 
 @pytest.fixture
-def two_annotations(client, people, login, locked_with_disagreement, run_jobs, db):  # noqa: F811
+def two_annotations(client, people, login, locked_with_disagreement, run_jobs, db):
     """After lock: the supervisee records a disagreement, the supervisor escalates it, the manager mediates it."""
     document_id, _ = locked_with_disagreement
     login(client, people.supervisee)
@@ -182,7 +182,7 @@ def test_a_comment_added_after_the_seal_is_reported_as_a_suspicious_modification
 
 
 def test_annotations_added_together_go_in_one_at_a_time_in_order(
-        app, people, locked_with_disagreement, run_jobs, db):  # noqa: F811
+        app, people, locked_with_disagreement, run_jobs, db):
     from workflows import disagreements
 
     document_id, disagreement_id = locked_with_disagreement
@@ -201,7 +201,7 @@ def test_annotations_added_together_go_in_one_at_a_time_in_order(
 
 
 def test_a_disagreement_recorded_before_signing_is_printed_in_the_document_and_certificate(
-        locked_with_disagreement, db):  # noqa: F811
+        locked_with_disagreement, db):
     document_id, _ = locked_with_disagreement
     original, current = _files(db, document_id)
     assert original == current  # nothing added after lock
@@ -215,7 +215,7 @@ def test_a_disagreement_recorded_before_signing_is_printed_in_the_document_and_c
 
 
 def test_very_long_text_is_shortened_on_the_stamp_but_kept_whole_in_the_seal(
-        app, people, locked_with_disagreement, run_jobs, db):  # noqa: F811
+        app, people, locked_with_disagreement, run_jobs, db):
     from workflows import disagreements
 
     document_id, disagreement_id = locked_with_disagreement

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from storage.models import AuditEvent, Document
 from storage.states import DocumentState
-from tests.test_access import put_document
+from tests.factories import put_document
 from workflows import archive
 
 
@@ -26,10 +26,10 @@ def _spread(db, people):
     ids = {}
     for i in range(20):
         state = DocumentState.LOCKED if i % 2 else DocumentState.OUT_FOR_SIGNATURE
-        ids[i] = put_document(db, people.supervisor, people.supervisee, state, created_at=_at(i),
+        ids[i] = put_document(people.supervisor, people.supervisee, state, created_at=_at(i),
                               kind="record" if i % 3 else "agreement")
     for i in range(20, 30):
-        ids[i] = put_document(db, people.other_supervisor, people.other_supervisee, DocumentState.LOCKED,
+        ids[i] = put_document(people.other_supervisor, people.other_supervisee, DocumentState.LOCKED,
                               created_at=_at(i))
     return ids
 
@@ -80,7 +80,7 @@ def test_the_archive_page_has_sortable_headers_paging_and_clear_date_errors(app,
 
 
 def test_a_document_page_shows_the_signed_pdf_fingerprint_verification_and_history(app, db, people, login):
-    document_id = put_document(db, people.supervisor, people.supervisee, DocumentState.LOCKED)
+    document_id = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED)
     client = app.test_client()
     login(client, people.hr)
     page = client.get(f"/documents/{document_id}").get_data(as_text=True)
@@ -130,7 +130,7 @@ def test_hr_exports_everything_held_on_one_person_as_a_zip(app, db, people, logi
 
 
 def test_an_export_includes_each_documents_audit_trail(app, db, people, login):
-    document_id = put_document(db, people.supervisor, people.supervisee, DocumentState.LOCKED)
+    document_id = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED)
     supervisor = app.test_client()
     login(supervisor, people.supervisor)
     supervisor.get(f"/documents/{document_id}")

@@ -10,16 +10,14 @@ import subprocess
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401 - fixtures
+
+from tests.support.browser import (
     ABSENCE_COVER,
     PDF_WAIT_MS,
-    browser,
-    live_url,
     new_page,
     settle,
     sign,
     sign_in,
-    smtp,
     submit,
     tick,
     wait_for_pdf_viewer,

@@ -7,15 +7,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401  (browser, live_url and smtp are fixtures used by name)
+
+from tests.support.browser import (
     PDF_WAIT_MS,
-    browser,
     link_for,
-    live_url,
     new_page,
     sign,
     sign_in,
-    smtp,
     submit,
 )
 

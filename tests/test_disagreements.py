@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import flask
 import pytest
 import sqlalchemy as sa
-from conftest import actor_for
 from sqlalchemy.exc import DBAPIError
 
 from storage.models import (
@@ -17,55 +14,11 @@ from storage.models import (
     AuditEvent,
     Disagreement,
     Document,
-    OutboxMessage,
     Staff,
 )
 from storage.states import DisagreementState, DocumentState
-
-SECTION = "absence_cover"
-
-
-def _sha_on_page(page: str) -> str:
-    return page.split('name="reviewed_sha256" value="')[1].split('"')[0]
-
-
-def sign(client, path, name):
-    sha = _sha_on_page(client.get(path).get_data(as_text=True))
-    response = client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name,
-                                       "reviewed_sha256": sha})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response
-
-
-def disagree_on_link(client, path, text="Cover should be by a qualified social worker", section=SECTION):
-    return client.post(path, data={"decision": "disagree", "section": section, "disagreement": text})
-
-
-def mails_to(db, person, subject_start):
-    return [m for m in db.query(OutboxMessage).filter_by(to_address=person.email).order_by(OutboxMessage.id)
-            if m.subject.startswith(subject_start)]
-
-
-def mediation_link(db, person):
-    for row in db.query(OutboxMessage).filter_by(to_address=person.email).order_by(OutboxMessage.id.desc()):
-        found = re.search(r"https://countersign\.test(/mediate/\d+/\S+)", row.body_text)
-        if found:
-            return found.group(1)
-    raise AssertionError(f"no mediation link was emailed to {person.email}")
-
-
-@pytest.fixture
-def locked_with_disagreement(client, people, make_agreement, signing_link, run_jobs, db):
-    """An agreement the supervisee signed with a recorded disagreement, then the supervisor signed: locked."""
-    document_id = make_agreement()
-    path = signing_link(people.supervisee)
-    assert disagree_on_link(client, path).status_code == 200
-    sign(client, path, people.supervisee.name)
-    sign(client, signing_link(people.supervisor), people.supervisor.name)
-    run_jobs()
-    db.expire_all()
-    disagreement = db.query(Disagreement).filter_by(document_id=document_id).one()
-    return document_id, disagreement.id
+from tests.support.data import actor_for
+from tests.support.links import disagree_on_link, mails_to, mediation_link, sign
 
 
 def test_supervisee_signs_with_a_recorded_disagreement_and_the_document_still_locks(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
-from conftest import actor_for
 
-from storage.models import Document, LockedDocumentError, Party, Signature, utcnow
-from storage.states import DOCUMENT, DocumentState, IllegalMove
+from storage.models import Disagreement, Document, LockedDocumentError, Party, Signature, Staff, utcnow
+from storage.states import (
+    DISAGREEMENT,
+    DOCUMENT,
+    RETENTION,
+    DisagreementState,
+    DocumentState,
+    IllegalMove,
+    RetentionState,
+)
+from tests.support.data import actor_for
 
 
 def _signature(party: Party) -> Signature:
@@ -40,6 +49,55 @@ def test_every_state_and_move(state, action):
             MOVES[action](document)
         assert document.state is state
         assert "cannot" in str(refused.value)
+
+
+DISAGREEMENT_MOVES = {
+    "resolve": lambda d: d.resolve(),
+    "escalate": lambda d: d.escalate(None),
+    "name_mediator": lambda d: d.name_mediator(Staff(id=9, name="Morgan Lee")),
+    "mediate": lambda d: d.mediate(),
+}
+
+
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(DisagreementState, DISAGREEMENT_MOVES)))
+def test_every_disagreement_state_and_move(state, action):
+    disagreement = Disagreement(state=state)
+    if state in DISAGREEMENT.moves[action]:
+        DISAGREEMENT_MOVES[action](disagreement)
+        assert disagreement.state in DISAGREEMENT.moves[action][state]
+        assert (disagreement.closed_at is not None) == disagreement.state.is_closed
+    else:
+        with pytest.raises(IllegalMove) as refused:
+            DISAGREEMENT_MOVES[action](disagreement)
+        assert disagreement.state is state
+        assert "cannot" in str(refused.value) and "disagreement" in str(refused.value)
+
+
+RETENTION_MOVES = {
+    "withdraw": lambda d: d.withdraw_from_review(),
+    "extend": lambda d: d.keep_until(dt.date(2040, 1, 1)),
+    "archive": lambda d: d.archive(),
+    "destroy": lambda d: d.destroyed(utcnow()),
+}
+
+
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(RetentionState, RETENTION_MOVES)))
+def test_every_retention_state_and_move(state, action):
+    document = Document(state=DocumentState.LOCKED, retention_status=state)
+    if state in RETENTION.moves[action]:
+        RETENTION_MOVES[action](document)
+        assert document.retention_status in RETENTION.moves[action][state]
+    else:
+        with pytest.raises(IllegalMove) as refused:
+            RETENTION_MOVES[action](document)
+        assert document.retention_status is state
+        assert "cannot" in str(refused.value) and "record" in str(refused.value)
+
+
+def test_an_archived_or_destroyed_record_never_goes_back():
+    assert RETENTION.allowed_actions(RetentionState.ARCHIVED) == set()
+    assert RETENTION.allowed_actions(RetentionState.DESTROYED) == set()
+    assert RETENTION.allowed_actions(RetentionState.KEPT) == {"review"}
 
 
 def test_second_signature_locks_and_first_does_not():

@@ -6,12 +6,12 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import actor_for
 from itsdangerous import URLSafeTimedSerializer
-from test_disagreements import disagree_on_link, mediation_link
 
 from storage.models import AuditEvent, Disagreement, MediationLink
 from storage.states import DisagreementState
+from tests.support.data import actor_for
+from tests.support.links import disagree_on_link, mediation_link
 
 
 def _refused(response, words):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEvent, QualityActivity, Role, Staff, SupervisionRelationship
-from tests.conftest import actor_for
+from tests.support.data import actor_for
 from workflows import quality
 from workflows.errors import InvalidInput, NotAllowed
 

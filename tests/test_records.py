@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import docx
-from conftest import actor_for
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, RecordDraft
 from storage.states import DocumentState
+from tests.support.data import actor_for
 from workflows import records
 
 ACTIONS = {
@@ -169,17 +169,13 @@ def test_record_is_signed_locked_and_its_actions_come_back_for_review(client, pe
 
 
 def test_barking_and_dagenham_supervisor_writes_their_own_record_and_agreement(app, db, login, client):
-    from conftest import _person
-
-    from storage.models import Organisation, Role, SupervisionRelationship
+    from storage.models import Role
+    from tests.factories import OrganisationFactory, RelationshipFactory, StaffFactory
     from workflows import agreements
-    org = Organisation(name="London Borough of Barking and Dagenham", template_pack="barking-dagenham")
-    db.add(org)
-    boss = _person(db, org, "Tom Reilly", "tom@lbbd.example", Role.SUPERVISOR)
-    worker = _person(db, org, "Dan Mensah", "dan@lbbd.example", Role.SUPERVISEE)
-    import datetime as dt
-    db.add(SupervisionRelationship(supervisor=boss, supervisee=worker, starts_on=dt.date(2026, 1, 5)))
-    db.commit()
+    org = OrganisationFactory(name="London Borough of Barking and Dagenham", template_pack="barking-dagenham")
+    boss = StaffFactory(organisation=org, name="Tom Reilly", email="tom@lbbd.example", roles=(Role.SUPERVISOR,))
+    worker = StaffFactory(organisation=org, name="Dan Mensah", email="dan@lbbd.example", roles=(Role.SUPERVISEE,))
+    RelationshipFactory(supervisor=boss, supervisee=worker)
     boss_id, worker_id = boss.id, worker.id
     with app.test_request_context():
         agreement = agreements.start_agreement(boss_id, worker_id, {

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from storage.models import AuditEvent, OutboxMessage, PostponedSession, ReminderSent, ScheduledRun, SigningLink, Staff
 from storage.states import DocumentState
-from tests.test_schedule import add_document
+from tests.factories import add_document
 from workflows import reminders
 
 TODAY = dt.date.today()
@@ -53,13 +53,13 @@ def test_an_overdue_supervision_is_reminded_again_a_week_later_not_daily(app, db
 
 
 def test_supervision_due_soon_is_reminded_once_before_it_is_due(app, db, people):
-    add_document(db, people.supervisor, people.supervisee, supervision_date=(TODAY - dt.timedelta(days=25)).isoformat())
+    add_document(people.supervisor, people.supervisee, supervision_date=(TODAY - dt.timedelta(days=25)).isoformat())
     sent = [r for r in reminders.pending_reminders(TODAY) if r.recipient_id == people.supervisor.id]
     assert [(r.period, "is due by" in r.text) for r in sent] == [("due-soon", True)]
 
 
 def test_unsigned_document_reminds_each_party_who_has_not_signed_with_a_fresh_link(app, db, people, client):
-    document_id = add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
+    document_id = add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
                                sent_days_ago=5, supervision_date=(TODAY - dt.timedelta(days=5)).isoformat())
     with app.test_request_context():
         report = reminders.send_reminders(TODAY)
@@ -81,13 +81,13 @@ def test_unsigned_document_reminds_each_party_who_has_not_signed_with_a_fresh_li
 
 
 def test_a_document_sent_recently_or_signed_by_that_party_is_not_reminded(app, db, people):
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=4,
+    add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=4,
                  supervision_date=TODAY.isoformat())
     assert not [r for r in reminders.pending_reminders(TODAY) if r.item.startswith("unsigned:")]
 
 
 def test_reminder_days_setting_changes_when_unsigned_reminders_start(app, db, people):
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=2,
+    add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=2,
                  supervision_date=TODAY.isoformat())
     app.config["UNSIGNED_REMINDER_DAYS"] = 2
     assert {r.period for r in reminders.pending_reminders(TODAY) if r.item.startswith("unsigned:")} == {"after-2-days"}
@@ -107,7 +107,7 @@ def test_postponed_session_is_reminded_with_its_hold_by_date(app, db, people):
 
 
 def test_agreement_review_is_reminded_a_month_ahead(app, db, people):
-    add_document(db, people.supervisor, people.supervisee, kind="agreement",
+    add_document(people.supervisor, people.supervisee, kind="agreement",
                  start_date=(TODAY - dt.timedelta(days=350)).isoformat(), frequency_weeks=4)
     found = [r for r in reminders.pending_reminders(TODAY) if r.item.startswith("agreement-review:")]
     assert len(found) == 1 and found[0].period == "due-soon" and "yearly review" in found[0].text

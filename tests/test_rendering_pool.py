@@ -13,14 +13,14 @@ import time
 
 import docx
 import pytest
-from conftest import AGREEMENT_FORM, actor_for
-from test_signing_flow import _sign
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, pool, render_docx
 from doc_templates.libreoffice import cold_docx_to_pdf
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, Job
 from storage.states import DocumentState
+from tests.support.data import AGREEMENT_FORM, actor_for
+from tests.support.links import post_signature
 
 # Real LibreOffice: what is tested here is the converted document itself.
 pytestmark = pytest.mark.libreoffice
@@ -206,9 +206,9 @@ def test_a_hung_conversion_hits_the_time_limit_and_the_instance_is_restarted():
 def test_the_document_locks_when_libreoffice_dies_during_its_final_pdf(app, client, people, make_agreement,
                                                                        signing_link, run_jobs, db, monkeypatch):
     document_id = make_agreement()
-    _sign(client, signing_link(people.supervisee), people.supervisee.name)
+    post_signature(client, signing_link(people.supervisee), people.supervisee.name)
     db.rollback()
-    _sign(client, signing_link(people.supervisor), people.supervisor.name)
+    post_signature(client, signing_link(people.supervisor), people.supervisor.name)
     assert db.get(Document, document_id).state is DocumentState.LOCKED
     db.rollback()
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from conftest import actor_for
 
 from storage.audit import verify_chain
 from storage.blobs import BlobInUse, blobs
@@ -25,6 +24,7 @@ from storage.models import (
 )
 from storage.states import DocumentState, RetentionState
 from storage.times import add_years, uk_date
+from tests.support.data import actor_for
 from workflows import retention
 from workflows.access import can_view
 from workflows.teams import is_current_supervisor as supervises

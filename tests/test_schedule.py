@@ -7,25 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from storage.models import AuditEvent, Document, Organisation, PostponedSession, Staff, SupervisionRelationship
+from storage.models import AuditEvent, Organisation, PostponedSession, Staff, SupervisionRelationship
 from storage.states import DocumentState
-from tests.conftest import actor_for
+from tests.factories import add_document
+from tests.support.data import actor_for
 from workflows import schedule
 from workflows.errors import InvalidInput
 
 TODAY = dt.date(2026, 11, 23)
-
-
-def add_document(db, supervisor, supervisee, kind="record", state=DocumentState.LOCKED, sent_days_ago=None, **data):
-    """A record or agreement as the record form stores it, made directly as a row."""
-    document = Document(organisation_id=supervisee.organisation_id, kind=kind, template_key=f"havering/{kind}",
-                        template_version=1, supervisor_id=supervisor.id, supervisee_id=supervisee.id,
-                        created_by_id=supervisor.id, data=data, state=state)
-    if sent_days_ago is not None:
-        document.sent_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=sent_days_ago)
-    db.add(document)
-    db.commit()
-    return document.id
 
 
 def row_for(rows, person):
@@ -33,8 +22,8 @@ def row_for(rows, person):
 
 
 def test_supervisor_sees_next_due_from_the_last_record_and_what_is_overdue(db, people):
-    add_document(db, people.supervisor, people.supervisee, supervision_date="2026-08-03")
-    add_document(db, people.supervisor, people.supervisee, supervision_date="2026-09-01",
+    add_document(people.supervisor, people.supervisee, supervision_date="2026-08-03")
+    add_document(people.supervisor, people.supervisee, supervision_date="2026-09-01",
                  next_supervision_date="2026-12-10")
     rows = schedule.due_for_supervisor(people.supervisor.id, TODAY)
 
@@ -62,16 +51,16 @@ def test_a_new_starter_is_due_within_a_week(db, people):
 
 
 def test_a_draft_or_voided_record_does_not_count_but_an_unsigned_one_does(db, people):
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.VOIDED, supervision_date="2026-11-20")
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
+    add_document(people.supervisor, people.supervisee, state=DocumentState.VOIDED, supervision_date="2026-11-20")
+    add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
                  supervision_date="2026-11-02")
     assert schedule.due_for_supervisor(people.supervisor.id, TODAY)[0].last_held == dt.date(2026, 11, 2)
 
 
 def test_signed_agreement_sets_its_review_date_and_a_more_frequent_agreed_interval(db, people):
-    add_document(db, people.supervisor, people.supervisee, kind="agreement", start_date="2025-12-01",
+    add_document(people.supervisor, people.supervisee, kind="agreement", start_date="2025-12-01",
                  frequency_weeks=2)
-    add_document(db, people.supervisor, people.supervisee, supervision_date="2026-11-16")
+    add_document(people.supervisor, people.supervisee, supervision_date="2026-11-16")
     jo = schedule.due_for_supervisor(people.supervisor.id, TODAY)[0]
     assert jo.review_due == dt.date(2026, 12, 1) and jo.review_status == "due_soon"
     assert jo.next_due == dt.date(2026, 11, 30)  # the agreement's every 2 weeks beats the policy's monthly
@@ -85,7 +74,7 @@ def test_barking_and_dagenham_needs_an_agreement_within_a_month_and_supervision_
     assert jo.agreement_needed_by == dt.date(2026, 2, 5) and jo.agreement_needed_status == "overdue"
     assert jo.next_due == dt.date(2026, 2, 2)  # four weeks from 5 January, with no agreement yet
 
-    add_document(db, people.supervisor, people.supervisee, kind="agreement", start_date="2026-01-05",
+    add_document(people.supervisor, people.supervisee, kind="agreement", start_date="2026-01-05",
                  frequency_weeks=6)
     jo = schedule.due_for_supervisor(people.supervisor.id, dt.date(2026, 2, 20))[0]
     assert jo.agreement_needed_by is None and jo.next_due == dt.date(2026, 2, 16)
@@ -145,7 +134,7 @@ def test_postponed_session_must_be_held_within_seven_days(app, db, people):
     assert event.detail["hold_by"] == session.hold_by.isoformat()
 
     # A record of a session on or after the postponement clears it.
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.DRAFT,
+    add_document(people.supervisor, people.supervisee, state=DocumentState.DRAFT,
                  supervision_date=postponed_on.isoformat())
     assert schedule.postponed_outstanding([people.supervisor.id]) == []
 
@@ -198,9 +187,9 @@ def test_only_the_supervisor_records_a_postponed_session_as_held(app, db, people
 
 
 def test_documents_unsigned_after_the_set_days_are_listed_with_who_has_not_signed(app, db, people):
-    old = add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
+    old = add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE,
                        sent_days_ago=6, supervision_date="2026-11-01")
-    add_document(db, people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=2,
+    add_document(people.supervisor, people.supervisee, state=DocumentState.OUT_FOR_SIGNATURE, sent_days_ago=2,
                  supervision_date="2026-11-15")
     found = schedule.unsigned_documents(dt.date.today(), [people.supervisor.id])
     assert [(u.document.id, u.days_waiting) for u in found] == [(old, 6)]
@@ -220,7 +209,7 @@ def test_relationship_that_has_ended_is_no_longer_due(db, people):
 
 def test_every_due_and_quality_form_needs_its_csrf_token(app, db, people):
     from storage.models import QualityActivity
-    from tests.conftest import PASSWORD
+    from tests.support.data import PASSWORD
     from workflows import quality
 
     with app.test_request_context():

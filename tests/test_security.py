@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
+
+from tests.support.data import PASSWORD
 
 
 def test_wrong_password_is_refused_with_a_message(client, people):

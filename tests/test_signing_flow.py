@@ -7,24 +7,15 @@ import subprocess
 import threading
 
 import pytest
-from conftest import actor_for
 from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, OutboxMessage, Party, Signature, SigningLink
 from storage.states import DocumentState
+from tests.support.data import actor_for
+from tests.support.links import post_signature, reviewed_sha256
 
-
-def _sha(page: str) -> str:
-    return page.split('name="reviewed_sha256" value="')[1].split('"')[0]
-
-
-def _sign(client, path, name, **headers):
-    sha = _sha(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name, "reviewed_sha256": sha},
-                       headers=headers)
 
 @pytest.mark.libreoffice
-
 def test_supervisor_writes_sends_both_sign_and_both_download(client, people, login, run_jobs, signing_link, db, agreement_form):
     login(client, people.supervisor)
     form = client.get(f"/agreements/new?supervisee={people.supervisee.id}").get_data(as_text=True)
@@ -44,11 +35,11 @@ def test_supervisor_writes_sends_both_sign_and_both_download(client, people, log
     assert client.post(f"/documents/{document_id}/send").status_code == 302
     client.post("/sign-out")
 
-    assert _sign(client, signing_link(people.supervisee), people.supervisee.name,
+    assert post_signature(client, signing_link(people.supervisee), people.supervisee.name,
                  **{"User-Agent": "Supervisee Browser/1.0"}).status_code == 200
     assert db.get(Document, document_id).state is DocumentState.SIGNED_BY_ONE
     db.rollback()
-    done = _sign(client, signing_link(people.supervisor), people.supervisor.name)
+    done = post_signature(client, signing_link(people.supervisor), people.supervisor.name)
     assert "Signed by both" in done.get_data(as_text=True)
 
     document = db.get(Document, document_id)
@@ -81,7 +72,7 @@ def test_supervisor_writes_sends_both_sign_and_both_download(client, people, log
 def test_signature_evidence_is_kept(client, people, make_agreement, signing_link, db):
     document_id = make_agreement()
     path = signing_link(people.supervisee)
-    _sign(client, path, "  jo o'brien & <sons> ", **{"User-Agent": "Evidence Browser/2.0"})
+    post_signature(client, path, "  jo o'brien & <sons> ", **{"User-Agent": "Evidence Browser/2.0"})
     signature = db.scalars(select(Signature).where(Signature.document_id == document_id)).one()
     link = db.get(SigningLink, signature.link_id)
     document = db.get(Document, document_id)
@@ -108,7 +99,7 @@ def test_the_document_must_be_the_one_reviewed(client, people, make_agreement, s
 def test_consent_and_name_are_required_with_messages(client, people, make_agreement, signing_link):
     make_agreement()
     path = signing_link(people.supervisee)
-    sha = _sha(client.get(path).get_data(as_text=True))
+    sha = reviewed_sha256(client.get(path).get_data(as_text=True))
     response = client.post(path, data={"decision": "sign", "typed_name": "", "reviewed_sha256": sha})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -145,7 +136,7 @@ def test_decline_with_a_reason_goes_back_to_the_supervisor_who_can_amend(app, cl
     assert client.post(f"/documents/{document_id}/send").status_code == 302
     client.post("/sign-out")
     for person in (people.supervisee, people.supervisor):
-        assert _sign(client, signing_link(person), person.name).status_code == 200
+        assert post_signature(client, signing_link(person), person.name).status_code == 200
     document = db.get(Document, document_id)
     assert document.state is DocumentState.LOCKED
     assert {s.content_version for s in document.current_signatures} == {2}
@@ -243,7 +234,7 @@ def test_the_form_shows_messages_next_to_each_field(client, people, login, db):
 def test_signing_has_a_confirm_step_that_records_nothing(client, people, make_agreement, signing_link, db):
     document_id = make_agreement()
     path = signing_link(people.supervisee)
-    sha = _sha(client.get(path).get_data(as_text=True))
+    sha = reviewed_sha256(client.get(path).get_data(as_text=True))
     details = {"decision": "sign", "consent": "yes", "typed_name": people.supervisee.name, "reviewed_sha256": sha}
     page = client.post(path, data=details)
     text = page.get_data(as_text=True)

@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import actor_for
 from itsdangerous import URLSafeTimedSerializer
 
 from storage.models import AuditEvent, Document, Party, Signature, SigningLink
 from storage.states import DocumentState
+from tests.support.data import actor_for
 
 
 def _sha_on_page(page: str) -> str:

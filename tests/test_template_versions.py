@@ -7,12 +7,12 @@ import zipfile
 
 import docx
 import pytest
-from conftest import actor_for
 from sqlalchemy import select
 
 from doc_templates import get_schema
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, TemplateVersion
+from tests.support.data import actor_for
 from workflows import templates
 from workflows.renditions import render_word
 

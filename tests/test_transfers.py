@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage.models import AuditEvent, Document, OutboxMessage, SupervisionRelationship
 from storage.states import DocumentState
-from tests.test_access import put_document
+from tests.factories import put_document
 
 
 def _relationships(db, supervisee_id):
@@ -18,8 +18,8 @@ def _relationships(db, supervisee_id):
 
 def test_a_transfer_passes_the_records_to_the_new_supervisor(app, db, people, login, make_agreement, signing_link):
     today = dt.date.today()
-    signed = put_document(db, people.supervisor, people.supervisee, DocumentState.LOCKED, kind="record")
-    draft = put_document(db, people.supervisor, people.supervisee, DocumentState.DRAFT)
+    signed = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED, kind="record")
+    draft = put_document(people.supervisor, people.supervisee, DocumentState.DRAFT)
     being_signed = make_agreement(send=True)  # real PDF and real emailed links
     old, new = app.test_client(), app.test_client()
     login(old, people.supervisor)
@@ -62,7 +62,7 @@ def test_a_transfer_passes_the_records_to_the_new_supervisor(app, db, people, lo
     assert event.detail["voided_document_ids"] == [draft] and event.detail["kept_with_signers_ids"] == [being_signed]
     assert db.scalars(select(AuditEvent).where(AuditEvent.event == "kept_with_signers")).one().document_id == being_signed
 
-    new_agreement = put_document(db, people.other_supervisor, people.supervisee, DocumentState.DRAFT)
+    new_agreement = put_document(people.other_supervisor, people.supervisee, DocumentState.DRAFT)
     home = new.get("/").get_data(as_text=True)
     assert db.get(Document, new_agreement) and "Write a supervision agreement for Jo" not in home
 

@@ -1,4 +1,4 @@
-"""The web side: blueprints, CSRF, the signed-in user and friendly error pages."""
+"""The web side: blueprints, CSRF, GOV.UK templates and forms, the signed-in user and friendly error pages."""
 
 from __future__ import annotations
 
@@ -6,53 +6,67 @@ import pathlib
 
 from flask import Flask, render_template, send_from_directory
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storage.db import NotMigrated
 from storage.models import Role
 from storage.states import IllegalMove
+from storage.times import uk_date, uk_time
+from web import (
+    admin,
+    archive,
+    auth,
+    devmail,
+    disagreements,
+    documents,
+    records,
+    retention,
+    schedule,
+    signing,
+    template_admin,
+    verify,
+)
+from workflows.errors import NotAllowed
 from workflows.frequency import category_label
 
 csrf = CSRFProtect()
+TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
+BLUEPRINTS = (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, verify.bp, archive.bp, records.bp,
+              template_admin.bp, schedule.bp, retention.bp, disagreements.bp, disagreements.mediation)
 
 
 def init_app(app: Flask) -> None:
-    from web import (
-        admin,
-        archive,
-        auth,
-        devmail,
-        disagreements,
-        documents,
-        records,
-        schedule,
-        signing,
-        template_admin,
-        verify,
-    )
-    from web import retention as retention_pages
-
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
+    configure_templates(app)
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
-    for blueprint in (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, verify.bp, archive.bp, records.bp,
-                      template_admin.bp, schedule.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.register_blueprint(retention_pages.bp)
-    app.register_blueprint(disagreements.bp)
-    app.register_blueprint(disagreements.mediation)
     register_error_pages(app)
-
-    @app.context_processor
-    def _globals():
-        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
 
     @app.get("/assets/<path:filename>")
     def govuk_assets(filename: str):
         """The GOV.UK Frontend stylesheet asks for its images at /assets."""
         return send_from_directory(GOVUK_ASSETS, filename, max_age=86400)
+
+
+def configure_templates(app: Flask) -> None:
+    """Our pages, then the GOV.UK Design System's components and their WTForms widgets."""
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(TEMPLATES),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
+    ])
+    WTFormsHelpers(app)
+    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date)
+
+    @app.context_processor
+    def _globals():
+        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
 
 
 def staff_category(person) -> str:
@@ -64,6 +78,11 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(IllegalMove)
     def _illegal_move(error: IllegalMove):
         return render_template("errors/conflict.html", message=str(error)), 409
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(_error):
+        # The same page as a missing id: nobody learns what exists that they may not see.
+        return render_template("errors/not_found.html"), 404
 
     @app.errorhandler(CSRFError)
     def _csrf(_error):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
 from sqlalchemy import select
+from wtforms import PasswordField
 
 from storage.db import session as db
 from storage.models import Role, Staff, SupervisionRelationship
+from storage.times import uk_date
 from web.auth import actor, role_required
+from web.forms import NOT_DONE, DateInput, Form, PersonChoice, show, submit
 from workflows import frequency, people
 from workflows.errors import InvalidInput, NotAllowed
 
@@ -69,72 +73,61 @@ def add_person():
                            managers=_my_staff(), categories=categories), 400 if errors else 200
 
 
+class PasswordForm(Form):
+    password = PasswordField("New password", widget=GovPasswordInput(),
+                             description="At least 12 characters. Tell them it in person or by phone, not by email.")
+
+
 @bp.route("/staff/<int:staff_id>/password", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def set_password(staff_id: int):
     """Set a person's password, so they can sign in."""
-    person = _my_person(staff_id)
-    errors = {}
-    if request.method == "POST":
-        try:
-            people.set_password(person.id, request.form.get("password", ""), actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            flash(f"{person.name}'s password has been set. Tell them it in person or by phone, not by email.", "success")
-            return redirect(url_for("admin.staff"))
-    return render_template("admin/password_form.html", person=person, errors=errors), 400 if errors else 200
+    person = people.person_in(g.user.organisation_id, staff_id)
+    form = PasswordForm()
+    if submit(form, lambda: people.set_password(person.id, form.password.data, actor())) is not NOT_DONE:
+        flash(f"{person.name}'s password has been set. Tell them it in person or by phone, not by email.", "success")
+        return redirect(url_for("admin.staff"))
+    return show("admin/password_form.html", form, person=person)
+
+
+class RelationshipForm(Form):
+    supervisor_id = PersonChoice("Supervisor", description="Only people with the supervisor role are listed.")
+    supervisee_id = PersonChoice("Supervisee")
+    starts_on = DateInput("Starts on", description="For example, 5 1 2026.")
+    ends_on = DateInput("Ends on (optional)", description="Leave blank if there is no end date yet.")
 
 
 @bp.route("/relationships/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def add_relationship():
     """Record who supervises whom, from when."""
-    form = {"supervisor_id": request.args.get("supervisor_id", ""), "supervisee_id": request.args.get("supervisee_id", ""),
-            "starts_on": dt.date.today().isoformat()}
-    errors = {}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        try:
-            people.add_relationship(_id(form.get("supervisor_id")), _id(form.get("supervisee_id")),
-                                    form.get("starts_on", ""), form.get("ends_on") or None, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            flash("The supervision relationship has been added.", "success")
-            return redirect(url_for("admin.staff"))
-    everyone = _my_staff()
-    supervisors = [(person.id, person.name) for person in everyone if person.has_role(Role.SUPERVISOR)]
-    return render_template("admin/relationship_form.html", form=form, errors=errors, supervisors=supervisors,
-                           supervisees=[(person.id, person.name) for person in everyone]), 400 if errors else 200
+    form = RelationshipForm(data={"supervisor_id": request.args.get("supervisor_id"),
+                                  "supervisee_id": request.args.get("supervisee_id"), "starts_on": dt.date.today()})
+    everyone = people.staff_of(g.user.organisation_id)
+    form.supervisor_id.offer((p.id, p.name) for p in everyone if p.has_role(Role.SUPERVISOR))
+    form.supervisee_id.offer((p.id, p.name) for p in everyone)
+    if submit(form, lambda: people.add_relationship(form.supervisor_id.data, form.supervisee_id.data,
+                                                    form.starts_on.data, form.ends_on.data, actor())) is not NOT_DONE:
+        flash("The supervision relationship has been added.", "success")
+        return redirect(url_for("admin.staff"))
+    return show("admin/relationship_form.html", form)
+
+
+class EndRelationshipForm(Form):
+    ends_on = DateInput("Last day of supervision", description="For example, 31 3 2026.")
 
 
 @bp.route("/relationships/<int:relationship_id>/end", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def end_relationship(relationship_id: int):
     """Record the last day one person supervises another."""
-    relationship = db.get(SupervisionRelationship, relationship_id)
-    if relationship is None or relationship.supervisor.organisation_id != g.user.organisation_id:
-        abort(404)
-    ends_on = request.form.get("ends_on", dt.date.today().isoformat())
-    errors = {}
-    if request.method == "POST":
-        try:
-            people.end_relationship(relationship.id, ends_on, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            flash(f"{relationship.supervisor.name} supervises {relationship.supervisee.name} "
-                  f"until {relationship.ends_on:%d/%m/%Y}.", "success")
-            return redirect(url_for("admin.staff"))
-    return render_template("admin/end_relationship.html", relationship=relationship, ends_on=ends_on,
-                           errors=errors), 400 if errors else 200
+    relationship = people.relationship_in(g.user.organisation_id, relationship_id)
+    form = EndRelationshipForm(data={"ends_on": dt.date.today()})
+    if submit(form, lambda: people.end_relationship(relationship.id, form.ends_on.data, actor())) is not NOT_DONE:
+        flash(f"{relationship.supervisor.name} supervises {relationship.supervisee.name} "
+              f"until {uk_date(relationship.ends_on)}.", "success")
+        return redirect(url_for("admin.staff"))
+    return show("admin/end_relationship.html", form, relationship=relationship)
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])

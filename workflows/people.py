@@ -45,6 +45,30 @@ class ImportReport:
     relationships: int
 
 
+# --- finding people ------------------------------------------------------------------------------
+
+
+def staff_of(organisation_id: int) -> list[Staff]:
+    """Everyone in an organisation, by name."""
+    return list(db.scalars(select(Staff).where(Staff.organisation_id == organisation_id).order_by(Staff.name)))
+
+
+def person_in(organisation_id: int, staff_id: int) -> Staff:
+    """A person of this organisation; NotAllowed for anyone else, as for someone who does not exist."""
+    person = db.get(Staff, staff_id)
+    if person is None or person.organisation_id != organisation_id:
+        raise NotAllowed()
+    return person
+
+
+def relationship_in(organisation_id: int, relationship_id: int) -> SupervisionRelationship:
+    """A supervision relationship in this organisation; NotAllowed otherwise."""
+    relationship = db.get(SupervisionRelationship, relationship_id)
+    if relationship is None or relationship.supervisor.organisation_id != organisation_id:
+        raise NotAllowed()
+    return relationship
+
+
 # --- adding people -------------------------------------------------------------------------------
 
 
