@@ -21,11 +21,12 @@ from web import (
     devmail,
     disagreements,
     documents,
+    link_pages,
     records,
     retention,
     schedule,
-    signing,
     template_admin,
+    transfers,
     verify,
 )
 from workflows.errors import NotAllowed
@@ -34,8 +35,8 @@ from workflows.frequency import category_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
-BLUEPRINTS = (auth.bp, documents.bp, signing.bp, admin.bp, devmail.bp, verify.bp, archive.bp, records.bp,
-              template_admin.bp, schedule.bp, retention.bp, disagreements.bp, disagreements.mediation)
+BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:

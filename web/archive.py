@@ -1,20 +1,18 @@
-"""HR's archive pages: search every document, export everything held on one person; and transfers."""
+"""HR's archive pages: search every document, and export everything held on one person."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import Document, Role, Staff, SupervisionRelationship
+from storage.models import Document, Staff
 from storage.states import DocumentState
 from storage.times import parse_date
 from web.auth import actor, login_required
-from workflows import archive, transfers
+from workflows import archive
 from workflows.access import can_search_archive
-from workflows.errors import InvalidInput, NotAllowed
+from workflows.errors import NotAllowed
 
 bp = Blueprint("archive", __name__)
 
@@ -81,47 +79,3 @@ def export(person_id: int):
                          max_age=0)
     response.call_on_close(made.file.close)
     return response
-
-
-@bp.route("/transfers/new", methods=["GET", "POST"])
-@login_required
-def transfer():
-    """Move a supervisee to a new supervisor from a date."""
-    if not transfers.can_transfer(g.user):
-        abort(404)
-    form = {"supervisee_id": request.args.get("supervisee_id", ""), "supervisor_id": "",
-            "starts_on": dt.date.today().isoformat()}
-    errors = {}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        try:
-            outcome = transfers.transfer(_int(form.get("supervisee_id")), _int(form.get("supervisor_id")),
-                                         form.get("starts_on", ""), actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            relationship = outcome.relationship
-            note = []
-            if outcome.kept_with_signers:
-                note.append(f"{len(outcome.kept_with_signers)} document(s) still out for signature stay with their signers")
-            if outcome.voided:
-                note.append(f"{len(outcome.voided)} unsent or declined document(s) were voided")
-            flash(f"{relationship.supervisee.name} moves to {relationship.supervisor.name} from "
-                  f"{relationship.starts_on.day} {relationship.starts_on:%B %Y}. "
-                  f"{relationship.supervisor.name} has been asked to write a supervision agreement."
-                  + (" " + "; ".join(note).capitalize() + "." if note else ""), "success")
-            return redirect(url_for("documents.home"))
-    everyone = db.scalars(select(Staff).where(Staff.organisation_id == g.user.organisation_id).order_by(Staff.name)).all()
-    today = dt.date.today()
-    current: dict[int, list[str]] = {}
-    for r in db.scalars(select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
-                        .where(Staff.organisation_id == g.user.organisation_id)):
-        if r.is_current(today):
-            current.setdefault(r.supervisee_id, []).append(r.supervisor.name)
-    supervisees = [(p.id, p.name + (f" (now supervised by {', '.join(current[p.id])})" if p.id in current else ""))
-                   for p in everyone if p.has_role(Role.SUPERVISEE)]
-    supervisors = [(p.id, p.name) for p in everyone if p.has_role(Role.SUPERVISOR)]
-    return render_template("archive/transfer.html", form=form, errors=errors, supervisees=supervisees,
-                           supervisors=supervisors), 400 if errors else 200

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
-
-from signing.tokens import LinkRefused
 from storage.db import session as db
 from storage.models import Annotation, AnnotationChangeRefused, Disagreement, Role
 from storage.states import DISAGREEMENT
@@ -16,7 +13,6 @@ from workflows.access import can_manage, can_view, document_for
 from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("disagreements", __name__)
-mediation = Blueprint("mediation", __name__, url_prefix="/mediate")
 
 
 @bp.app_errorhandler(AnnotationChangeRefused)
@@ -163,52 +159,3 @@ def _disagreement(disagreement_id: int) -> Disagreement:
     if disagreement is None or not can_view(g.user, disagreement.document):
         abort(404)
     return disagreement
-
-
-@mediation.after_request
-def _no_referrer(response):
-    # The token is in the URL: never leak it to another site, and never cache the page.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _refused(refusal: LinkRefused):
-    return make_response(render_template("disagreements/refused.html", refusal=refusal),
-                         403 if refusal.reason != "expired" else 410)
-
-
-@mediation.get("/<int:document_id>/<token>")
-def review(document_id: int, token: str):
-    """The mediator's page from their emailed link: the document, the disagreement, the outcome form."""
-    try:
-        link = disagreements.open_for_mediation(document_id, token, actor())
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
-                           document=link.document, token=token, errors={}, form={})
-
-
-@mediation.get("/<int:document_id>/<token>/document.pdf")
-def pdf(document_id: int, token: str):
-    """The document the disagreement is about."""
-    try:
-        data = disagreements.mediation_pdf(document_id, token)
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
-
-
-@mediation.post("/<int:document_id>/<token>")
-def record(document_id: int, token: str):
-    """Record the outcome of the mediation; the link is then used up."""
-    try:
-        disagreement = disagreements.record_outcome(document_id, token, text=request.form.get("outcome", ""),
-                                                    actor=actor())
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    except InvalidInput as invalid:
-        link = disagreements.open_for_mediation(document_id, token, actor())
-        return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
-                               document=link.document, token=token, errors=invalid.errors, form=request.form), 400
-    return render_template("disagreements/mediated.html", disagreement=disagreement)

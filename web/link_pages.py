@@ -1,4 +1,4 @@
-"""The page a party reaches from their emailed link: read the PDF, then sign or decline."""
+"""The pages reached from an emailed link: a party reads and signs (or declines), a mediator records an outcome."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from web.auth import actor
 from workflows import disagreements, signing_round
 from workflows.errors import InvalidInput, LinkRefused
 
-bp = Blueprint("signing", __name__, url_prefix="/sign")
+signing = Blueprint("signing", __name__, url_prefix="/sign")
+mediation = Blueprint("mediation", __name__, url_prefix="/mediate")
 
 
-@bp.after_request
+@signing.after_request
+@mediation.after_request
 def _no_referrer(response):
     # The token is in the URL: never leak it to another site, and never cache the page.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -25,7 +27,7 @@ def _refused(refusal: LinkRefused):
     return make_response(render_template("signing/refused.html", refusal=refusal), 403 if refusal.reason != "expired" else 410)
 
 
-@bp.get("/<int:document_id>/<token>")
+@signing.get("/<int:document_id>/<token>")
 def review(document_id: int, token: str):
     """Show the document to be signed, the consent statement and the signature form."""
     try:
@@ -41,7 +43,7 @@ def _review_page(view, token: str, *, errors: dict, form, notice: str | None = N
                            recorded=disagreements.raised_through_link(view.document, view.party))
 
 
-@bp.get("/<int:document_id>/<token>/document.pdf")
+@signing.get("/<int:document_id>/<token>/document.pdf")
 def pdf(document_id: int, token: str):
     """The exact PDF whose fingerprint is recorded when the party signs."""
     try:
@@ -51,7 +53,7 @@ def pdf(document_id: int, token: str):
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
 
 
-@bp.post("/<int:document_id>/<token>")
+@signing.post("/<int:document_id>/<token>")
 def submit(document_id: int, token: str):
     """Decline (with a reason), or sign: check the typed name and consent, then confirm."""
     form = request.form
@@ -81,3 +83,44 @@ def submit(document_id: int, token: str):
         return _review_page(view, token, errors=invalid.errors, form=form), 400
     return render_template("signing/done.html", declined=False, locked=outcome.locked, document=outcome.document,
                            with_disagreement=bool(outcome.disagreement_ids))
+
+
+def _mediation_refused(refusal: LinkRefused):
+    return make_response(render_template("disagreements/refused.html", refusal=refusal),
+                         403 if refusal.reason != "expired" else 410)
+
+
+@mediation.get("/<int:document_id>/<token>", endpoint="review")
+def mediation_review(document_id: int, token: str):
+    """The mediator's page from their emailed link: the document, the disagreement, the outcome form."""
+    try:
+        link = disagreements.open_for_mediation(document_id, token, actor())
+    except LinkRefused as refusal:
+        return _mediation_refused(refusal)
+    return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
+                           document=link.document, token=token, errors={}, form={})
+
+
+@mediation.get("/<int:document_id>/<token>/document.pdf", endpoint="pdf")
+def mediation_pdf(document_id: int, token: str):
+    """The document the disagreement is about."""
+    try:
+        data = disagreements.mediation_pdf(document_id, token)
+    except LinkRefused as refusal:
+        return _mediation_refused(refusal)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
+
+
+@mediation.post("/<int:document_id>/<token>")
+def record(document_id: int, token: str):
+    """Record the outcome of the mediation; the link is then used up."""
+    try:
+        disagreement = disagreements.record_outcome(document_id, token, text=request.form.get("outcome", ""),
+                                                    actor=actor())
+    except LinkRefused as refusal:
+        return _mediation_refused(refusal)
+    except InvalidInput as invalid:
+        link = disagreements.open_for_mediation(document_id, token, actor())
+        return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
+                               document=link.document, token=token, errors=invalid.errors, form=request.form), 400
+    return render_template("disagreements/mediated.html", disagreement=disagreement)
