@@ -63,11 +63,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 bench: setup ## Run the benchmarks and print their ratios
-	$(BIN)/python bench/bench_render.py
-	$(BIN)/python bench/bench_convert.py
-	$(BIN)/python bench/bench_lock.py
-	$(BIN)/python bench/bench_archive.py  # first run generates 1,000,000 documents into bench/.data (cached)
-	$(BIN)/python bench/bench_disposition.py
+	$(BIN)/python -m bench.bench_render
+	$(BIN)/python -m bench.bench_convert
+	$(BIN)/python -m bench.bench_lock
+	$(BIN)/python -m bench.bench_archive  # first run generates 1,000,000 documents into bench/.data (cached)
+	$(BIN)/python -m bench.bench_disposition
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk

@@ -1,8 +1,9 @@
 """Benchmark: HR archive search over 1,000,000 synthetic documents on SQLite, with and without our indexes.
 
 The database is made by the real Alembic migrations, then filled with metadata-only documents by a bulk
-insert (no files, no rendering). It is cached under bench/.data (not committed) so later runs skip the
-generation; `--rebuild` makes it again.
+insert (no files, no rendering; every document kept under the retention rule). It is cached under bench/.data
+(not committed) so later runs skip the generation; `--rebuild` makes it again, and so does a cached file made by
+older migrations than the code's.
 
 "Ours" is `workflows.archive.search` on the migrated schema (with the archive's composite indexes, migration 0002).
 "Baseline" is the very same function on a copy of that database without those five indexes, i.e. the
@@ -13,7 +14,7 @@ Searches measured (each returns the first page of 25, newest first, plus the cap
   supervisor  — one supervisor's documents created in a 90-day window
   status      — every document in one state (a broad search: hundreds of thousands match)
 
-Run from the repo root:  python bench/bench_archive.py [--documents N] [--iterations N] [--json]
+Run from the repo root:  python -m bench.bench_archive [--documents N] [--iterations N] [--json]
 Always exits 0.
 """
 
@@ -33,10 +34,9 @@ import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from storage.states import DocumentState, RetentionState
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
 OUR_INDEXES = ("ix_documents_archive_supervisee", "ix_documents_archive_supervisor", "ix_documents_archive_state",
                "ix_documents_archive_kind", "ix_documents_archive_created")
@@ -46,6 +46,7 @@ SUPERVISEES = 20_000
 # Roughly what a live archive holds: most documents signed, a few in each other state.
 STATES = [("locked", 70), ("out_for_signature", 9), ("signed_by_one", 5), ("draft", 8), ("declined", 3), ("voided", 5)]
 START = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
+KEPT = RetentionState.KEPT.value  # the retention_status column holds the value: 'kept'
 SPAN_DAYS = 7 * 365
 
 
@@ -72,11 +73,10 @@ def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
         staff.append((i, org, f"Person {i:06d}", f"person{i}@council{org}.example", "", "", now))
     connection.executemany("INSERT INTO staff (id, organisation_id, name, email, profession, staff_category, created_at) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)", staff)
-    # Supervisors are ids 1..SUPERVISORS; each supervisee has one supervisor in their own organisation.
     # Supervisors are ids 1..SUPERVISORS; each supervisee has one, in the same organisation (same id parity).
     supervisor_of = {s: (2 * (s % (SUPERVISORS // 2)) + s % 2) or SUPERVISORS
                      for s in range(SUPERVISORS + 1, SUPERVISORS + SUPERVISEES + 1)}
-    # The column holds the enum's name, as SQLAlchemy writes it.
+    # The state column holds the enum's name, as SQLAlchemy writes it; retention_status holds the value.
     states = [s.upper() for s, weight in STATES for _ in range(weight)]
     supervisees = list(supervisor_of)
     batch = []
@@ -87,7 +87,8 @@ def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
         state = rng.choice(states)
         batch.append((doc_id, 1 + supervisee % ORGANISATIONS, "agreement" if rng.random() < 0.2 else "record",
                       "havering/supervision-agreement", 1, supervisor, supervisee, supervisor, "{}", state, 1,
-                      _stamp(created), _stamp(created + dt.timedelta(days=3)) if state == "LOCKED" else None))
+                      _stamp(created), _stamp(created + dt.timedelta(days=3)) if state == "LOCKED" else None,
+                      KEPT))
         if len(batch) == 50_000:
             _insert(connection, batch)
             batch = []
@@ -101,7 +102,8 @@ def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
 def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
     connection.executemany(
         "INSERT INTO documents (id, organisation_id, kind, template_key, template_version, supervisor_id, supervisee_id,"
-        " created_by_id, data, state, content_version, created_at, locked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        " created_by_id, data, state, content_version, created_at, locked_at, retention_status)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def baseline_copy(ours: pathlib.Path, baseline: pathlib.Path) -> None:
@@ -115,10 +117,26 @@ def baseline_copy(ours: pathlib.Path, baseline: pathlib.Path) -> None:
     connection.close()
 
 
+def at_head(path: pathlib.Path) -> bool:
+    """Whether a cached database was made by the migrations the code has now."""
+    from alembic.script import ScriptDirectory
+
+    from storage import db as database
+
+    head = ScriptDirectory.from_config(database.alembic_config(f"sqlite:///{path}")).get_current_head()
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        connection.close()
+
+
 def databases(documents: int, rebuild: bool) -> tuple[pathlib.Path, pathlib.Path]:
     DATA.mkdir(parents=True, exist_ok=True)
     ours, baseline = DATA / f"archive-{documents}.db", DATA / f"archive-{documents}-baseline.db"
-    if rebuild or not ours.exists():
+    if rebuild or not ours.exists() or not at_head(ours):
         started = time.perf_counter()
         generate(ours, documents)
         print(f"generated {documents:,} documents in {time.perf_counter() - started:.1f} s -> {ours}", file=sys.stderr)
@@ -130,8 +148,6 @@ def databases(documents: int, rebuild: bool) -> tuple[pathlib.Path, pathlib.Path
 
 def make_queries(path: pathlib.Path, iterations: int, seed: int = 11) -> dict[str, list[dict]]:
     """The same random parameters for both databases: real people, real supervisors, real states."""
-    from workflows.lifecycle import DocumentState
-
     rng = random.Random(seed)
     connection = sqlite3.connect(path)
     supervisees = [r for r in connection.execute("SELECT id, organisation_id FROM staff WHERE id > ?", (SUPERVISORS,))]
@@ -208,7 +224,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument("--documents", type=int, default=1_000_000,
+                        help="synthetic documents to generate (default 1,000,000; each size is cached apart)")
     parser.add_argument("--iterations", type=int, default=200, help="searches of each kind on our schema")
     parser.add_argument("--baseline-iterations", type=int, default=20,
                         help="searches of each kind on the baseline (it is slow: seconds per broad search)")

@@ -1,16 +1,16 @@
 """Benchmark: Word→PDF/A through the warm LibreOffice pool vs a cold `soffice --convert-to pdf` per document.
 
 Both sides convert the SAME document: the Havering supervision agreement rendered from data, as the app
-renders it. Both export PDF/A-2b with the same options (doc_templates.convert.PDF_EXPORT_OPTIONS).
+renders it. Both export PDF/A-2b with the same options (doc_templates.libreoffice.PDF_EXPORT_OPTIONS).
 
-1. Per document: cold (`doc_templates.convert.cold_docx_to_pdf`: a fresh soffice with its own profile, as
+1. Per document: cold (`doc_templates.libreoffice.cold_docx_to_pdf`: a fresh soffice with its own profile, as
    the app did before the pool) against warm (`Pool(1).convert`: one running instance), interleaved
    cold, warm, cold, warm … after a warm-up. Target: warm at least 4× faster (medians).
 2. Throughput: a batch of 20 conversions through a pool of one and through a pool of two, each pool fed
    by as many threads as it has instances, batches interleaved (1, 2, 1, 2 …). Both pools are started
    before timing. Target: the pool of two at least 1.6× the throughput of the pool of one (on 2 cores).
 
-Run from the repo root:  python bench/bench_convert.py [--iterations N] [--batch N] [--rounds N] [--json]
+Run from the repo root:  python -m bench.bench_convert [--iterations N] [--warmup N] [--batch N] [--rounds N] [--json]
 Always exits 0.
 """
 
@@ -20,22 +20,14 @@ import argparse
 import concurrent.futures
 import json
 import os
-import pathlib
 import platform
 import statistics
 import subprocess
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from doc_templates.convert import cold_docx_to_pdf  # noqa: E402
-
-from doc_templates import pool as pool_module  # noqa: E402
-from doc_templates.render import render_docx  # noqa: E402
-from doc_templates.schema import get_schema  # noqa: E402
+from doc_templates import get_schema, render_docx
+from doc_templates import pool as pool_module
+from doc_templates.libreoffice import cold_docx_to_pdf
 
 PER_DOCUMENT_TARGET = 4.0
 THROUGHPUT_TARGET = 1.6
@@ -55,9 +47,9 @@ def agreement_docx() -> bytes:
     system = {
         "supervisor_name": "Alex Morgan", "supervisee_name": "Jordan Lee", "document_reference": "HAV-2027-00001",
         "review_date": "5 March 2028", "supervisor_signature": "Signed electronically by Alex Morgan",
-        "supervisor_signed_on": "5 March 2027 at 10:30 (GMT, UTC+00:00)",
+        "supervisor_signed_on": "5 March 2027 at 10:30 GMT (UTC+00:00)",
         "supervisee_signature": "Signed electronically by Jordan Lee",
-        "supervisee_signed_on": "5 March 2027 at 12:30 (GMT, UTC+00:00)",
+        "supervisee_signed_on": "5 March 2027 at 12:30 GMT (UTC+00:00)",
         "recorded_disagreements": "None recorded.",
     }
     return render_docx(schema.docx_path, schema.context(values, system))

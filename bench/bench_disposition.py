@@ -3,7 +3,8 @@
 The database is a SQLite file made with the real migrations (`storage.db.upgrade`), then filled with
 synthetic metadata by bulk insert: one organisation, 20,000 staff of whom 15% have left (leaver dates
 spread over 2017–2026, so their records' retention dates fall 2024–2033), a few legal holds, and
-1,000,000 documents spread over the staff, each with `retain_until` set as the app sets it.
+1,000,000 documents spread over the staff, each with `retain_until` and `retention_status` set as the app sets
+them (kept, or archived for a few long-reviewed ones).
 
 - **Ours (query)** — `workflows.retention.due_for_review(today)`: the indexed range on
   `documents.retain_until`, minus held and already-reviewed documents.
@@ -14,8 +15,9 @@ spread over 2017–2026, so their records' retention dates fall 2024–2033), a 
 - **Baseline B (naive)** — what a sweep without a stored retention date does: read every document
   with its supervisee's leaver date and the policy, and work out in Python which are due.
 
-Run from the repo root:  python bench/bench_disposition.py [--documents N] [--repeat N] [--reuse] [--json]
-The generated database goes to bench/out/ (not committed). Always exits 0.
+Run from the repo root:  python -m bench.bench_disposition [--documents N] [--repeat N] [--sweeps N] [--reuse] [--json]
+The generated database goes to bench/out/ (not committed); --reuse makes it again if older migrations made it.
+Always exits 0.
 """
 
 from __future__ import annotations
@@ -30,24 +32,25 @@ import random
 import shutil
 import sqlite3
 import statistics
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from storage.states import DocumentState, RetentionState
+from storage.times import add_years
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 TODAY = dt.date(2026, 11, 23)
 STAFF = 20_000
 LEAVER_SHARE = 0.15
 HOLDS = 40
+# As the columns store them: a document's state by the enum's name, its retention status by the value.
+LOCKED, VOIDED, DECLINED = DocumentState.LOCKED.name, DocumentState.VOIDED.name, DocumentState.DECLINED.name
+KEPT, ARCHIVED = RetentionState.KEPT.value, RetentionState.ARCHIVED.value
 
 
 def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
     """A migrated SQLite file holding `documents` synthetic documents; what was made."""
     from storage import db as database
-    from workflows.retention import add_years
 
     if path.exists():
         path.unlink()
@@ -76,7 +79,7 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
     con.executemany("INSERT INTO legal_holds (organisation_id, staff_id, reason, placed_at) VALUES (1, ?, "
                     "'Bench hold', ?)", [(s, now) for s in held_staff])
     until = {s: add_years(d, 7).isoformat() for s, d in leavers.items()}
-    states = ("locked",) * 8 + ("voided", "declined")
+    states = (LOCKED,) * 8 + (VOIDED, DECLINED)
 
     def rows():
         for doc_id in range(1, documents + 1):
@@ -84,7 +87,7 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
             supervisor = supervisee - 1
             retain = until.get(supervisee)
             # A few of the long-gone leavers' records were reviewed in earlier sweeps.
-            status = "archived" if retain and retain < "2025-01-01" and doc_id % 7 == 0 else None
+            status = ARCHIVED if retain and retain < "2025-01-01" and doc_id % 7 == 0 else KEPT
             yield (doc_id, 1, "agreement" if doc_id % 3 else "record", "havering/supervision-agreement", 1,
                    supervisor, supervisee, supervisor, "{}", states[doc_id % 10], 1, now, retain, status)
 
@@ -99,6 +102,22 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
     con.close()
     return {"documents": documents, "staff": STAFF, "leavers": len(leavers), "holds": HOLDS,
             "insert_seconds": round(time.perf_counter() - started, 1)}
+
+
+def at_head(path: pathlib.Path) -> bool:
+    """Whether an earlier run's database was made by the migrations the code has now."""
+    from alembic.script import ScriptDirectory
+
+    from storage import db as database
+
+    head = ScriptDirectory.from_config(database.alembic_config(f"sqlite:///{path}")).get_current_head()
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
 
 
 def bind(path: pathlib.Path):
@@ -144,8 +163,6 @@ def raw_query(path: pathlib.Path, sql: str) -> int:
 
 def baseline_naive(path: pathlib.Path, today: dt.date) -> int:
     """Without a stored retention date: every document, its supervisee's leaver date and the policy, in Python."""
-    from workflows.retention import add_years
-
     con = sqlite3.connect(path)
     try:
         years = con.execute("SELECT years FROM retention_policies WHERE staff_category = ''").fetchone()[0]
@@ -157,7 +174,7 @@ def baseline_naive(path: pathlib.Path, today: dt.date) -> int:
         for doc_id, leaver, supervisee, status in con.execute(
                 "SELECT d.id, s.leaver_date, d.supervisee_id, d.retention_status FROM documents d "
                 "JOIN staff s ON s.id = d.supervisee_id"):
-            if leaver is None or status is not None or supervisee in held_staff or doc_id in held_docs:
+            if leaver is None or status != KEPT or supervisee in held_staff or doc_id in held_docs:
                 continue
             if add_years(dt.date.fromisoformat(leaver), years) <= today:
                 due += 1
@@ -199,7 +216,8 @@ def query_plan(path: pathlib.Path, today: dt.date, indexed: bool) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument("--documents", type=int, default=1_000_000,
+                        help="synthetic documents to generate (default 1,000,000)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sweeps", type=int, default=3, help="whole sweeps, each on a fresh copy")
     parser.add_argument("--reuse", action="store_true", help="use the database a previous run generated")
@@ -207,7 +225,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "disposition.db"
-    if args.reuse and path.exists():
+    if args.reuse and path.exists() and at_head(path):
         con = sqlite3.connect(path)
         made = {"documents": con.execute("SELECT COUNT(*) FROM documents").fetchone()[0], "staff": STAFF,
                 "leavers": con.execute("SELECT COUNT(*) FROM staff WHERE leaver_date IS NOT NULL").fetchone()[0],

@@ -1,12 +1,12 @@
 """Benchmark: locking a document (audit certificate + seal), excluding Word->PDF conversion.
 
-"Lock" is what the final_pdf job does once LibreOffice has produced the document's pages, minus the
-conversions, which are done once up front (the issue excludes Word->PDF from this target):
+"Lock" is what the seal_final_pdf job (workflows.lock) does once LibreOffice has produced the document's pages,
+minus the conversions, which are done once up front (the issue excludes Word->PDF from this target):
 
     docx = render_certificate(context)                 # the certificate's Word file, as certificate_docx does
     final = seal_final(reference, pages_pdf, cert_pdf)  # join the certificate after the pages (pikepdf) + seal
 
-`context` has the shape certificate_context(document, ...) returns for a locked agreement with two
+`context` has the shape workflows.lock.certificate_context(document, ...) returns for a locked agreement with two
 signatures and 14 audit events; the text changes each iteration. The seal is the real pyHanko PAdES
 approval signature with a development seal (RSA 2048) made in a temporary directory, once without a
 timestamp authority (B-B) and once with a local RFC 3161 service on a loopback port (B-T).
@@ -14,7 +14,7 @@ timestamp authority (B-B) and once with a local RFC 3161 service on a loopback p
 Side by side (interleaved A B A B ... after a warm-up) runs the baseline: pyHanko signing the same
 joined PDF with the same key and nothing else, so the ratio shows what the certificate and join add.
 
-Run from the repo root:  python bench/bench_lock.py [--iterations N] [--warmup N] [--json]
+Run from the repo root:  python -m bench.bench_lock [--iterations N] [--warmup N] [--json]
 Always exits 0.
 """
 
@@ -29,31 +29,27 @@ import os
 import pathlib
 import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from doc_templates import docx_to_pdf, get_schema, render_docx  # noqa: E402
-from doc_templates.certificate import append_pages, render_certificate  # noqa: E402
-from signing import seal  # noqa: E402
-from signing.evidence import CONSENT_TEXT  # noqa: E402
-from workflows.messages import uk_time  # noqa: E402
+from doc_templates import docx_to_pdf, get_schema, render_docx
+from doc_templates.certificate import append_pages, render_certificate
+from signing import seal
+from signing.evidence import CONSENT_TEXT
+from storage.times import uk_time
 
 TARGET_MS = 300.0
 
 
 def context_for(i: int, pages_sha: str) -> dict:
-    """Shaped like workflows.final_document.certificate_context for a locked agreement."""
+    """Shaped like workflows.lock.certificate_context for a locked agreement."""
     at = dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)
     people = [("Supervisee", "Jordan Lee", "jordan.lee@havering.example"),
               ("Supervisor", "Alex Morgan", "alex.morgan@havering.example")]
     signatures = [{
-        "party": party, "name": name, "email": email, "signed_at": uk_time(at + dt.timedelta(hours=n)),
+        "party": party, "name": name, "email": email,
+        "signed_at": uk_time(at + dt.timedelta(hours=n), with_offset=True),
         "how": f"Signed electronically via a link emailed to {email}, typed name \u201c{name}\u201d, consent given",
         "ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edge/131.0",
         "reviewed_sha256": f"{i:08x}" * 8,
@@ -61,14 +57,15 @@ def context_for(i: int, pages_sha: str) -> dict:
     labels = ["Written", "File made", "Sent for signature", "Signing link emailed", "Signing link emailed",
               "Opened to sign", "Signed", "Opened to sign", "Signed", "Locked", "Downloaded", "Downloaded",
               "File made", "Opened to sign"]
-    events = [{"at": uk_time(at + dt.timedelta(minutes=k)),
+    events = [{"at": uk_time(at + dt.timedelta(minutes=k), with_offset=True),
                "what": f"{label} \u2013 Alex Morgan (alex.morgan@havering.example)\nsha256: {pages_sha}; party: supervisor",
                "source": "IP 203.0.113.7\nMozilla/5.0 (Windows NT 10.0; Win64; x64) Edge/131.0"}
               for k, label in enumerate(labels)]
     return {
         "title": "Supervision agreement for Jordan Lee", "reference": f"AGR-{i:06d}", "document_id": str(i),
         "organisation": "London Borough of Havering", "template": "havering/supervision-agreement",
-        "template_version": "1", "content_version": "1", "locked_at": uk_time(at + dt.timedelta(hours=1)),
+        "template_version": "1", "content_version": "1",
+        "locked_at": uk_time(at + dt.timedelta(hours=1), with_offset=True),
         "final_docx_sha256": "ab" * 32, "final_pages_sha256": pages_sha, "signatures": signatures,
         "consent_text": CONSENT_TEXT, "events": events, "verify_url": "https://countersign.example/verify",
         "annotations": [],

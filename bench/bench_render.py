@@ -1,6 +1,6 @@
 """Benchmark: generating an agreement (validate + context + render + durable save) vs bare docxtpl.
 
-"Ours" is what the app does when it makes a document's Word file. `workflows.rendering.render_word`
+"Ours" is what the app does when it makes a document's Word file. `workflows.renditions.render_word`
 needs a Flask app and an ORM `Document`, so this calls the same functions it calls, with the same
 kind of inputs:
 
@@ -17,7 +17,7 @@ The two run interleaved (A B A B ...) after a warm-up. Every iteration uses diff
 counter in absence_cover), so the content-addressed blob store really writes and fsyncs a new file
 each time; the fsync cost is part of "save" and stays in our timing.
 
-Run from the repo root:  python bench/bench_render.py [--iterations N] [--warmup N] [--json]
+Run from the repo root:  python -m bench.bench_render [--iterations N] [--warmup N] [--json]
 Always exits 0.
 """
 
@@ -35,18 +35,15 @@ import sys
 import tempfile
 import time
 
+import docxtpl
+from docxtpl import DocxTemplate
+
+from doc_templates import get_schema, render_docx
+from storage import blobs as blobs_module
+from storage.blobs import FilesystemBlobStore
+from storage.times import add_years, uk_date, uk_time
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import docxtpl  # noqa: E402
-from docxtpl import DocxTemplate  # noqa: E402
-
-from doc_templates.render import render_docx  # noqa: E402
-from doc_templates.schema import format_date, get_schema, one_year_after  # noqa: E402
-from storage import blobs as blobs_module  # noqa: E402
-from storage.blobs import FilesystemBlobStore  # noqa: E402
-from workflows.messages import uk_time  # noqa: E402
 
 TEMPLATE_KEY = "havering/supervision-agreement"
 TARGET_RATIO = 1.3
@@ -67,17 +64,17 @@ def form_for(i: int) -> dict[str, str]:
 
 
 def system_for(i: int, values: dict) -> dict[str, str]:
-    """Shaped like workflows.rendering.system_fields(document) for a locked (signed) document."""
+    """Shaped like workflows.renditions.system_fields(document) for a locked (signed) document."""
     signed_at = dt.datetime(2027, 3, 5, 10, 30, tzinfo=dt.UTC)
     return {
         "supervisor_name": "Alex Morgan",
         "supervisee_name": "Jordan Lee",
         "document_reference": f"HAV-2027-{i:05d}",
-        "review_date": format_date(one_year_after(values["start_date"])),
+        "review_date": uk_date(add_years(values["start_date"], 1)),
         "supervisor_signature": "Signed electronically by Alex Morgan",
-        "supervisor_signed_on": uk_time(signed_at),
+        "supervisor_signed_on": uk_time(signed_at, with_offset=True),
         "supervisee_signature": "Signed electronically by Jordan Lee",
-        "supervisee_signed_on": uk_time(signed_at + dt.timedelta(hours=2)),
+        "supervisee_signed_on": uk_time(signed_at + dt.timedelta(hours=2), with_offset=True),
         "recorded_disagreements": "None recorded.",
     }
 

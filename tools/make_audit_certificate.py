@@ -1,6 +1,7 @@
 """Build the audit certificate .docx template that follows every locked document.
 
-Run from the project root:  python tools/make_audit_certificate.py
+Run from the project root:  python -m tools.make_audit_certificate [--out DIR]
+(--out writes the template into DIR instead of over the shipped one.)
 It shares the agreement's page, fonts and styles, so both print alike through LibreOffice.
 """
 
@@ -12,12 +13,10 @@ from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from doc_templates.certificate import TEMPLATE_PATH, VARIABLES
+from doc_templates.render import template_variables
 
-from doc_templates.certificate import TEMPLATE_PATH, VARIABLES  # noqa: E402  (needs the path above)
-from doc_templates.render import template_variables  # noqa: E402
-from tools.make_havering_agreement import (  # noqa: E402
+from .make_havering_agreement import (
     GREY,
     _font,
     _no_split,
@@ -26,6 +25,9 @@ from tools.make_havering_agreement import (  # noqa: E402
     _set_up_page,
     _set_up_styles,
     bold,
+    output_path,
+    parse_out,
+    shown,
 )
 
 MONO = "Courier New"  # printed with the metric-compatible Liberation Mono
@@ -138,10 +140,15 @@ def _table(doc, widths, rows, *, header=False, size=9):
     return table
 
 
-if __name__ == "__main__":
-    build(TEMPLATE_PATH)
-    found = template_variables(TEMPLATE_PATH)
+def main(argv: list[str] | None = None) -> None:
+    path = output_path(TEMPLATE_PATH, parse_out(argv, __doc__.splitlines()[0]))
+    build(path)
+    found = template_variables(path)
     if found != VARIABLES:
         sys.exit(f"Template and code disagree: only in template {sorted(found - VARIABLES)}, "
                  f"only in code {sorted(VARIABLES - found)}")
-    print(f"Wrote {TEMPLATE_PATH.relative_to(ROOT)} ({len(found)} variables)")
+    print(f"Wrote {shown(path)} ({len(found)} variables)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,10 @@
 """Build the Havering supervision agreement .docx template (policy v1.2, Appendix 1).
 
-Run from the project root:  python tools/make_havering_agreement.py
-The wording is the policy's own; only its blanks become {{ placeholders }}.
+Run from the project root:  python -m tools.make_havering_agreement [--out DIR]
+(--out writes the template into DIR instead of over the shipped one.) The wording is the policy's own; only its blanks become {{ placeholders }}.
 """
 
+import argparse
 import datetime
 import pathlib
 import sys
@@ -16,11 +17,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from doc_templates.packs.havering.agreement import SCHEMA
+from doc_templates.render import template_variables
 
-from doc_templates.packs.havering.agreement import SCHEMA  # noqa: E402  (needs the path above)
-from doc_templates.render import template_variables  # noqa: E402
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 FONT = "Arial"  # LibreOffice prints it with the metric-compatible Liberation Sans
 INK = RGBColor(0x0B, 0x0C, 0x0C)
@@ -411,12 +411,35 @@ def _repeat_header(row):
     row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
-if __name__ == "__main__":
-    build(SCHEMA.docx_path)
-    found = template_variables(SCHEMA.docx_path)
+def output_path(shipped: pathlib.Path, out: pathlib.Path | None) -> pathlib.Path:
+    """Where a template is written: over the shipped file, or at the same path (from the project root) under `out`."""
+    return shipped if out is None else out / shipped.relative_to(ROOT)
+
+
+def shown(path: pathlib.Path) -> pathlib.Path:
+    """A path as printed: from the project root when it is inside the project."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def parse_out(argv: list[str] | None, description: str) -> pathlib.Path | None:
+    """The one option the template builders share: --out DIR."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--out", type=pathlib.Path, default=None,
+                        help="write the template(s) into this folder instead of over the shipped ones")
+    return parser.parse_args(argv).out
+
+
+def main(argv: list[str] | None = None) -> None:
+    path = output_path(SCHEMA.docx_path, parse_out(argv, __doc__.splitlines()[0]))
+    build(path)
+    found = template_variables(path)
     if found != SCHEMA.variables:
         sys.exit(
             f"Template and schema disagree: only in template {sorted(found - SCHEMA.variables)}, "
             f"only in schema {sorted(SCHEMA.variables - found)}"
         )
-    print(f"Wrote {SCHEMA.docx_path.relative_to(ROOT)} ({len(found)} variables)")
+    print(f"Wrote {shown(path)} ({len(found)} variables)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,13 @@
 """Build the supervision record templates (both councils) and Barking and Dagenham's agreement template.
 
-Run from the project root:  python tools/make_templates.py
+Run from the project root:  python -m tools.make_templates [--out DIR]
+(--out writes the templates into DIR instead of over the shipped ones.)
 The wording is each policy's own; only its blanks become {{ placeholders }}. The Havering agreement is built by
-tools/make_havering_agreement.py, whose page set-up and helpers are shared here.
+tools/make_havering_agreement.py (python -m tools.make_havering_agreement), whose page set-up and helpers are
+shared here.
 """
 
 import datetime
-import pathlib
 import sys
 
 from docx import Document
@@ -14,11 +15,13 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
+from doc_templates.packs.barking_dagenham.agreement import SCHEMA as BD_AGREEMENT
+from doc_templates.packs.barking_dagenham.record import SCHEMA as BD_RECORD
+from doc_templates.packs.havering.record import SCHEMA as HAVERING_RECORD
+from doc_templates.render import template_variables
+from doc_templates.schema import ROW_COLUMNS
 
-from make_havering_agreement import (  # noqa: E402  (needs the path above)
+from .make_havering_agreement import (
     GREY,
     _bottom_border,
     _field,
@@ -29,13 +32,10 @@ from make_havering_agreement import (  # noqa: E402  (needs the path above)
     _set_up_styles,
     _small,
     bold,
+    output_path,
+    parse_out,
+    shown,
 )
-
-from doc_templates.packs.barking_dagenham.agreement import SCHEMA as BD_AGREEMENT  # noqa: E402
-from doc_templates.packs.barking_dagenham.record import SCHEMA as BD_RECORD  # noqa: E402
-from doc_templates.packs.havering.record import SCHEMA as HAVERING_RECORD  # noqa: E402
-from doc_templates.render import template_variables  # noqa: E402
-from doc_templates.schema import ROW_COLUMNS  # noqa: E402
 
 COUNCILS = {
     "havering": ("London Borough of Havering", "Adult Social Care"),
@@ -251,20 +251,26 @@ def build_bd_agreement(path):
     doc.save(str(path))
 
 
-def _check(schema):
-    found = template_variables(schema.docx_path)
+def _check(schema, path):
+    found = template_variables(path)
     if found != schema.variables:
         sys.exit(f"{schema.key}: template and schema disagree: only in template {sorted(found - schema.variables)}, "
                  f"only in schema {sorted(schema.variables - found)}")
-    print(f"Wrote {schema.docx_path.relative_to(ROOT)} ({len(found)} variables)")
+    print(f"Wrote {shown(path)} ({len(found)} variables)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    out = parse_out(argv, __doc__.splitlines()[0])
+    paths = {schema.key: output_path(schema.docx_path, out) for schema in (HAVERING_RECORD, BD_RECORD, BD_AGREEMENT)}
+    build_record(HAVERING_RECORD, HAVERING_RECORD_INTRO, paths[HAVERING_RECORD.key],
+                 "ASC Supervision Policy v1.2, Appendix 2", ("Signed (Supervisor)", "Signed (Supervisee)"))
+    build_record(BD_RECORD, BD_RECORD_INTRO, paths[BD_RECORD.key],
+                 "Adults Care and Support Supervision Policy, Appendix 2 – Recording of Supervision Discussion",
+                 ("Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)"))
+    build_bd_agreement(paths[BD_AGREEMENT.key])
+    for schema in (HAVERING_RECORD, BD_RECORD, BD_AGREEMENT):
+        _check(schema, paths[schema.key])
 
 
 if __name__ == "__main__":
-    build_record(HAVERING_RECORD, HAVERING_RECORD_INTRO, HAVERING_RECORD.docx_path,
-                 "ASC Supervision Policy v1.2, Appendix 2", ("Signed (Supervisor)", "Signed (Supervisee)"))
-    build_record(BD_RECORD, BD_RECORD_INTRO, BD_RECORD.docx_path,
-                 "Adults Care and Support Supervision Policy, Appendix 2 – Recording of Supervision Discussion",
-                 ("Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)"))
-    build_bd_agreement(BD_AGREEMENT.docx_path)
-    for schema in (HAVERING_RECORD, BD_RECORD, BD_AGREEMENT):
-        _check(schema)
+    main()
