@@ -131,10 +131,8 @@ class Field:
                 raise ValueError(text)
             day = datetime.date.fromisoformat(text)
         except ValueError:
-            return None, (
-                f"{self._what_capitalised()} must be a real date, written as year-month-day, "
-                "for example 2027-03-05"
-            )
+            # The form asks for day, month and year in three boxes (GOV.UK's date input), so no format is named.
+            return None, f"{self._what_capitalised()} must be a real date"
         if not _EARLIEST_DATE <= day <= _LATEST_DATE:
             return (
                 None,

@@ -49,18 +49,28 @@ def database_template(tmp_path_factory):
     yield str(path)
 
 
+@pytest.fixture(scope="session")
+def _emptier(database_template):
+    """Empties the PostgreSQL test database between tests: one engine and the table list, made once."""
+    engine = sa.create_engine(database_template)
+    with engine.connect() as connection:
+        tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
+    yield engine, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+    engine.dispose()
+
+
 @pytest.fixture
-def database_url(database_template, tmp_path):
+def database_url(request, database_template, tmp_path):
     """An empty, migrated database for one test."""
     if POSTGRES_URL:
-        engine = sa.create_engine(database_template)
+        engine, truncate = request.getfixturevalue("_emptier")
         with engine.begin() as connection:
-            tables = [t for t in sa.inspect(connection).get_table_names() if t != "alembic_version"]
-            connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            connection.exec_driver_sql(truncate)
             # A test that disabled a guard trigger (test_audit) must not leave it off for the tests after it.
-            for table in tables:
+            for (table,) in connection.exec_driver_sql(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE t.tgenabled = 'D' AND NOT t.tgisinternal"):
                 connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        engine.dispose()
         return database_template
     path = tmp_path / "countersign.db"
     shutil.copy(database_template, path)

@@ -79,6 +79,18 @@ def test_the_archive_page_has_sortable_headers_paging_and_clear_date_errors(app,
     assert bad.status_code == 400 and "Enter a &#39;to&#39; date the same as or after the &#39;from&#39; date" in bad.get_data(as_text=True)
 
 
+def test_the_archive_reads_a_date_from_three_boxes_and_its_links_keep_every_filter(app, db, people, login):
+    _spread(db, people)
+    client = app.test_client()
+    login(client, people.hr)
+    # 21 March 2026 in the three boxes: the ten agreements made from then on.
+    page = client.get("/archive?from=21&from=3&from=2026&type=agreement&status=nonsense").get_data(as_text=True)
+    assert "Showing 1 to 10 of 10 documents" in page
+    sort_link = page.split('href="/archive?')[1].split('"')[0]
+    assert "from=21&amp;from=3&amp;from=2026" in sort_link and "type=agreement" in sort_link
+    assert "status=nonsense" in sort_link  # kept as it was typed; it filters nothing
+
+
 def test_a_document_page_shows_the_signed_pdf_fingerprint_verification_and_history(app, db, people, login):
     document_id = put_document(people.supervisor, people.supervisee, DocumentState.LOCKED)
     client = app.test_client()

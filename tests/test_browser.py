@@ -41,7 +41,9 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     boss.get_by_label("How often you will meet").fill("4")
     boss.get_by_label("Minimum length of each session").fill("90")
     boss.get_by_label("Who will supervise if the supervisor is away").fill(ABSENCE_COVER)
-    boss.get_by_label("Date supervision starts").fill("2026-12-01")
+    starts = boss.get_by_role("group", name="Date supervision starts")
+    for box, typed in (("Day", "1"), ("Month", "12"), ("Year", "2026")):
+        starts.get_by_label(box).fill(typed)
     boss.get_by_role("button", name="Save as draft and preview").click()
     boss.wait_for_url(re.compile(r"/documents/\d+$"))
     document_url = boss.url

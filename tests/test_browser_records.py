@@ -23,6 +23,13 @@ ACTIONS = [("team_actions", "Book the safeguarding refresher", "Jo O'Brien", "20
            ("learning_actions", "Share the MCA case law article", "Sam Taylor", "2027-01-08")]
 
 
+def fill_date(page, field: str, iso: str) -> None:
+    """Type a year-month-day date into the day, month and year boxes of a date field."""
+    year, month, day = iso.split("-")
+    for box, typed in (("day", day), ("month", month), ("year", year)):
+        page.locator(f"{field}-{box}").fill(typed)
+
+
 def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(browser, live_url, smtp,  # noqa: F811
                                                                                people):
     supervisor, supervisee = people.supervisor, people.supervisee
@@ -36,14 +43,14 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
 
     # The policy's prompts are the form's help text.
     expect(boss.get_by_text("Remember to ensure the ‘complexity flag’ is activated in LAS", exact=False)).to_be_visible()
-    boss.locator("#supervision_date").fill("2026-12-01")
+    fill_date(boss, "#supervision_date", "2026-12-01")
     boss.locator("#wellbeing").fill("Settled after the move to the locality team")
     boss.locator("#caseload_current").fill("14")
     boss.locator("#cases_discussed-0-reference").fill("LAS-123456 J.B.")
     for field, what, who, by_when in ACTIONS:
         boss.locator(f"#{field}-0-what").fill(what)
         boss.locator(f"#{field}-0-who").fill(who)
-        boss.locator(f"#{field}-0-by_when").fill(by_when)
+        fill_date(boss, f"#{field}-0-by_when", by_when)
     expect(boss.get_by_role("status")).to_contain_text("Draft saved", timeout=15_000)
 
     # Nothing typed is lost: a fresh browser finds it all on the server.
@@ -84,7 +91,7 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
         expect(review).to_contain_text(who)
     boss.locator("#action_review-0-done").check()
     boss.locator("#action_review-1-carried").check()
-    boss.locator("#supervision_date").fill("2027-01-05")
+    fill_date(boss, "#supervision_date", "2027-01-05")
     boss.get_by_role("button", name="Save and preview").click()
     boss.wait_for_url(re.compile(r"/documents/\d+$"))
     expect(boss.get_by_role("heading", name=f"Supervision record for {supervisee.name}")).to_be_visible()

@@ -494,6 +494,17 @@ def test_admin_form_offers_the_policys_categories_and_saves_qualification_and_fl
     assert "Newly qualified staff (non-registered) · part time · appointed from outside the UK" in staff_page
 
 
+def test_new_persons_dates_are_read_from_the_day_month_and_year_boxes(admin_client, db):
+    response = admin_client.post("/admin/staff/new", data={
+        "name": "Kim Nguyen", "email": "kim@havering.example", "roles": ["supervisee"], "profession": "Social worker",
+        "staff_category": "newly_qualified_non_registered", "start_date": ["2", "2", "2026"],
+        "qualified_on": ["15", "12", "2025"],
+    })
+    assert response.status_code == 302
+    kim = by_email(db, "kim@havering.example")
+    assert (kim.start_date, kim.qualified_on) == (dt.date(2026, 2, 2), dt.date(2025, 12, 15))
+
+
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"staff_category": "Astronaut"}, "staff_category", "Choose a staff category from your supervision policy"),
     ({"staff_category": "newly_qualified_non_registered"}, "qualified_on", "Enter the date they qualified"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from storage.models import AuditEvent, Document, RecordDraft
 from storage.states import DocumentState
@@ -189,3 +191,27 @@ def test_barking_and_dagenham_supervisor_writes_their_own_record_and_agreement(a
                                                     "agreed_actions-0-who": "Dan Mensah",
                                                     "agreed_actions-0-by_when": "2027-02-01"}, actor_for(boss))
         assert document.data["agreed_actions"][0]["who"] == "Dan Mensah"
+
+
+def test_a_date_typed_into_its_three_boxes_is_saved_whole_and_comes_back_as_typed(client, people, login, db):
+    login(client, people.supervisor)
+    draft_id = _start(client, people)
+    boxes = [("supervision_date", "5"), ("supervision_date", "1"), ("supervision_date", "2027"),
+             ("team_actions-0-what", "Book training"), ("team_actions-0-by_when", "31"),
+             ("team_actions-0-by_when", "2"), ("team_actions-0-by_when", "2027"),
+             ("next_supervision_date", "9"), ("next_supervision_date", ""), ("next_supervision_date", "")]
+    assert client.post(f"/records/drafts/{draft_id}/autosave", data=MultiDict(boxes)).status_code == 200
+    form = db.get(RecordDraft, draft_id).form
+    assert form["supervision_date"] == "2027-01-05" and form["team_actions-0-by_when"] == "2027-02-31"
+    db.rollback()
+    page = client.get(f"/records/drafts/{draft_id}").get_data(as_text=True)
+    for box, typed in [("supervision_date-day", "5"), ("supervision_date-month", "1"),
+                       ("supervision_date-year", "2027"), ("team_actions-0-by_when-day", "31"),
+                       ("team_actions-0-by_when-month", "2"), ("next_supervision_date-day", "9")]:
+        assert re.search(rf'id="{box}" name="[^"]+" type="text" value="{typed}"', page), box
+
+
+def test_each_row_of_the_record_form_asks_for_the_columns_its_schema_reads():
+    from doc_templates.schema import ROW_COLUMNS
+    from web.documents import ROWS
+    assert {kind: tuple(row()._fields) for kind, row in ROWS.items()} == ROW_COLUMNS

@@ -240,6 +240,21 @@ def test_the_verify_page_needs_no_sign_in_and_explains_a_wrong_file(app, client)
     assert "Not a sealed document" in plain and "no digital signature" in plain
 
 
+def test_the_verify_page_says_when_checking_is_unavailable(app, client, monkeypatch):
+    from signing.seal import SealError
+    from workflows import verification
+
+    def no_certificate(_pdf):
+        raise SealError("The organisation's certificate could not be loaded")
+
+    monkeypatch.setattr(verification, "verify_pdf", no_certificate)
+    response = client.post("/verify", data={"file": (io.BytesIO(b"%PDF-1.7\n"), "a.pdf")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Checking is not available right now" in page and "certificate could not be loaded" in page
+
+
 def test_a_seal_key_that_fails_at_start_up_blocks_sending_with_a_clear_message(app_config, tmp_path, people, login,
                                                                               make_agreement, caplog):
     from app import create_app

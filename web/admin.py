@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
-from sqlalchemy import select
-from wtforms import PasswordField
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovPasswordInput, GovSelect
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField
 
-from storage.db import session as db
-from storage.models import Role, Staff, SupervisionRelationship
+from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, role_required
-from web.forms import NOT_DONE, DateInput, Form, PersonChoice, show, submit
+from web.forms import NOT_DONE, DateInput, Form, PersonChoice, Text, YesNo, show, submit
 from workflows import frequency, people
-from workflows.errors import InvalidInput, NotAllowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,43 +32,50 @@ CSV_EXAMPLE = (
 @role_required(Role.ADMIN)
 def staff():
     """Everyone in my organisation, their roles, line manager and supervisees."""
-    everyone = _my_staff()
-    relationships = db.scalars(
-        select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
-        .where(Staff.organisation_id == g.user.organisation_id)
-        .order_by(SupervisionRelationship.starts_on)
-    ).all()
-    today = dt.date.today()
-    open_relationships = [r for r in relationships if r.ends_on is None or r.ends_on >= today]
-    supervisees = {person.id: [r.supervisee for r in relationships if r.supervisor_id == person.id and r.is_current(today)]
-                   for person in everyone}
-    return render_template("admin/staff.html", everyone=everyone, supervisees=supervisees,
-                           relationships=open_relationships, today=today)
+    listed = people.staff_list(g.user.organisation_id, dt.date.today())
+    return render_template("admin/staff.html", everyone=listed.everyone, supervisees=listed.supervisees,
+                           relationships=listed.relationships)
+
+
+class PersonForm(Form):
+    name = Text("Full name")
+    email = Text("Work email address", description="Signing links are sent here. It is also how they sign in.")
+    roles = SelectMultipleField(
+        "Roles", choices=[SelectChoice(role.value, role.label) for role in Role], widget=GovCheckboxesInput(),
+        validate_choice=False,  # the use case names a role that is not one, as it does for the CSV import
+        description="Select all that apply. Anyone who is supervised is a supervisee, including managers.")
+    profession = Text("Profession (optional)", description="For example, social worker or occupational therapist. "
+                                                           "Needed for supervisors and supervisees.")
+    staff_category = SelectField(
+        "Staff category", widget=GovSelect(), validate_choice=False,
+        description="As your supervision policy names it. It sets how often they are supervised. "
+                    "Needed for supervisors and supervisees.")
+    start_date = DateInput("Start date (optional)", description="When they started in this role, for example 5 1 2026. "
+                                                                "New staff are supervised more often at first.")
+    qualified_on = DateInput("Date they qualified (optional)", description="Needed for newly qualified staff "
+                             "(non-registered): they are supervised fortnightly for three months after it.")
+    part_time = YesNo("Part time")
+    appointed_from_overseas = YesNo("Professional appointed from outside the UK")
+    line_manager_id = PersonChoice("Line manager (optional)", prompt="No line manager")
+    password = PasswordField("Password (optional)", widget=GovPasswordInput(),
+                             description="At least 12 characters. Leave it blank if they will only sign from the "
+                                         "links they are emailed; you can set one later.")
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def add_person():
     """Add a person, with their roles and, if they will sign in, a password."""
-    form = {"roles": []}
-    errors = {}
-    if request.method == "POST":
-        form = {**request.form.to_dict(), "roles": request.form.getlist("roles")}
-        try:
-            person = people.add_staff(g.user.organisation_id, form, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            how = ("They can sign in with the password you set." if person.password_hash else
-                   "They can sign documents from the links they are emailed. Set a password if they need to sign in.")
-            flash(f"{person.name} has been added. {how}", "success")
-            return redirect(url_for("admin.staff"))
-    form.pop("password", None)
-    categories = frequency.policy_for(g.user.organisation.template_pack).choices()
-    return render_template("admin/person_form.html", form=form, errors=errors, roles=list(Role),
-                           managers=_my_staff(), categories=categories), 400 if errors else 200
+    form = PersonForm()
+    form.staff_category.choices = [("", "Choose…"), *frequency.policy_for(g.user.organisation.template_pack).choices()]
+    form.line_manager_id.offer((person.id, person.name) for person in people.staff_of(g.user.organisation_id))
+    person = submit(form, lambda: people.add_staff(g.user.organisation_id, form.data, actor()))
+    if person is NOT_DONE:
+        return show("admin/person_form.html", form)
+    how = ("They can sign in with the password you set." if person.password_hash else
+           "They can sign documents from the links they are emailed. Set a password if they need to sign in.")
+    flash(f"{person.name} has been added. {how}", "success")
+    return redirect(url_for("admin.staff"))
 
 
 class PasswordForm(Form):
@@ -130,33 +135,32 @@ def end_relationship(relationship_id: int):
     return show("admin/end_relationship.html", form, relationship=relationship)
 
 
+class UploadForm(Form):
+    """A form with one file to upload: every message, about the file or a line in it, leads to the upload box."""
+
+    @property
+    def error_list(self) -> list[dict[str, str]]:
+        box = next(field for field in self if field.type == "FileField")
+        return [{**item, "href": f"#{box.id}"} for item in super().error_list]
+
+
+class ImportForm(UploadForm):
+    file = FileField("Upload a CSV file", widget=GovFileInput(), validators=[FileRequired("Select a CSV file")])
+
+
 @bp.route("/staff/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def import_csv():
     """Add many people at once from a spreadsheet saved as CSV; all of them or none."""
-    errors, problems = {}, []
-    if request.method == "POST":
-        upload = request.files.get("file")
-        data = upload.read() if upload else b""
-        if not data:
-            errors = {"file": "Select a CSV file"}
-        else:
-            try:
-                report = people.import_staff_csv(g.user.organisation_id, people.decode_csv(data), actor())
-            except people.CsvRejected as rejected:
-                problems = rejected.problems
-                errors = {"file": "Nothing has been saved. Correct the problems listed, then upload the file again"}
-            except NotAllowed:
-                abort(404)
-            else:
-                flash(f"{_count(report.added, 'person', 'people')} added, with "
-                      f"{_count(report.relationships, 'supervision relationship', 'supervision relationships')}. "
-                      "They can sign from emailed links; set a password for anyone who needs to sign in.", "success")
-                return redirect(url_for("admin.staff"))
-    return render_template("admin/import.html", errors=errors, problems=problems, example=CSV_EXAMPLE,
-                           columns=people.CSV_COLUMNS,
-                           categories=frequency.policy_for(g.user.organisation.template_pack).choices()), (
-        400 if errors else 200)
+    form = ImportForm()
+    report = submit(form, lambda: people.import_staff_file(g.user.organisation_id, form.file.data.read(), actor()))
+    if report is NOT_DONE:
+        return show("admin/import.html", form, example=CSV_EXAMPLE,
+                    categories=frequency.policy_for(g.user.organisation.template_pack).choices())
+    flash(f"{_count(report.added, 'person', 'people')} added, with "
+          f"{_count(report.relationships, 'supervision relationship', 'supervision relationships')}. "
+          "They can sign from emailed links; set a password for anyone who needs to sign in.", "success")
+    return redirect(url_for("admin.staff"))
 
 
 @bp.get("/staff/import/example.csv")
@@ -165,21 +169,6 @@ def csv_example():
     """An example file to start from."""
     return Response(CSV_EXAMPLE, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=countersign-staff-example.csv"})
-
-
-def _my_staff() -> list[Staff]:
-    return list(db.scalars(select(Staff).where(Staff.organisation_id == g.user.organisation_id).order_by(Staff.name)))
-
-
-def _my_person(staff_id: int) -> Staff:
-    person = db.get(Staff, staff_id)
-    if person is None or person.organisation_id != g.user.organisation_id:
-        abort(404)
-    return person
-
-
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _count(n: int, one: str, many: str) -> str:

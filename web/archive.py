@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, send_file, url_for
-from sqlalchemy import select
+from flask import Blueprint, abort, g, request, send_file, url_for
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import SelectField, StringField
 
-from storage.db import session as db
-from storage.models import Document, Staff
+from storage.models import Document, Role, Staff
 from storage.states import DocumentState
-from storage.times import parse_date
 from web.auth import actor, login_required
+from web.forms import DateInput, Form, PersonChoice, show
 from workflows import archive
 from workflows.access import can_search_archive
-from workflows.errors import NotAllowed
+from workflows.people import staff_of
 
 bp = Blueprint("archive", __name__)
+
+
+def _any_of(label: str, options: dict[str, str], **kwargs) -> SelectField:
+    """A filter to narrow the search by; a value that is not offered is simply no filter."""
+    return SelectField(label, choices={"": "Any", **options}, widget=GovSelect(), validate_choice=False, **kwargs)
+
+
+class SearchForm(Form):
+    """The archive's filters, read from the address so a search can be bookmarked, shared and paged.
+
+    The field names are the use case's; the names in the address are the ones links already carry.
+    """
+
+    supervisee_id = PersonChoice("Supervisee", prompt="Anyone", name="person")
+    supervisor_id = PersonChoice("Supervisor", prompt="Anyone", name="supervisor")
+    kind = _any_of("Type", Document.KIND_TITLES, name="type")
+    status = _any_of("Status", {state.value: state.label for state in DocumentState})
+    created_from = DateInput("Created from (optional)", name="from")
+    created_to = DateInput("Created to (optional)", name="to")
+    # Set by the column headings and page links, never typed: a new search starts from the first page.
+    sort = StringField()
+    order = StringField()
+    page = StringField()
+
+    def offer(self, everyone: list[Staff]) -> None:
+        """Everyone as a supervisee to search for; only supervisors as a supervisor."""
+        self.supervisee_id.offer((p.id, p.name) for p in everyone)
+        self.supervisor_id.offer((p.id, p.name) for p in everyone if p.has_role(Role.SUPERVISOR))
+
+    def link(self, query: archive.Search, **changes) -> str:
+        """This search's address with the sort, order or page changed (None leaves one out)."""
+        kept = {field.name: field.raw_data for field in self if any(field.raw_data or ())}
+        place = {"sort": query.sort, "order": "desc" if query.descending else "asc", "page": query.page}
+        wanted = {name: value for name, value in {**kept, **place, **changes}.items() if value is not None}
+        return url_for("archive.search", **wanted)
 
 
 def _hr_only() -> None:
@@ -22,48 +57,19 @@ def _hr_only() -> None:
         abort(404)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @bp.get("/archive")
 @login_required
 def search():
     """Search the organisation's documents by person, supervisor, type, status and date, paged and sorted."""
     _hr_only()
-    args = request.args
-    errors: dict[str, str] = {}
-    dates = {}
-    for name, label in (("from", "'from' date"), ("to", "'to' date")):
-        raw = args.get(name, "").strip()
-        dates[name], error = parse_date(raw, label) if raw else (None, None)
-        if error:
-            errors[name] = error
-    if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
-        errors["to"] = "Enter a 'to' date the same as or after the 'from' date"
-    state = args.get("status") if args.get("status") in {s.value for s in DocumentState} else None
-    kind = args.get("type") if args.get("type") in Document.KIND_TITLES else None
-    sort = args.get("sort") if args.get("sort") in archive.SORTS else "created"
-    query = archive.Search(
-        organisation_id=g.user.organisation_id, supervisee_id=_int(args.get("person")),
-        supervisor_id=_int(args.get("supervisor")), kind=kind, state=DocumentState(state) if state else None,
-        created_from=None if errors else dates["from"], created_to=None if errors else dates["to"],
-        sort=sort, descending=args.get("order", "desc" if sort == "created" else "asc") == "desc",
-        page=_int(args.get("page")) or 1,
-    )
-    results = archive.search(query)
-    people = db.scalars(select(Staff).where(Staff.organisation_id == g.user.organisation_id).order_by(Staff.name)).all()
-    person = next((p for p in people if p.id == query.supervisee_id), None)
-    kept = {k: v for k, v in args.items() if k not in ("page", "sort", "order") and v}
-    kept.update(sort=query.sort, order="desc" if query.descending else "asc", page=str(query.page))
-
-    def link(**changes) -> str:
-        """This search's address with some parameters changed (None drops one)."""
-        merged = {k: v for k, v in {**kept, **changes}.items() if v is not None}
-        return url_for("archive.search", **merged)
-    return render_template("archive/search.html", query=query, results=results, people=people, person=person,
-                           link=link, args=args, errors=errors, sort_labels=archive.SORT_LABELS,
-                           states=list(DocumentState), kinds=Document.KIND_TITLES), 400 if errors else 200
+    form = SearchForm(formdata=request.args, meta={"csrf": False})
+    everyone = staff_of(g.user.organisation_id)
+    form.offer(everyone)
+    query, problems = archive.search_for(g.user.organisation_id, **form.data)
+    form.add_errors(problems)
+    person = next((p for p in everyone if p.id == query.supervisee_id), None)
+    return show("archive/search.html", form, query=query, results=archive.search(query), person=person,
+                export=Form(), sort_labels=archive.SORT_LABELS)
 
 
 @bp.post("/archive/people/<int:person_id>/export")
@@ -71,10 +77,7 @@ def search():
 def export(person_id: int):
     """Download everything held on one person as one ZIP (for a subject access request or a transfer)."""
     _hr_only()
-    try:
-        made = archive.export_person(person_id, actor())
-    except NotAllowed:
-        abort(404)
+    made = archive.export_person(person_id, actor())
     response = send_file(made.file, mimetype="application/zip", as_attachment=True, download_name=made.filename,
                          max_age=0)
     response.call_on_close(made.file.close)

@@ -7,20 +7,34 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, Email
 
 from storage import audit
 from storage.models import Role
+from web.forms import NOT_DONE, Form, Text, submit
 from workflows import sign_in as sessions
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.org")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+class PasswordBox(GovPasswordInput):
+    """GOV.UK's password box without the Show button: scripts that sign in find the box by the label "Password",
+    which the button's "Show password" would match as well."""
+
+    template = "govuk_frontend_wtf/input.html"
+
+    def map_gov_params(self, field, **kwargs):
+        return {**super().map_gov_params(field, **kwargs), "type": "password"}
+
+
+class LoginForm(Form):
+    email = Text("Email address", validators=[
+        DataRequired("Enter your email address"),
+        Email("Enter an email address in the correct format, like name@example.org"),
+    ])
+    password = PasswordField("Password", widget=PasswordBox(), validators=[DataRequired("Enter your password")])
 
 
 def init_app(app) -> None:
@@ -74,7 +88,8 @@ def role_required(role: Role):
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: a sign-in page must never bounce someone to another site.
-    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/") or target.startswith("//"):
+    parts = urlsplit(target or "")
+    if not target or parts.netloc or parts.scheme or not target.startswith("/") or target.startswith("//"):
         return url_for("documents.home")
     return target
 
@@ -83,19 +98,14 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Sign in with email and password."""
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        lifetime = dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
-        token = sessions.sign_in(form.email.data, form.password.data, actor(), lifetime)
-        if token:
-            session.clear()
-            session["login"] = token
-            return redirect(_safe_next(request.args.get("next")))
-        error = "Enter the email address and password for your Countersign account"
-    errors = {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
-    if error:
-        errors = {"email": error}
-    return render_template("auth/login.html", form=form, errors=errors)
+    lifetime = dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
+    token = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), lifetime))
+    if token is NOT_DONE:
+        # 200 even when refused, as this page has always answered: nothing about the request itself was wrong.
+        return render_template("auth/login.html", form=form)
+    session.clear()
+    session["login"] = token
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/sign-out")

@@ -1,17 +1,28 @@
-"""The pages reached from an emailed link: a party reads and signs (or declines), a mediator records an outcome."""
+"""The pages reached from an emailed link: a party reads and signs (or declines), a mediator records an outcome.
+
+The token in the address is the permission. Each page's use case checks it; a refused link gets the same answer on
+every page, and no page is cached or tells another site its address.
+"""
 
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, make_response, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
+from wtforms import BooleanField, HiddenField
 
 from web.auth import actor
+from web.disagreements import DisagreementForm
+from web.forms import NOT_DONE, Form, LongText, Text, show, submit
 from workflows import disagreements, signing_round
-from workflows.errors import InvalidInput, LinkRefused
+from workflows.errors import LinkRefused
 
 signing = Blueprint("signing", __name__, url_prefix="/sign")
 mediation = Blueprint("mediation", __name__, url_prefix="/mediate")
+
+# What a refused link says depends on what it was for: signing, or mediating.
+REFUSAL_PAGES = {"signing": "signing/refused.html", "mediation": "disagreements/refused.html"}
 
 
 @signing.after_request
@@ -23,104 +34,149 @@ def _no_referrer(response):
     return response
 
 
+@signing.errorhandler(LinkRefused)
+@mediation.errorhandler(LinkRefused)
 def _refused(refusal: LinkRefused):
-    return make_response(render_template("signing/refused.html", refusal=refusal), 403 if refusal.reason != "expired" else 410)
+    # An expired link is gone for good; any other refusal is forbidden.
+    return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if refusal.reason == "expired" else 403
+
+
+def _pdf(data: bytes):
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
+
+
+class Consent(BooleanField):
+    """The consent checkbox: it counts only when ticked, which sends "yes"."""
+
+    widget = GovCheckboxInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[:1] == ["yes"]
+
+    def _value(self) -> str:
+        return "yes"
+
+
+class SignForm(Form):
+    consent = Consent("I agree to sign electronically")
+    typed_name = Text("Type your full name to sign", default="")
+    # The fingerprint of the PDF the page showed: a party signs what they saw, or nothing.
+    reviewed_sha256 = HiddenField(default="")
+
+    def details(self) -> dict:
+        """What the signing round checks and records."""
+        return {"typed_name": self.typed_name.data, "consented": self.consent.data,
+                "reviewed_sha256": self.reviewed_sha256.data}
+
+
+class DeclineForm(Form):
+    reason = LongText("Why are you declining?", default="")
+
+
+class Decision(Form):
+    """Which of the signing page's forms was sent (each says in `decision`), and whether a signature is confirmed."""
+
+    class Meta:
+        csrf = False  # it only reads which form was sent; that form checks the CSRF token
+
+    decision = HiddenField()
+    confirmed = HiddenField()
+
+    @property
+    def step(self) -> str:
+        """disagree, decline, confirm (Sign pressed on the page) or sign (Confirm and sign pressed)."""
+        if self.decision.data in ("disagree", "decline"):
+            return self.decision.data
+        return "sign" if self.confirmed.data == "yes" else "confirm"
 
 
 @signing.get("/<int:document_id>/<token>")
 def review(document_id: int, token: str):
     """Show the document to be signed, the consent statement and the signature form."""
-    try:
-        view = signing_round.open_for_signing(document_id, token, actor())
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    return _review_page(view, token, errors={}, form={})
-
-
-def _review_page(view, token: str, *, errors: dict, form, notice: str | None = None):
-    return render_template("signing/review.html", view=view, token=token, errors=errors, form=form, notice=notice,
-                           sections=disagreements.sections(view.document),
-                           recorded=disagreements.raised_through_link(view.document, view.party))
+    return _signing_page(document_id, token)
 
 
 @signing.get("/<int:document_id>/<token>/document.pdf")
 def pdf(document_id: int, token: str):
     """The exact PDF whose fingerprint is recorded when the party signs."""
-    try:
-        data = signing_round.review_pdf(document_id, token)
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
+    return _pdf(signing_round.review_pdf(document_id, token))
 
 
-@signing.post("/<int:document_id>/<token>")
-def submit(document_id: int, token: str):
-    """Decline (with a reason), or sign: check the typed name and consent, then confirm."""
-    form = request.form
-    try:
-        if form.get("decision") == "disagree":
-            disagreements.raise_by_link(document_id, token, section=form.get("section", ""),
-                                        text=form.get("disagreement", ""), actor=actor())
-            view = signing_round.open_for_signing(document_id, token, actor())
-            return _review_page(view, token, errors={}, form={},
-                                notice="Your disagreement has been recorded. You can now sign with it recorded, "
-                                       "or decline to sign.")
-        if form.get("decision") == "decline":
-            signing_round.decline_document(document_id, token, reason=form.get("reason", ""), actor=actor())
-            return render_template("signing/done.html", declined=True)
-        details = {"typed_name": form.get("typed_name", ""), "consented": form.get("consent") == "yes",
-                   "reviewed_sha256": form.get("reviewed_sha256", "")}
-        if form.get("confirmed") != "yes":
-            view = signing_round.check_signature(document_id, token, **details)
-            return render_template("signing/confirm.html", view=view, token=token, form=form,
-                                   recorded=disagreements.raised_through_link(view.document, view.party))
-        outcome = signing_round.sign_document(
-            document_id, token, **details, actor=actor())
-    except LinkRefused as refusal:
-        return _refused(refusal)
-    except InvalidInput as invalid:
-        view = signing_round.open_for_signing(document_id, token, actor())
-        return _review_page(view, token, errors=invalid.errors, form=form), 400
+@signing.post("/<int:document_id>/<token>", endpoint="submit")
+def decide(document_id: int, token: str):
+    """Record a disagreement, decline (with a reason), or sign: check the typed name and consent, then confirm."""
+    return STEPS[Decision().step](document_id, token)
+
+
+def _disagree(document_id: int, token: str):
+    form = DisagreementForm()
+    view = submit(form, lambda: signing_round.record_disagreement(
+        document_id, token, section=form.section.data, text=form.disagreement.data, actor=actor()))
+    if view is NOT_DONE:
+        return _signing_page(document_id, token, form)
+    return _signing_page(document_id, token, view=view,
+                         notice="Your disagreement has been recorded. You can now sign with it recorded, "
+                                "or decline to sign.")
+
+
+def _decline(document_id: int, token: str):
+    form = DeclineForm()
+    declined = submit(form, lambda: signing_round.decline_document(document_id, token, reason=form.reason.data,
+                                                                   actor=actor()))
+    if declined is NOT_DONE:
+        return _signing_page(document_id, token, form)
+    return render_template("signing/done.html", declined=True)
+
+
+def _confirm(document_id: int, token: str):
+    form = SignForm()
+    view = submit(form, lambda: signing_round.check_signature(document_id, token, **form.details()))
+    if view is NOT_DONE:
+        return _signing_page(document_id, token, form)
+    return show("signing/confirm.html", form, view=view, token=token)
+
+
+def _sign(document_id: int, token: str):
+    form = SignForm()
+    outcome = submit(form, lambda: signing_round.sign_document(document_id, token, **form.details(), actor=actor()))
+    if outcome is NOT_DONE:
+        return _signing_page(document_id, token, form)
     return render_template("signing/done.html", declined=False, locked=outcome.locked, document=outcome.document,
                            with_disagreement=bool(outcome.disagreement_ids))
 
 
-def _mediation_refused(refusal: LinkRefused):
-    return make_response(render_template("disagreements/refused.html", refusal=refusal),
-                         403 if refusal.reason != "expired" else 410)
+STEPS = {"disagree": _disagree, "decline": _decline, "confirm": _confirm, "sign": _sign}
+SIGNING_PAGE_FORMS = {"sign_form": SignForm, "disagree_form": DisagreementForm, "decline_form": DeclineForm}
 
 
-@mediation.get("/<int:document_id>/<token>", endpoint="review")
-def mediation_review(document_id: int, token: str):
-    """The mediator's page from their emailed link: the document, the disagreement, the outcome form."""
-    try:
-        link = disagreements.open_for_mediation(document_id, token, actor())
-    except LinkRefused as refusal:
-        return _mediation_refused(refusal)
-    return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
-                           document=link.document, token=token, errors={}, form={})
+def _signing_page(document_id: int, token: str, sent: Form | None = None, *,
+                  view: signing_round.SigningView | None = None, notice: str | None = None):
+    # Three forms on one page: the one just sent comes back as it was, with its errors; the others start empty.
+    view = view or signing_round.open_for_signing(document_id, token, actor())
+    forms = {name: sent if isinstance(sent, kind) else kind(formdata=None) for name, kind in SIGNING_PAGE_FORMS.items()}
+    forms["disagree_form"].offer(view.sections)
+    return show("signing/review.html", sent, view=view, token=token, notice=notice, **forms)
+
+
+class OutcomeForm(Form):
+    outcome = LongText("What was agreed, or decided?", default="",
+                       description="Both parties will be emailed this and it is added to the document's record. It "
+                                   "cannot be changed afterwards, and this link then stops working.")
+
+
+@mediation.route("/<int:document_id>/<token>", methods=["GET", "POST"], endpoint="review")
+def mediate(document_id: int, token: str):
+    """The mediator's page from their emailed link: the document, the disagreement, and the outcome to record."""
+    form = OutcomeForm()
+    disagreement = submit(form, lambda: disagreements.record_outcome(document_id, token, text=form.outcome.data,
+                                                                     actor=actor()))
+    if disagreement is not NOT_DONE:
+        return render_template("disagreements/mediated.html", disagreement=disagreement)
+    link = disagreements.open_for_mediation(document_id, token, actor())
+    return show("disagreements/mediate.html", form, link=link, token=token)
 
 
 @mediation.get("/<int:document_id>/<token>/document.pdf", endpoint="pdf")
 def mediation_pdf(document_id: int, token: str):
     """The document the disagreement is about."""
-    try:
-        data = disagreements.mediation_pdf(document_id, token)
-    except LinkRefused as refusal:
-        return _mediation_refused(refusal)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name="document.pdf", max_age=0)
-
-
-@mediation.post("/<int:document_id>/<token>")
-def record(document_id: int, token: str):
-    """Record the outcome of the mediation; the link is then used up."""
-    try:
-        disagreement = disagreements.record_outcome(document_id, token, text=request.form.get("outcome", ""),
-                                                    actor=actor())
-    except LinkRefused as refusal:
-        return _mediation_refused(refusal)
-    except InvalidInput as invalid:
-        link = disagreements.open_for_mediation(document_id, token, actor())
-        return render_template("disagreements/mediate.html", link=link, disagreement=link.disagreement,
-                               document=link.document, token=token, errors=invalid.errors, form=request.form), 400
-    return render_template("disagreements/mediated.html", disagreement=disagreement)
+    return _pdf(disagreements.mediation_pdf(document_id, token))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from wtforms import HiddenField
 
-from storage.db import session as db
-from storage.models import PostponedSession, QualityActivity, Role, Staff
+from storage.models import Role
+from storage.times import uk_date
 from web.auth import actor, login_required
+from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, show, submit
 from workflows import quality, schedule
-from workflows.errors import InvalidInput, NotAllowed
-from workflows.teams import current_supervisees, is_manager, team_supervisors
+from workflows.teams import current_supervisees, is_manager
 
 bp = Blueprint("schedule", __name__)
 
@@ -53,109 +54,105 @@ def team():
                            reminder_days=schedule.unsigned_reminder_days())
 
 
+class PostponeForm(Form):
+    supervisee = PersonChoice("Supervisee")
+    booked_for = DateInput("Date the session was booked for")
+    postponed_on = DateInput("Date it was postponed",
+                             description="The session must then be held within 7 days of this date.")
+    reason = LongText("Why it was postponed (optional)",
+                      description="For example, unforeseen absence or a major incident.")
+
+
 @bp.route("/due/postpone", methods=["GET", "POST"])
 @login_required
 def postpone():
     """Record that a booked supervision was postponed; the page then shows the date it must be held by."""
     if not g.user.has_role(Role.SUPERVISOR):
         abort(404)
-    supervisees = current_supervisees(g.user.id, dt.date.today())
-    form = {"supervisee": request.args.get("supervisee", ""), "postponed_on": dt.date.today().isoformat()}
-    errors = {}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        supervisee_id = int(form["supervisee"]) if form.get("supervisee", "").isdigit() else None
-        try:
-            session = schedule.record_postponement(g.user.id, supervisee_id, form, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        else:
-            flash(f"Postponement recorded. The session with {session.supervisee.name} must be held by "
-                  f"{session.hold_by.day} {session.hold_by:%B %Y}.", "success")
-            return redirect(url_for("schedule.due"))
-    return render_template("schedule/postpone.html", form=form, errors=errors, supervisees=supervisees), (
-        400 if errors else 200)
+    form = PostponeForm(data={"supervisee": request.args.get("supervisee"), "postponed_on": dt.date.today()})
+    form.supervisee.offer((p.id, p.name) for p in current_supervisees(g.user.id, dt.date.today()))
+    session = submit(form, lambda: schedule.record_postponement(g.user.id, form.supervisee.data, form.data, actor()))
+    if session is NOT_DONE:
+        return show("schedule/postpone.html", form)
+    flash(f"Postponement recorded. The session with {session.supervisee.name} must be held by "
+          f"{uk_date(session.hold_by)}.", "success")
+    return redirect(url_for("schedule.due"))
+
+
+class HeldForm(Form):
+    held_on = DateInput("Date it was held")
 
 
 @bp.route("/due/postponed/<int:postponed_id>/held", methods=["GET", "POST"])
 @login_required
 def held(postponed_id: int):
     """Record the day a postponed session was held, when its record is not kept in Countersign."""
-    session = db.get(PostponedSession, postponed_id)
-    if session is None or session.supervisor_id != g.user.id:
-        abort(404)
-    held_on = request.form.get("held_on", dt.date.today().isoformat())
-    errors = {}
-    if request.method == "POST":
-        try:
-            schedule.record_held(session.id, held_on, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            flash(f"Recorded: the session with {session.supervisee.name} was held.", "success")
-            return redirect(url_for("schedule.due"))
-    return render_template("schedule/held.html", session=session, held_on=held_on, errors=errors), (
-        400 if errors else 200)
+    session = schedule.postponed_session(postponed_id, g.user.id)
+    form = HeldForm(data={"held_on": dt.date.today()})
+    if submit(form, lambda: schedule.record_held(session.id, form.held_on.data, actor())) is not NOT_DONE:
+        flash(f"Recorded: the session with {session.supervisee.name} was held.", "success")
+        return redirect(url_for("schedule.due"))
+    return show("schedule/held.html", form, session=session)
+
+
+def _number(value) -> int | None:
+    # Written by our own links and buttons: anything else is no choice, never an error page.
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _year(value) -> int | None:
+    number = _number(value)
+    return number if number and number <= 9999 else None
+
+
+class YearForm(Form):
+    year = HiddenField(filters=[_year])
+
+
+class PickForm(Form):
+    supervisor_id = HiddenField(filters=[_number])
+    year = HiddenField(filters=[_year])
 
 
 @bp.get("/quality")
 @login_required
 def quality_page():
     """Dip-sample audits and observations for a year: mine as a supervisor, and my team's as their manager."""
-    year = request.args.get("year", type=int) or dt.date.today().year
-    team = team_supervisors(g.user.id)
-    if not g.user.has_role(Role.SUPERVISOR) and not team:
-        abort(404)
-    supervisors = ([g.user] if g.user.has_role(Role.SUPERVISOR) else []) + team
-    plans = [(supervisor, quality.activities(supervisor.id, year)) for supervisor in supervisors]
-    return render_template("schedule/quality.html", year=year, plans=plans, this_year=dt.date.today().year,
-                           per_kind=quality.PER_KIND, kinds=QualityActivity.KINDS)
+    year = YearForm(formdata=request.args, meta={"csrf": False}).year.data or dt.date.today().year
+    return render_template("schedule/quality.html", year=year, plans=quality.plans_for(g.user, year),
+                           this_year=dt.date.today().year, per_kind=quality.PER_KIND, pick=PickForm())
 
 
 @bp.post("/quality/pick")
 @login_required
 def quality_pick():
     """Let the app pick, at random, which supervisees get an audit or an observation this year."""
-    supervisor_id = request.form.get("supervisor_id", type=int)
-    year = request.form.get("year", type=int) or dt.date.today().year
-    supervisor = db.get(Staff, supervisor_id) if supervisor_id else None
-    if supervisor is None or supervisor.organisation_id != g.user.organisation_id:
-        abort(404)
-    try:
-        rows = quality.pick_supervisees(supervisor.id, year, actor())
-    except NotAllowed:
-        abort(404)
-    except InvalidInput as invalid:
-        flash(" ".join(invalid.errors.values()))
+    form = PickForm()
+    year = form.year.data or dt.date.today().year
+    rows = submit(form, lambda: quality.pick_supervisees(form.supervisor_id.data, year, actor()))
+    if rows is NOT_DONE:
+        flash(" ".join(item["text"] for item in form.error_list))
     else:
         people = len({row.supervisee_id for row in rows})
         flash(f"Picked for {year}: {len(rows)} activities across {people} "
-              f"{'supervisee' if people == 1 else 'supervisees'} of {supervisor.name}.", "success")
+              f"{'supervisee' if people == 1 else 'supervisees'} of {rows[0].supervisor.name}.", "success")
     return redirect(url_for("schedule.quality_page", year=year))
+
+
+class QualityRecordForm(Form):
+    done_on = DateInput("Date it was done")
+    note = LongText("Short note", description="What was observed or audited and what was found, in a few lines. "
+                                              "Use case-system IDs and initials, never names.")
 
 
 @bp.route("/quality/<int:activity_id>/record", methods=["GET", "POST"])
 @login_required
 def quality_record(activity_id: int):
     """Record when an audit or observation was done, with a short note."""
-    activity = db.get(QualityActivity, activity_id)
-    if activity is None or activity.organisation_id != g.user.organisation_id or not quality.may_oversee(
-            g.user.id, activity.supervisor):
-        abort(404)
-    form = {"done_on": (activity.done_on or dt.date.today()).isoformat(), "note": activity.note or ""}
-    errors = {}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        try:
-            quality.record_done(activity.id, form, actor())
-        except InvalidInput as invalid:
-            errors = invalid.errors
-        except NotAllowed:
-            abort(404)
-        else:
-            flash(f"{activity.kind_label} with {activity.supervisee.name} recorded as done.", "success")
-            return redirect(url_for("schedule.quality_page", year=activity.year))
-    return render_template("schedule/quality_record.html", activity=activity, form=form, errors=errors), (
-        400 if errors else 200)
+    activity = quality.activity_for(activity_id, g.user)
+    form = QualityRecordForm(data={"done_on": activity.done_on or dt.date.today(), "note": activity.note or ""})
+    if submit(form, lambda: quality.record_done(activity.id, form.data, actor())) is not NOT_DONE:
+        flash(f"{activity.kind_label} with {activity.supervisee.name} recorded as done.", "success")
+        return redirect(url_for("schedule.quality_page", year=activity.year))
+    return show("schedule/quality_record.html", form, activity=activity)

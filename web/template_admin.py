@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 
 from storage.models import Role
+from web.admin import UploadForm
 from web.auth import actor, role_required
+from web.forms import NOT_DONE, show, submit
 from workflows import templates
-from workflows.errors import NotAllowed
 
 bp = Blueprint("template_admin", __name__, url_prefix="/admin/templates")
+
+
+class TemplateForm(UploadForm):
+    template = FileField("The new template (.docx)", widget=GovFileInput(),
+                         validators=[FileRequired("Choose the .docx file of the new template.")])
 
 
 @bp.get("/")
@@ -24,23 +32,12 @@ def index():
 @role_required(Role.ADMIN)
 def upload(template_key: str):
     """Upload a new version of one template; it is checked before anything is kept."""
-    schema = next((s for s in templates.pack_schemas(g.user.organisation.template_pack) if s.key == template_key), None)
-    if schema is None:
-        abort(404)
-    problems = []
-    if request.method == "POST":
-        sent = request.files.get("template")
-        try:
-            if sent is None or not sent.filename:
-                raise templates.TemplateRefused(["Choose the .docx file of the new template."])
-            row = templates.upload_version(template_key, sent.filename, sent.read(), actor())
-        except templates.TemplateRefused as refused:
-            problems = refused.problems
-        except NotAllowed:
-            abort(404)
-        else:
-            flash(f"Version {row.version} of the {schema.title.lower()} is now used for new documents. "
-                  "Documents already written keep the version they were made from.", "success")
-            return redirect(url_for("template_admin.index"))
-    return render_template("admin/template_upload.html", schema=schema, problems=problems,
-                           variables=sorted(schema.variables)), 400 if problems else 200
+    schema = templates.schema_in(g.user.organisation.template_pack, template_key)
+    form = TemplateForm()
+    sent = form.template.data
+    row = submit(form, lambda: templates.upload_version(schema.key, sent.filename, sent.read(), actor()))
+    if row is NOT_DONE:
+        return show("admin/template_upload.html", form, schema=schema, variables=sorted(schema.variables))
+    flash(f"Version {row.version} of the {schema.title.lower()} is now used for new documents. "
+          "Documents already written keep the version they were made from.", "success")
+    return redirect(url_for("template_admin.index"))

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 
-from workflows.verification import SealNotConfigured, check_pdf
+from web.forms import NOT_DONE, Form, show, submit
+from workflows.verification import SealNotConfigured, check_upload
 
 bp = Blueprint("verify", __name__)
+
+
+class VerifyForm(Form):
+    file = FileField("Upload a PDF file", widget=GovFileInput(),
+                     validators=[FileRequired("Choose the PDF file you want to check")])
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     """Upload a PDF and learn whether this organisation sealed it, whether it changed, and which document it is."""
-    if request.method == "GET":
-        return render_template("verify/verify.html", errors={}, result=None)
-    upload = request.files.get("file")
-    data = upload.read() if upload else b""
-    if not data:
-        return render_template("verify/verify.html", result=None,
-                               errors={"file": "Choose the PDF file you want to check"}), 400
-    if not data.lstrip()[:5].startswith(b"%PDF-"):
-        return render_template("verify/verify.html", result=None,
-                               errors={"file": "The file must be a PDF: choose the signed PDF you downloaded"}), 400
-    try:
-        result = check_pdf(data)
-    except SealNotConfigured as error:
-        return render_template("verify/verify.html", result=None, errors={},
-                               unavailable=str(error)), 503
-    return render_template("verify/verify.html", errors={}, result=result, filename=upload.filename or "the file")
+    form = VerifyForm()
+    result = submit(form, lambda: check_upload(form.file.data.read()))
+    if result is NOT_DONE:
+        return show("verify/verify.html", form)
+    return show("verify/verify.html", form, result=result, filename=form.file.data.filename or "the file")
+
+
+@bp.errorhandler(SealNotConfigured)
+def unavailable(error: SealNotConfigured):
+    """Checking needs the organisation's certificate; say so rather than fail."""
+    return render_template("verify/verify.html", form=VerifyForm(), unavailable=str(error)), 503

@@ -19,6 +19,7 @@ from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import AuditEvent, Document, DocumentState, Staff, as_utc
+from storage.times import parse_date
 from workflows.access import allowed, can_search_archive, user_of
 from workflows.errors import NotAllowed
 from workflows.retention import retention_statement
@@ -81,6 +82,38 @@ class Results:
     @property
     def last_shown(self) -> int:
         return (self.page - 1) * self.per_page + len(self.documents)
+
+
+def search_for(organisation_id: int, supervisee_id: int | None = None, supervisor_id: int | None = None,
+               kind: str | None = None, status: str | None = None, created_from: dt.date | str | None = None,
+               created_to: dt.date | str | None = None, sort: str | None = None, order: str | None = None,
+               page: str | None = None) -> tuple[Search, dict[str, str]]:
+    """The search HR asked for, from its filters as given, and what is wrong with its dates (left out till put right).
+
+    A filter that is not one of the choices is no filter: an old bookmark still finds something.
+    """
+    dates: dict[str, dt.date | None] = {}
+    problems: dict[str, str] = {}
+    for name, raw, label in (("created_from", created_from, "'from' date"), ("created_to", created_to, "'to' date")):
+        dates[name], problem = parse_date(raw, label) if raw else (None, None)
+        if problem:
+            problems[name] = problem
+    if not problems and dates["created_from"] and dates["created_to"] and dates["created_to"] < dates["created_from"]:
+        problems["created_to"] = "Enter a 'to' date the same as or after the 'from' date"
+    sort = sort if sort in SORTS else "created"
+    states = {state.value: state for state in DocumentState}
+    return Search(
+        organisation_id=organisation_id, supervisee_id=supervisee_id, supervisor_id=supervisor_id,
+        kind=kind if kind in Document.KIND_TITLES else None, state=states.get(status or ""),
+        created_from=None if problems else dates["created_from"], created_to=None if problems else dates["created_to"],
+        sort=sort, descending=(order or ("desc" if sort == "created" else "asc")) == "desc", page=_page(page),
+    ), problems
+
+
+def _page(value: str | None) -> int:
+    text = str(value or "")
+    # A page number is a few digits: anything else, or an absurd one, is the first page.
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1
 
 
 def _start_of(day: dt.date) -> dt.datetime:

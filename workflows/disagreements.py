@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from doc_templates import clean_text, get_schema
-from signing.tokens import check_link, check_mediation_link, issue_mediation_link
+from signing.tokens import check_mediation_link, issue_mediation_link
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
@@ -23,11 +23,13 @@ from storage.models import (
     MediationLink,
     Party,
     Role,
+    SigningLink,
     Staff,
     StaffRole,
     as_utc,
 )
 from storage.outbox import queue_email
+from storage.states import DISAGREEMENT
 from workflows import annotated_pdf, messages
 from workflows.access import can_manage, can_view, user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
@@ -127,18 +129,11 @@ def _record(document: Document, raised_by: Staff, party: Party, section: str, la
     return disagreement
 
 
-def raise_by_link(document_id: int, token: str, *, section: str, text: str, actor: audit.Actor) -> Disagreement:
-    """A party records a disagreement from their signing link, before signing or declining."""
-    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
-    link = check_link(db, secret_key=current_app.config["SECRET_KEY"], token=token, purpose="sign",
-                      max_age=current_app.config["LINK_LIFETIME"], document_id=document_id)
-    if not document.state.is_open_for_signature:
-        raise LinkRefused("revoked")
+def record_from_link(document: Document, link: SigningLink, *, section: str, text: str,
+                     actor: audit.Actor) -> Disagreement:
+    """A party's disagreement from the signing link the signing round has checked; the caller commits."""
     label, text = _check_raise(document, section, text)
-    by = audit.Actor(link.staff_id, link.email, actor.ip_address, actor.user_agent)
-    disagreement = _record(document, link.staff, link.party, section, label, text, by, via="signing link")
-    db.commit()
-    return disagreement
+    return _record(document, link.staff, link.party, section, label, text, actor, via="signing link")
 
 
 RAISABLE = {DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE, DocumentState.LOCKED,
@@ -217,6 +212,14 @@ def escalate(disagreement_id: int, *, actor: audit.Actor) -> Escalation:
           lambda person: messages.escalated(disagreement, person, disagreement_url(disagreement.id)))
     db.commit()
     return Escalation(disagreement, mediator)
+
+
+def disagreement_in(organisation_id: int, disagreement_id: int) -> Disagreement:
+    """One of an organisation's disagreements, for its admin; NotAllowed if there is none such."""
+    disagreement = db.get(Disagreement, disagreement_id)
+    if disagreement is None or disagreement.document.organisation_id != organisation_id:
+        raise NotAllowed()
+    return disagreement
 
 
 def mediator_choices(disagreement: Disagreement) -> list[Staff]:
@@ -340,7 +343,10 @@ def add_note(disagreement_id: int, *, text: str, actor: audit.Actor) -> Annotati
 def refuse_annotation_change(annotation_id: int, action: str, actor: audit.Actor) -> None:
     """Every attempt to edit or delete an annotation ends here: it is refused, and the attempt is audited."""
     annotation = db.get(Annotation, annotation_id)
-    audit.record(db, "annotation_change_refused", actor, annotation.document_id if annotation else None,
+    # Someone who cannot see the annotation learns nothing, not even that it exists.
+    if annotation is None or not can_view(user_of(actor), annotation.document):
+        raise NotAllowed()
+    audit.record(db, "annotation_change_refused", actor, annotation.document_id,
                  annotation_id=annotation_id, attempted=action)
     db.commit()
     raise AnnotationChangeRefused(annotation_id=annotation_id)
@@ -353,6 +359,26 @@ def record_refused_change(error: AnnotationChangeRefused, actor: audit.Actor) ->
     audit.record(db, "annotation_change_refused", actor, annotation.document_id if annotation else None,
                  annotation_id=error.annotation_id, attempted="change", message=str(error))
     db.commit()
+
+
+@dataclasses.dataclass(frozen=True)
+class DisagreementView:
+    """A disagreement as one person sees it: what they may do next, and who would mediate if it were escalated."""
+
+    disagreement: Disagreement
+    actions: frozenset[str]
+    mediator: Staff | None
+
+
+def view_for(disagreement_id: int, user: Staff) -> DisagreementView:
+    """A disagreement for someone who may see its document; NotAllowed otherwise, the same as a missing id."""
+    disagreement = db.get(Disagreement, disagreement_id)
+    if disagreement is None or not can_view(user, disagreement.document):
+        raise NotAllowed()
+    manages = can_manage(user, disagreement.document)
+    return DisagreementView(disagreement,
+                            frozenset(DISAGREEMENT.allowed_actions(disagreement.state)) if manages else frozenset(),
+                            line_manager_mediator(disagreement.document.supervisor))
 
 
 def _role_in(disagreement: Disagreement, user: Staff) -> str | None:

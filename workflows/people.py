@@ -29,12 +29,23 @@ _SUPERVISED_ROLES = {Role.SUPERVISOR, Role.SUPERVISEE}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-class CsvRejected(Exception):
+class CsvRejected(InvalidInput):
     """The file has mistakes and nothing was saved; `problems` lists each, with its row."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("; ".join(problems))
+        # Each problem is about the file as a whole, not about one field of the form it was uploaded with.
+        super().__init__({**{f"problem {n}": problem for n, problem in enumerate(problems, start=1)},
+                          "file": "Nothing has been saved. Correct the problems listed, then upload the file again"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffList:
+    """Everyone in an organisation, whom each supervises today, and the relationships that have not ended."""
+
+    everyone: list[Staff]
+    supervisees: dict[int, list[Staff]]
+    relationships: list[SupervisionRelationship]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +62,20 @@ class ImportReport:
 def staff_of(organisation_id: int) -> list[Staff]:
     """Everyone in an organisation, by name."""
     return list(db.scalars(select(Staff).where(Staff.organisation_id == organisation_id).order_by(Staff.name)))
+
+
+def staff_list(organisation_id: int, today: dt.date) -> StaffList:
+    """The admin's list of staff: each person, their current supervisees, and every relationship not yet ended."""
+    everyone = staff_of(organisation_id)
+    relationships = list(db.scalars(
+        select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
+        .where(Staff.organisation_id == organisation_id)
+        .order_by(SupervisionRelationship.starts_on)
+    ))
+    supervisees = {person.id: [r.supervisee for r in relationships if r.supervisor_id == person.id
+                               and r.is_current(today)] for person in everyone}
+    not_ended = [r for r in relationships if r.ends_on is None or r.ends_on >= today]
+    return StaffList(everyone, supervisees, not_ended)
 
 
 def person_in(organisation_id: int, staff_id: int) -> Staff:
@@ -72,14 +97,18 @@ def relationship_in(organisation_id: int, relationship_id: int) -> SupervisionRe
 # --- adding people -------------------------------------------------------------------------------
 
 
-def add_staff(organisation_id: int, form: Mapping[str, str | list[str]], actor: audit.Actor) -> Staff:
-    """Add a person to the organisation, with their roles and, if given, a password."""
+def add_staff(organisation_id: int, form: Mapping[str, object], actor: audit.Actor) -> Staff:
+    """Add a person to the organisation, with their roles and, if given, a password.
+
+    `form` holds the fields by name, as the page's form gives them (a date, a tick, an id) or as text.
+    """
     _check_admin(actor, organisation_id)
     values, errors = _check_person(form, _emails_on_record(), _pack(organisation_id))
     line_manager = None
     line_manager_id = str(form.get("line_manager_id") or "").strip()
     if line_manager_id:
-        line_manager = db.get(Staff, int(line_manager_id)) if line_manager_id.isdigit() else None
+        line_manager = (db.get(Staff, int(line_manager_id))
+                        if line_manager_id.isascii() and line_manager_id.isdigit() else None)
         if line_manager is None or line_manager.organisation_id != organisation_id:
             errors["line_manager_id"] = "Choose a line manager from your organisation"
     password = str(form.get("password") or "")
@@ -189,6 +218,13 @@ def end_relationship(relationship_id: int, ends_on: dt.date | str, actor: audit.
 
 
 # --- importing a CSV -----------------------------------------------------------------------------
+
+
+def import_staff_file(organisation_id: int, data: bytes, actor: audit.Actor) -> ImportReport:
+    """Add everyone in an uploaded CSV file, or no one; CsvRejected lists every problem in it."""
+    if not data:
+        raise InvalidInput({"file": "Select a CSV file"})
+    return import_staff_csv(organisation_id, decode_csv(data), actor)
 
 
 def decode_csv(data: bytes) -> str:
@@ -322,7 +358,7 @@ def _refers_to(email: str, own: str | None, organisation_id: int, on_record: dic
 # --- checks shared by the form and the CSV ------------------------------------------------------
 
 
-def _check_person(form: Mapping[str, str | list[str]], taken: set[str], pack: str) -> tuple[dict, dict[str, str]]:
+def _check_person(form: Mapping[str, object], taken: set[str], pack: str) -> tuple[dict, dict[str, str]]:
     """A person's details from a form or CSV row, cleaned, and a message for each field that is wrong."""
     values: dict = {}
     errors: dict[str, str] = {}

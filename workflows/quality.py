@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import audit
 from storage.db import session as db
-from storage.models import QualityActivity, Staff
+from storage.models import QualityActivity, Role, Staff
 from storage.times import parse_date
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import policy_for
-from workflows.teams import current_supervisees
+from workflows.teams import current_supervisees, team_supervisors
 
 PER_KIND = 4
 KINDS = tuple(QualityActivity.KINDS)  # dip-sample audit, observation
@@ -33,10 +33,27 @@ def activities(supervisor_id: int, year: int) -> list[QualityActivity]:
     ).order_by(QualityActivity.kind, QualityActivity.slot)))
 
 
-def pick_supervisees(supervisor_id: int, year: int, actor: audit.Actor,
+def plans_for(user: Staff, year: int) -> list[tuple[Staff, list[QualityActivity]]]:
+    """Each supervisor whose QA this person oversees (themself, then those they line-manage), with that year's plan."""
+    supervisors = ([user] if user.has_role(Role.SUPERVISOR) else []) + team_supervisors(user.id)
+    if not supervisors:
+        raise NotAllowed()
+    return [(supervisor, activities(supervisor.id, year)) for supervisor in supervisors]
+
+
+def activity_for(activity_id: int, user: Staff) -> QualityActivity:
+    """An audit or observation this person may record; NotAllowed otherwise, as for one that does not exist."""
+    activity = db.get(QualityActivity, activity_id)
+    if activity is None or activity.organisation_id != user.organisation_id or not may_oversee(
+            user.id, activity.supervisor):
+        raise NotAllowed()
+    return activity
+
+
+def pick_supervisees(supervisor_id: int | None, year: int, actor: audit.Actor,
                      rng: random.Random | None = None) -> list[QualityActivity]:
     """Choose at random which supervisees get an audit or an observation this year, so each gets one form of QA."""
-    supervisor = db.get(Staff, supervisor_id)
+    supervisor = db.get(Staff, supervisor_id) if supervisor_id else None
     if supervisor is None or actor.staff_id is None or not may_oversee(actor.staff_id, supervisor):
         raise NotAllowed()
     rng = rng or random.SystemRandom()

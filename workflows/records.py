@@ -102,6 +102,12 @@ def my_draft(draft_id: int, user_id: int) -> RecordDraft:
     return draft
 
 
+def unfinished_records(supervisor_id: int) -> list[RecordDraft]:
+    """The records this supervisor has started and not yet finished (a draft record being changed is not one)."""
+    return list(db.scalars(select(RecordDraft).where(RecordDraft.supervisor_id == supervisor_id,
+                                                     RecordDraft.document_id.is_(None))))
+
+
 def save_draft(draft_id: int, form: dict[str, str], actor: audit.Actor) -> RecordDraft:
     """Keep what has been typed so far, checked or not, so nothing is lost if the browser closes."""
     draft = _writable(draft_id, actor)

@@ -33,6 +33,7 @@ from storage.times import add_years, parse_date, uk_date
 from workflows import frequency
 from workflows.access import user_of
 from workflows.errors import InvalidInput, NotAllowed
+from workflows.people import person_in
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,79 @@ def retention_statement(document: Document) -> str:
         why = f"{years_words(policy.years)} after {person.name} left on {uk_date(person.leaver_date)} ({policy.basis})"
     status = " It is waiting for HR's disposition review." if document.retention_status == IN_REVIEW else ""
     return f"Kept until {uk_date(until)}: {why}.{status}"
+
+
+# --- what HR reads --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonRecords:
+    """One person's records as HR sees them: the documents where they are the supervisee, every hold, the period."""
+
+    person: Staff
+    documents: list[Document]
+    holds: list[LegalHold]
+    policy: Policy
+
+
+@dataclasses.dataclass(frozen=True)
+class Periods:
+    """The retention periods HR has set, what applies when none is set, and the policy's staff categories."""
+
+    rows: list[RetentionPolicy]
+    default: Policy
+    category_labels: dict[str, str]
+
+
+def people_on_hold(organisation_id: int) -> set[int]:
+    """The people in an organisation with a legal hold standing over all of their records."""
+    return set(db.scalars(select(LegalHold.staff_id).where(
+        LegalHold.organisation_id == organisation_id, LegalHold.lifted_at.is_(None), LegalHold.staff_id.is_not(None))))
+
+
+def records_of(organisation_id: int, staff_id: int) -> PersonRecords:
+    """A person's records, holds (newest first) and retention period; NotAllowed outside the organisation."""
+    person = person_in(organisation_id, staff_id)
+    documents = db.scalars(select(Document).where(Document.supervisee_id == person.id).order_by(Document.created_at))
+    holds = db.scalars(select(LegalHold).where(LegalHold.staff_id == person.id).order_by(LegalHold.placed_at.desc()))
+    return PersonRecords(person, list(documents), list(holds), policy_for(person))
+
+
+def hold_in(organisation_id: int, hold_id: int) -> LegalHold:
+    """A legal hold of this organisation; NotAllowed for any other, as for one that does not exist."""
+    hold = db.get(LegalHold, hold_id)
+    if hold is None or hold.organisation_id != organisation_id:
+        raise NotAllowed()
+    return hold
+
+
+def review_in(organisation_id: int, review_id: int) -> DispositionReview:
+    """A disposition review of one of this organisation's documents; NotAllowed otherwise."""
+    review = db.get(DispositionReview, review_id)
+    if review is None or review.document.organisation_id != organisation_id:
+        raise NotAllowed()
+    return review
+
+
+def waiting_for_decision(organisation_id: int) -> list[DispositionReview]:
+    """The organisation's records in the disposition review, longest past their date first."""
+    return list(db.scalars(select(DispositionReview).join(DispositionReview.document)
+                           .where(Document.organisation_id == organisation_id, DispositionReview.decision.is_(None))
+                           .order_by(DispositionReview.retain_until, DispositionReview.id)))
+
+
+def disposals(organisation_id: int, latest: int = 100) -> list[DisposalRecord]:
+    """What the organisation has archived or destroyed, most recent first."""
+    return list(db.scalars(select(DisposalRecord).where(DisposalRecord.organisation_id == organisation_id)
+                           .order_by(DisposalRecord.authorised_at.desc()).limit(latest)))
+
+
+def periods(organisation: Organisation) -> Periods:
+    """The organisation's retention periods, by staff category, with the default and the categories' names."""
+    rows = db.scalars(select(RetentionPolicy).where(RetentionPolicy.organisation_id == organisation.id)
+                      .order_by(RetentionPolicy.staff_category))
+    labels = dict(frequency.policy_for(organisation.template_pack).choices())
+    return Periods(list(rows), default_policy(organisation), labels)
 
 
 # --- leavers -------------------------------------------------------------------------------------

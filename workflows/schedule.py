@@ -239,11 +239,17 @@ def record_postponement(supervisor_id: int, supervisee_id: int | None, form: dic
     return session
 
 
+def postponed_session(postponed_id: int, supervisor_id: int) -> PostponedSession:
+    """A session this supervisor recorded as postponed; NotAllowed for anyone else's, as for one that does not exist."""
+    session = db.get(PostponedSession, postponed_id)
+    if session is None or session.supervisor_id != supervisor_id:
+        raise NotAllowed()
+    return session
+
+
 def record_held(postponed_id: int, held_on: str | dt.date | None, actor: audit.Actor) -> PostponedSession:
     """Note the day a postponed session was held, when there is no record of it in Countersign."""
-    session = db.get(PostponedSession, postponed_id)
-    if session is None or session.supervisor_id != actor.staff_id:
-        raise NotAllowed()
+    session = postponed_session(postponed_id, actor.staff_id)
     day, error = parse_date(held_on, "date it was held")
     if error:
         raise InvalidInput({"held_on": error})

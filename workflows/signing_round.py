@@ -1,4 +1,4 @@
-"""A party's use cases from their emailed link: open it, sign, or decline."""
+"""A party's use cases from their emailed link: open it, record a disagreement, sign, or decline."""
 
 from __future__ import annotations
 
@@ -14,20 +14,29 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Disagreement, Document, Party, Signature, SigningLink, utcnow
 from storage.outbox import queue_email
-from workflows import links, messages
+from workflows import disagreements, links, messages
 from workflows.errors import InvalidInput, LinkRefused
 from workflows.lock import lock
 
 
 @dataclasses.dataclass(frozen=True)
 class SigningView:
-    """What a signer sees: the document, who they are signing as, and the fingerprint of the PDF."""
+    """What a signer sees: the document, who they are signing as, the PDF's fingerprint, what they disagree with."""
 
     document: Document
     link: SigningLink
     party: Party
     reviewed_sha256: str
+    # The parts of the document they may disagree with, and what they have recorded against this version.
+    sections: list[tuple[str, str]]
+    recorded: list[Disagreement]
     consent_text: str = CONSENT_TEXT
+
+
+def _view(link: SigningLink) -> SigningView:
+    document = link.document
+    return SigningView(document, link, link.party, document.pdf_sha256, disagreements.sections(document),
+                       disagreements.raised_through_link(document, link.party))
 
 
 def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
@@ -51,7 +60,19 @@ def open_for_signing(document_id: int, token: str, actor: audit.Actor) -> Signin
     audit.record(db, "viewed", _as_party(link, actor), document.id, party=link.party.value, link_id=link.id,
                  sha256=document.pdf_sha256)
     db.commit()
-    return SigningView(document, link, link.party, document.pdf_sha256)
+    return _view(link)
+
+
+def record_disagreement(document_id: int, token: str, *, section: str, text: str, actor: audit.Actor) -> SigningView:
+    """A party records a disagreement from their link, before signing or declining; the page they go back to."""
+    # The document row is locked first, as when signing, so the disagreement is recorded against a settled version.
+    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+    link = _link(document_id, token)
+    if not document.state.is_open_for_signature:
+        raise LinkRefused("revoked")
+    disagreements.record_from_link(document, link, section=section, text=text, actor=_as_party(link, actor))
+    db.commit()
+    return open_for_signing(document_id, token, actor)
 
 
 def review_pdf(document_id: int, token: str) -> bytes:
@@ -69,7 +90,7 @@ def check_signature(document_id: int, token: str, *, typed_name: str, consented:
     _check_details(link, typed_name, consented)
     if reviewed_sha256 != document.pdf_sha256 or not document.state.is_open_for_signature:
         raise LinkRefused("revoked")
-    view = SigningView(document, link, link.party, document.pdf_sha256)
+    view = _view(link)
     db.rollback()
     return view
 
@@ -121,7 +142,7 @@ def sign_document(
     link.used_at = signature.signed_at
     locking = document.add_signature(signature)
     db.flush()
-    disagreed = _recorded_disagreements(document, link.party)
+    disagreed = tuple(d.id for d in disagreements.raised_through_link(document, link.party))
     extra = {"with_recorded_disagreements": list(disagreed)} if disagreed else {}
     audit.record(db, "signed", signer, document.id, party=link.party.value, link_id=link.id, email=link.email,
                  typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT, **extra)
@@ -129,12 +150,6 @@ def sign_document(
         lock(document)
     db.commit()
     return SignOutcome(document, locking, disagreed)
-
-
-def _recorded_disagreements(document: Document, party: Party) -> tuple[int, ...]:
-    return tuple(db.scalars(select(Disagreement.id).where(
-        Disagreement.document_id == document.id, Disagreement.content_version == document.content_version,
-        Disagreement.party == party).order_by(Disagreement.id)))
 
 
 def decline_document(document_id: int, token: str, *, reason: str, actor: audit.Actor) -> Document:

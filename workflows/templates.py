@@ -17,19 +17,21 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import TemplateVersion
 from workflows.access import can_administer_templates, user_of
-from workflows.errors import NotAllowed
+from workflows.errors import InvalidInput, NotAllowed
 
 SHIPPED_VERSION = 1
 MACRO_CONTENT_TYPE = "macroenabled"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
-class TemplateRefused(Exception):
+class TemplateRefused(InvalidInput):
     """An uploaded template cannot be used; `problems` lists each thing wrong with it."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__(" ".join(problems))
+        # Each problem is about the file as a whole, not about one field of the form it was uploaded with.
+        super().__init__({**{f"problem {n}": problem for n, problem in enumerate(problems, start=1)},
+                          "template": "This template cannot be used. Correct the template and upload it again."})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,14 @@ def versions(template_key: str) -> list[VersionInfo]:
 def pack_schemas(template_pack: str) -> list[TemplateSchema]:
     """The templates of one organisation's pack."""
     return [schema for schema in schemas() if schema.pack == template_pack]
+
+
+def schema_in(template_pack: str, template_key: str) -> TemplateSchema:
+    """One template of an organisation's pack; NotAllowed for any other, as for one that does not exist."""
+    schema = next((s for s in pack_schemas(template_pack) if s.key == template_key), None)
+    if schema is None:
+        raise NotAllowed()
+    return schema
 
 
 def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str]:

@@ -15,6 +15,7 @@ from storage.times import parse_date, uk_date
 from workflows import links, messages
 from workflows.access import user_of
 from workflows.errors import InvalidInput, NotAllowed
+from workflows.people import staff_of
 
 # Nobody is part-way through signing these, and they name the old supervisor: voided, with the reason.
 VOIDED_ON_TRANSFER = (DocumentState.DRAFT, DocumentState.DECLINED)
@@ -31,6 +32,28 @@ class TransferOutcome:
 def can_transfer(user: Staff | None) -> bool:
     """HR and admins move supervisees between supervisors."""
     return user is not None and (user.has_role(Role.HR) or user.has_role(Role.ADMIN))
+
+
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """Who can be moved, each named with who supervises them now, and who they can be moved to: (id, name)."""
+
+    supervisees: list[tuple[int, str]]
+    supervisors: list[tuple[int, str]]
+
+
+def choices(organisation_id: int, today: dt.date | None = None) -> Choices:
+    """The organisation's supervisees, with their current supervisors in the name, and its supervisors."""
+    today = today or dt.date.today()
+    everyone = staff_of(organisation_id)
+    current: dict[int, list[str]] = {}
+    for r in db.scalars(select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
+                        .where(Staff.organisation_id == organisation_id)):
+        if r.is_current(today):
+            current.setdefault(r.supervisee_id, []).append(r.supervisor.name)
+    supervisees = [(p.id, p.name + (f" (now supervised by {', '.join(current[p.id])})" if p.id in current else ""))
+                   for p in everyone if p.has_role(Role.SUPERVISEE)]
+    return Choices(supervisees, [(p.id, p.name) for p in everyone if p.has_role(Role.SUPERVISOR)])
 
 
 def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on: dt.date | str,

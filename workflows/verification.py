@@ -10,6 +10,7 @@ from signing.seal import SealError, SealReport, verify_pdf
 from storage.db import session as db
 from storage.models import Document
 from storage.times import uk_time
+from workflows.errors import InvalidInput
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +87,15 @@ CHANGES = {
     "ANNOTATIONS": "comments or other annotations (not allowed after a Countersign seal)",
     "OTHER": "SUSPICIOUS - content changed in a way a seal does not allow",
 }
+
+
+def check_upload(pdf: bytes) -> VerificationResult:
+    """Check a PDF someone uploaded; InvalidInput if nothing was sent or it is not a PDF at all."""
+    if not pdf:
+        raise InvalidInput({"file": "Choose the PDF file you want to check"})
+    if not pdf.lstrip()[:5].startswith(b"%PDF-"):
+        raise InvalidInput({"file": "The file must be a PDF: choose the signed PDF you downloaded"})
+    return check_pdf(pdf)
 
 
 def check_pdf(pdf: bytes) -> VerificationResult:

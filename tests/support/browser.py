@@ -79,7 +79,7 @@ def new_page(browser: Browser) -> Page:
 def sign_in(page: Page, base_url: str, person, password: str) -> None:
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name=f"Hello, {person.name}")).to_be_visible()
 
