@@ -15,10 +15,10 @@ run: setup migrate seal ## Install everything and run Countersign with a demo or
 test: setup ## Install everything, check the layers and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 	@if [ -n "$$COUNTERSIGN_TEST_POSTGRES_URL" ]; then \
 		echo "== The same suite on PostgreSQL ($$COUNTERSIGN_TEST_POSTGRES_URL)"; \
-		$(BIN)/python -m pytest; \
+		$(BIN)/python -m pytest -n auto; \
 	fi
 
 setup: system-packages $(VENV)/.installed web/static/govuk/.installed

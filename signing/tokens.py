@@ -6,11 +6,22 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from storage.models import Disagreement, Document, MediationLink, Party, SigningLink, Staff, as_utc, utcnow
+from storage.models import (
+    Disagreement,
+    Document,
+    MediationLink,
+    Party,
+    SigningLink,
+    Staff,
+    TokenisedLink,
+    as_utc,
+    utcnow,
+)
 
 PURPOSES = frozenset({"sign", "mediate"})
 
@@ -51,25 +62,9 @@ def issue_link(
     for old in db.query(SigningLink).filter_by(document_id=document.id, party=party, purpose=purpose):
         old.revoke("replaced by a new link")
     person = document.signer(party)
-    nonce = secrets.token_urlsafe(32)
-    link = SigningLink(
-        document_id=document.id,
-        content_version=document.content_version,
-        party=party,
-        purpose=purpose,
-        staff_id=person.id,
-        email=person.email,
-        nonce_hash=_sha256(nonce),
-        expires_at=utcnow() + lifetime,
-    )
-    db.add(link)
-    db.flush()
-    token = _serializer(secret_key, purpose).dumps(
-        {"l": link.id, "d": document.id, "v": document.content_version, "p": party.value, "n": nonce}
-    )
-    # The whole token's hash is kept too, so a token with characters appended is not "the same" token.
-    link.token_hash = _sha256(token)
-    return link, token
+    link = SigningLink(document_id=document.id, content_version=document.content_version, party=party,
+                       purpose=purpose, staff_id=person.id, email=person.email, expires_at=utcnow() + lifetime)
+    return link, _issue(db, secret_key, link, _signing_claims(link))
 
 
 def check_link(
@@ -83,54 +78,8 @@ def check_link(
     lock: bool = False,
 ) -> SigningLink:
     """The live link `token` stands for, or LinkRefused saying why not."""
-    payload = _load(secret_key, token, purpose, max_age, {"l", "d", "v", "p", "n"})
-    link = _row(db, SigningLink, payload, token, lock)
-    if link.purpose != purpose:
-        raise LinkRefused("wrong_purpose")
-    if link.document_id != payload["d"] or link.party.value != payload["p"] or link.content_version != payload["v"]:
-        raise LinkRefused("invalid")
-    if document_id is not None and link.document_id != document_id:
-        raise LinkRefused("wrong_document")
-    return _still_usable(link)
-
-
-def _still_usable(link: SigningLink | MediationLink) -> SigningLink | MediationLink:
-    if link.used_at is not None:
-        raise LinkRefused("used")
-    if link.revoked_at is not None:
-        raise LinkRefused("revoked")
-    if as_utc(link.expires_at) <= utcnow():
-        raise LinkRefused("expired")
-    return link
-
-
-def _load(secret_key: str, token: str, purpose: str, max_age: dt.timedelta, keys: set[str]) -> dict:
-    try:
-        payload = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired:
-        raise LinkRefused("expired") from None
-    except BadSignature:
-        # A token made for another purpose fails here too: the salt differs.
-        raise LinkRefused("invalid") from None
-    if not isinstance(payload, dict) or not keys <= payload.keys():
-        raise LinkRefused("invalid")
-    return payload
-
-
-def _row(db: Session, model, payload: dict, token: str, lock: bool):
-    """The link row the payload names, if its nonce and the whole token match what was stored."""
-    query = db.query(model).filter_by(id=payload["l"])
-    if lock:
-        query = query.with_for_update()
-    link = query.one_or_none()
-    if (
-        link is None
-        or not isinstance(payload["n"], str)
-        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
-        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
-    ):
-        raise LinkRefused("invalid")
-    return link
+    return _check(db, SigningLink, _signing_claims, secret_key=secret_key, token=token, purpose=purpose,
+                  max_age=max_age, document_id=document_id, lock=lock)
 
 
 def issue_mediation_link(
@@ -139,23 +88,9 @@ def issue_mediation_link(
     """Make a new "mediate" link for a disagreement's mediator and revoke any earlier one; the row and the token."""
     for old in db.query(MediationLink).filter_by(disagreement_id=disagreement.id):
         old.revoke("replaced by a new link")
-    nonce = secrets.token_urlsafe(32)
-    link = MediationLink(
-        document_id=disagreement.document_id,
-        disagreement_id=disagreement.id,
-        purpose="mediate",
-        staff_id=mediator.id,
-        email=mediator.email,
-        nonce_hash=_sha256(nonce),
-        expires_at=utcnow() + lifetime,
-    )
-    db.add(link)
-    db.flush()
-    token = _serializer(secret_key, "mediate").dumps(
-        {"l": link.id, "d": disagreement.document_id, "g": disagreement.id, "n": nonce}
-    )
-    link.token_hash = _sha256(token)
-    return link, token
+    link = MediationLink(document_id=disagreement.document_id, disagreement_id=disagreement.id, purpose="mediate",
+                         staff_id=mediator.id, email=mediator.email, expires_at=utcnow() + lifetime)
+    return link, _issue(db, secret_key, link, _mediation_claims(link))
 
 
 def check_mediation_link(
@@ -169,12 +104,80 @@ def check_mediation_link(
 ) -> MediationLink:
     """The live mediator's link `token` stands for, or LinkRefused saying why not (as for signing links)."""
     # Salted with "mediate": a signing link fails here, and a mediator's link fails check_link.
-    payload = _load(secret_key, token, "mediate", max_age, {"l", "d", "g", "n"})
-    link = _row(db, MediationLink, payload, token, lock)
-    if link.purpose != "mediate":
+    return _check(db, MediationLink, _mediation_claims, secret_key=secret_key, token=token, purpose="mediate",
+                  max_age=max_age, document_id=document_id, lock=lock)
+
+
+# What each kind of token says about its link, beside the link's id and nonce: a token is only good for the
+# document, version, party or disagreement it was made for.
+def _signing_claims(link: SigningLink) -> dict:
+    return {"d": link.document_id, "v": link.content_version, "p": link.party.value}
+
+
+def _mediation_claims(link: MediationLink) -> dict:
+    return {"d": link.document_id, "g": link.disagreement_id}
+
+
+def _issue(db: Session, secret_key: str, link: TokenisedLink, claims: dict) -> str:
+    """Store the link with a fresh nonce (hashed) and make its token."""
+    nonce = secrets.token_urlsafe(32)
+    link.nonce_hash = _sha256(nonce)
+    db.add(link)
+    db.flush()
+    token = _serializer(secret_key, link.purpose).dumps({"l": link.id, **claims, "n": nonce})
+    # The whole token's hash is kept too, so a token with characters appended is not "the same" token.
+    link.token_hash = _sha256(token)
+    return token
+
+
+def _check(db: Session, model: type[TokenisedLink], claims: Callable[[TokenisedLink], dict], *, secret_key: str,
+           token: str, purpose: str, max_age: dt.timedelta, document_id: int | None, lock: bool):
+    """The live link of this kind the token stands for, or LinkRefused saying why not."""
+    payload = _load(secret_key, token, purpose, max_age)
+    link = _row(db, model, payload, token, lock)
+    if link.purpose != purpose:
         raise LinkRefused("wrong_purpose")
-    if link.document_id != payload["d"] or link.disagreement_id != payload["g"]:
+    if any(payload.get(key) != value for key, value in claims(link).items()):
         raise LinkRefused("invalid")
     if document_id is not None and link.document_id != document_id:
         raise LinkRefused("wrong_document")
     return _still_usable(link)
+
+
+def _still_usable(link: TokenisedLink) -> TokenisedLink:
+    if link.used_at is not None:
+        raise LinkRefused("used")
+    if link.revoked_at is not None:
+        raise LinkRefused("revoked")
+    if as_utc(link.expires_at) <= utcnow():
+        raise LinkRefused("expired")
+    return link
+
+
+def _load(secret_key: str, token: str, purpose: str, max_age: dt.timedelta) -> dict:
+    try:
+        payload = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise LinkRefused("expired") from None
+    except BadSignature:
+        # A token made for another purpose fails here too: the salt differs.
+        raise LinkRefused("invalid") from None
+    if not isinstance(payload, dict) or not {"l", "n"} <= payload.keys():
+        raise LinkRefused("invalid")
+    return payload
+
+
+def _row(db: Session, model: type[TokenisedLink], payload: dict, token: str, lock: bool):
+    """The link row the payload names, if its nonce and the whole token match what was stored."""
+    query = db.query(model).filter_by(id=payload["l"])
+    if lock:
+        query = query.with_for_update()
+    link = query.one_or_none()
+    if (
+        link is None
+        or not isinstance(payload["n"], str)
+        or not hmac.compare_digest(link.nonce_hash, _sha256(payload["n"]))
+        or not hmac.compare_digest(link.token_hash or "", _sha256(token))
+    ):
+        raise LinkRefused("invalid")
+    return link

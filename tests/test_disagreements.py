@@ -20,7 +20,7 @@ from storage.models import (
 )
 from storage.states import DisagreementState, DocumentState
 from tests.support.data import actor_for
-from tests.support.links import disagree_on_link, mails_to, mediation_link, sign
+from tests.support.links import csrf_token, disagree_on_link, mails_to, mediation_link, sign
 
 
 def test_supervisee_signs_with_a_recorded_disagreement_and_the_document_still_locks(
@@ -393,7 +393,7 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
         client = app.test_client()
         # The test's app context outlives requests, so Flask-WTF's per-request token cache must be emptied.
         flask.g.pop("csrf_token", None)
-        token = client.get("/sign-in").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        token = csrf_token(client.get("/sign-in").get_data(as_text=True))
         signed_in = client.post("/sign-in", data={"email": person.email, "password": people.password,
                                                   "csrf_token": token})
         assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]

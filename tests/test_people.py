@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from storage.audit import Actor
 from storage.models import AuditEvent, Organisation, Role, Staff, SupervisionRelationship
+from tests.support.links import csrf_token
 from workflows import people as people_workflow
 from workflows.demo import seed_demo
 
@@ -420,7 +421,7 @@ def test_add_person_without_a_csrf_token_is_refused(app, admin_client, db):
     assert count(db, Staff) == before
 
     page = admin_client.get("/admin/staff/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     accepted = admin_client.post("/admin/staff/new", data={**form, "csrf_token": token})
     assert accepted.status_code == 302
     assert count(db, Staff) == before + 1

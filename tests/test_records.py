@@ -213,5 +213,5 @@ def test_a_date_typed_into_its_three_boxes_is_saved_whole_and_comes_back_as_type
 
 def test_each_row_of_the_record_form_asks_for_the_columns_its_schema_reads():
     from doc_templates.schema import ROW_COLUMNS
-    from web.documents import ROWS
+    from web.template_forms import ROWS
     assert {kind: tuple(row()._fields) for kind, row in ROWS.items()} == ROW_COLUMNS

@@ -11,6 +11,7 @@ from storage.models import AuditEvent, Organisation, PostponedSession, Staff, Su
 from storage.states import DocumentState
 from tests.factories import add_document
 from tests.support.data import actor_for
+from tests.support.links import csrf_token
 from workflows import schedule
 from workflows.errors import InvalidInput
 
@@ -220,7 +221,7 @@ def test_every_due_and_quality_form_needs_its_csrf_token(app, db, people):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(page)
     assert client.post("/sign-in", data={"email": people.supervisor.email, "password": PASSWORD,
                                          "csrf_token": token}).status_code == 302
     posts = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.data import PASSWORD
+from tests.support.links import csrf_token
 
 
 def test_wrong_password_is_refused_with_a_message(client, people):
@@ -54,7 +55,7 @@ def csrf_client(app):
 
 def _csrf_token(client, path):
     page = client.get(path).get_data(as_text=True)
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
+    return csrf_token(page)
 
 
 def test_every_form_needs_its_csrf_token(csrf_client, people, make_agreement, signing_link, agreement_form):

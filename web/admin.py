@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovPasswordInput, GovSelect
-from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import SelectField
 
 from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, role_required
-from web.forms import NOT_DONE, DateInput, Form, PersonChoice, Text, YesNo, show, submit
+from web.forms import NOT_DONE, Checkboxes, DateInput, Form, Password, PersonChoice, Text, Upload, YesNo, show, submit
 from workflows import frequency, people
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,9 +39,9 @@ def staff():
 class PersonForm(Form):
     name = Text("Full name")
     email = Text("Work email address", description="Signing links are sent here. It is also how they sign in.")
-    roles = SelectMultipleField(
-        "Roles", choices=[SelectChoice(role.value, role.label) for role in Role], widget=GovCheckboxesInput(),
-        validate_choice=False,  # the use case names a role that is not one, as it does for the CSV import
+    # Not checked against the choices here: the use case names a role that is not one, as for the CSV import.
+    roles = Checkboxes(
+        "Roles", {role.value: role.label for role in Role},
         description="Select all that apply. Anyone who is supervised is a supervisee, including managers.")
     profession = Text("Profession (optional)", description="For example, social worker or occupational therapist. "
                                                            "Needed for supervisors and supervisees.")
@@ -57,9 +56,8 @@ class PersonForm(Form):
     part_time = YesNo("Part time")
     appointed_from_overseas = YesNo("Professional appointed from outside the UK")
     line_manager_id = PersonChoice("Line manager (optional)", prompt="No line manager")
-    password = PasswordField("Password (optional)", widget=GovPasswordInput(),
-                             description="At least 12 characters. Leave it blank if they will only sign from the "
-                                         "links they are emailed; you can set one later.")
+    password = Password("Password (optional)", description="At least 12 characters. Leave it blank if they will only "
+                                                           "sign from the links they are emailed; you can set one later.")
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -79,7 +77,7 @@ def add_person():
 
 
 class PasswordForm(Form):
-    password = PasswordField("New password", widget=GovPasswordInput(),
+    password = Password("New password",
                              description="At least 12 characters. Tell them it in person or by phone, not by email.")
 
 
@@ -135,17 +133,8 @@ def end_relationship(relationship_id: int):
     return show("admin/end_relationship.html", form, relationship=relationship)
 
 
-class UploadForm(Form):
-    """A form with one file to upload: every message, about the file or a line in it, leads to the upload box."""
-
-    @property
-    def error_list(self) -> list[dict[str, str]]:
-        box = next(field for field in self if field.type == "FileField")
-        return [{**item, "href": f"#{box.id}"} for item in super().error_list]
-
-
-class ImportForm(UploadForm):
-    file = FileField("Upload a CSV file", widget=GovFileInput(), validators=[FileRequired("Select a CSV file")])
+class ImportForm(Form):
+    file = Upload("Upload a CSV file", "Select a CSV file")
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])

@@ -7,26 +7,14 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
-from wtforms import PasswordField
 from wtforms.validators import DataRequired, Email
 
 from storage import audit
 from storage.models import Role
-from web.forms import NOT_DONE, Form, Text, submit
+from web.forms import NOT_DONE, Form, Password, Text, submit
 from workflows import sign_in as sessions
 
 bp = Blueprint("auth", __name__)
-
-
-class PasswordBox(GovPasswordInput):
-    """GOV.UK's password box without the Show button: scripts that sign in find the box by the label "Password",
-    which the button's "Show password" would match as well."""
-
-    template = "govuk_frontend_wtf/input.html"
-
-    def map_gov_params(self, field, **kwargs):
-        return {**super().map_gov_params(field, **kwargs), "type": "password"}
 
 
 class LoginForm(Form):
@@ -34,7 +22,7 @@ class LoginForm(Form):
         DataRequired("Enter your email address"),
         Email("Enter an email address in the correct format, like name@example.org"),
     ])
-    password = PasswordField("Password", widget=PasswordBox(), validators=[DataRequired("Enter your password")])
+    password = Password("Password", validators=[DataRequired("Enter your password")])
 
 
 def init_app(app) -> None:

@@ -1,24 +1,18 @@
-"""The pages of home, writing an agreement, a document and its files; and the form of a template's fields."""
+"""The pages of home, writing an agreement, a document and its files."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
-from werkzeug.datastructures import MultiDict
-from wtforms import Field as FormInput
-from wtforms import FieldList, FormField, HiddenField, RadioField, SelectChoice
-from wtforms import Form as RowForm
 
-from doc_templates import Field, TemplateSchema
-from doc_templates.schema import MAX_ROWS, OUTCOMES
-from storage.models import Party, Role
+from storage.models import Party, RetentionState, Role
 from web.auth import actor, login_required, role_required
-from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, Text, submit
+from web.forms import NOT_DONE, Form, LongText, PersonChoice, submit
 from web.forms import show as show_form
+from web.template_forms import template_form, typed
 from workflows import agreements, downloads
 from workflows.access import document_for
 from workflows.errors import NotReady
@@ -26,10 +20,6 @@ from workflows.home import disposal_record, document_page, home_page
 from workflows.teams import current_supervisees
 
 bp = Blueprint("documents", __name__)
-
-# Blank rows offered under each list of actions or cases; saving the draft offers more.
-SPARE_ROWS = 2
-DATE_EXAMPLE = "For example, 5 3 2027."
 
 
 @bp.get("/")
@@ -80,7 +70,7 @@ def edit(document_id: int):
 def show(document_id: int):
     """A document: its state, its files, who has signed, and what can be done next."""
     document = downloads.view_document(document_id, actor())
-    if document.retention_status == "destroyed":  # only the metadata-only disposal record is left
+    if document.retention_status is RetentionState.DESTROYED:  # only the metadata-only disposal record is left
         return render_template("retention/disposed.html", document=document, record=disposal_record(document))
     return render_template("documents/show.html", document=document, page=document_page(document, g.user),
                            form=Form(), Party=Party)
@@ -147,87 +137,3 @@ def file(document_id: int, which: str):
     inline = request.args.get("inline") == "1" and found.mimetype == "application/pdf"
     return send_file(io.BytesIO(found.data), mimetype=found.mimetype, download_name=found.filename,
                      as_attachment=not inline, max_age=0)
-
-
-# -- the form of a template's fields, shared by the agreement and the record ---------------------------------------
-
-
-class KeptDate(DateInput):
-    """Day, month and year boxes that also come back as they were typed from a saved draft, date or not yet."""
-
-    @property
-    def raw_parts(self) -> tuple[str, str, str]:
-        parts = super().raw_parts
-        if any(parts) or not isinstance(self.data, str) or self.data.count("-") != 2:
-            return parts
-        # A draft keeps a date as year-month-day, whatever was typed, with day and month padded to two digits.
-        year, month, day = self.data.split("-")
-        return day.lstrip("0"), month.lstrip("0"), year
-
-
-class ActionRow(RowForm):
-    what = Text("What")
-    who = Text("Who")
-    by_when = KeptDate("By when")
-
-
-class CaseRow(RowForm):
-    reference = Text("ID and initials")
-
-
-class ReviewRow(RowForm):
-    what = HiddenField()
-    who = HiddenField()
-    by_when = HiddenField()
-    outcome = RadioField("Outcome", choices=[SelectChoice(value, label) for value, label in OUTCOMES.items()],
-                         validate_choice=False, widget=GovRadioInput())
-
-
-ROWS = {"actions": ActionRow, "cases": CaseRow, "review": ReviewRow}
-
-
-def template_form(schema: TemplateSchema, base: type[Form], saved: Mapping[str, str]) -> Form:
-    """A form asking for the template's fields: what was posted, or on first sight the saved strings."""
-    form_class = type(base.__name__, (base,), {"schema": schema, **{f.name: _input_for(f) for f in schema.fields}})
-    if request.method == "POST":
-        return form_class()
-    form = form_class(formdata=MultiDict(saved))
-    for f in schema.fields:
-        if f.kind in ("actions", "cases"):  # somewhere to write the next one
-            for _ in range(min(SPARE_ROWS, MAX_ROWS - len(form[f.name].entries))):
-                form[f.name].append_entry()
-    return form
-
-
-def typed(form: Form) -> dict[str, str]:
-    """What was typed into a template's form, as the strings its schema checks; a list's as <field>-<row>-<column>."""
-    inputs = []
-    for f in form.schema.fields:
-        if f.is_rows:
-            inputs.extend(input_ for row in form[f.name] for input_ in row)
-        else:
-            inputs.append(form[f.name])
-    return {input_.name: _text(input_) for input_ in inputs}
-
-
-def _text(input_: FormInput) -> str:
-    if isinstance(input_, DateInput):
-        return input_._value()  # year-month-day, or what was typed when it is not a date
-    return "" if input_.data is None else str(input_.data)
-
-
-def _input_for(f: Field) -> FormInput:
-    label = f.label if f.required or f.is_rows else f"{f.label} (optional)"
-    plain = {"label": {"classes": "govuk-label--s"}}
-    if f.is_rows:
-        return FieldList(FormField(ROWS[f.kind]), label, max_entries=MAX_ROWS)
-    if f.kind == "date":
-        return KeptDate(label, description=f"{f.help} {DATE_EXAMPLE}".strip(), render_kw={"params": {
-            "fieldset": {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}}}})
-    if f.kind == "textarea":
-        return LongText(label, description=f.help, render_kw={"params": {**plain, "rows": 5}})
-    if f.kind == "int":
-        return Text(label, description=f.help, render_kw={"params": {
-            **plain, "classes": "govuk-input--width-3", "inputmode": "numeric", "spellcheck": False,
-            **({"suffix": {"text": f.suffix}} if f.suffix else {})}})
-    return Text(label, description=f.help, render_kw={"params": plain})

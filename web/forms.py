@@ -8,19 +8,36 @@ from typing import Any
 
 from flask import render_template
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
+from markupsafe import Markup
+from wtforms import (
+    BooleanField,
+    Field,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
 from storage.times import parse_date
 from workflows.errors import InvalidInput
 
-__all__ = ["Form", "DateInput", "PersonChoice", "Text", "LongText", "YesNo", "submit", "show", "NOT_DONE"]
+__all__ = ["NOT_DONE", "Checkboxes", "DateInput", "Form", "LongText", "Password", "PersonChoice", "Radios", "Text",
+           "Upload", "YesNo", "show", "submit"]
 
 # What `submit` returns when the page should be shown (again): on first sight, or with the form's errors.
 NOT_DONE: Any = object()
@@ -38,10 +55,18 @@ class Form(FlaskForm):
             else:
                 field.errors = [*field.errors, message]
 
+    def token(self) -> Markup:
+        """The hidden CSRF input without an id, so a page with several forms never repeats one (none when off)."""
+        field = self._fields.get("csrf_token")
+        return Markup(field(id=False)) if field is not None else Markup("")
+
     @property
     def error_list(self) -> list[dict[str, str]]:
         """The error summary's items, each linking to its field."""
-        items = [{"text": message, "href": "#main-content"} for message in self.form_errors]
+        inputs = [field for name, field in self._fields.items() if name != "csrf_token" and field.type != "HiddenField"]
+        # A message about the form as a whole leads to its only box when it has one (an upload), else to the page.
+        top = f"#{_first_input(inputs[0])}" if len(inputs) == 1 else "#main-content"
+        items = [{"text": message, "href": top} for message in self.form_errors]
         for name, field in self._fields.items():
             if name != "csrf_token" and field.errors:
                 items.append({"text": field.errors[0], "href": f"#{_first_input(field)}"})
@@ -63,9 +88,41 @@ def LongText(label: str, **kwargs) -> TextAreaField:  # noqa: N802
     return TextAreaField(label, widget=GovTextArea(), **kwargs)
 
 
+class _Checkbox(GovCheckboxInput):
+    """GOV.UK's single checkbox, without the empty hint govuk-frontend-wtf adds (which the box would point at)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        if not field.description:
+            params["hint"] = None
+        return params
+
+
 def YesNo(label: str, **kwargs) -> BooleanField:  # noqa: N802
     """One checkbox."""
-    return BooleanField(label, widget=GovCheckboxInput(), **kwargs)
+    return BooleanField(label, widget=_Checkbox(), **kwargs)
+
+
+def Radios(label: str, choices: dict[str, str], **kwargs) -> RadioField:  # noqa: N802
+    """One of a few choices, as GOV.UK radios; anything else posted reaches the use case, which says what to choose."""
+    return RadioField(label, choices=[SelectChoice(value, text) for value, text in choices.items()],
+                      validate_choice=False, widget=GovRadioInput(), **kwargs)
+
+
+def Checkboxes(label: str, choices: dict[str, str], **kwargs) -> SelectMultipleField:  # noqa: N802
+    """Any of a few choices, as GOV.UK checkboxes."""
+    return SelectMultipleField(label, choices=[SelectChoice(value, text) for value, text in choices.items()],
+                               validate_choice=False, widget=GovCheckboxesInput(), **kwargs)
+
+
+def Password(label: str, **kwargs) -> PasswordField:  # noqa: N802
+    """A password box, with GOV.UK's "Show" button."""
+    return PasswordField(label, widget=GovPasswordInput(), **kwargs)
+
+
+def Upload(label: str, missing: str, **kwargs) -> FileField:  # noqa: N802
+    """A file to upload; `missing` says what to choose when none was."""
+    return FileField(label, widget=GovFileInput(), validators=[FileRequired(missing)], **kwargs)
 
 
 class _DateBoxes(GovDateInput):
@@ -118,6 +175,10 @@ class DateInput(Field):
             return tuple(self.raw_data)  # type: ignore[return-value]
         if isinstance(self.data, dt.date):
             return str(self.data.day), str(self.data.month), str(self.data.year)
+        if isinstance(self.data, str) and self.data.count("-") == 2:
+            # Saved as year-month-day whatever was typed (a draft keeps 2027-02-31 too): back into its boxes.
+            year, month, day = self.data.split("-")
+            return day.lstrip("0"), month.lstrip("0"), year
         return "", "", ""  # nothing, or a pasted date that is not one: its error message says what to do
 
 

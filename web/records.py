@@ -11,8 +11,8 @@ from doc_templates import get_schema
 from storage.models import RecordDraft, Role
 from storage.times import uk_time
 from web.auth import actor, login_required, role_required
-from web.documents import template_form, typed
 from web.forms import NOT_DONE, Form, PersonChoice, show, submit
+from web.template_forms import template_form, typed
 from workflows import records
 from workflows.access import document_for
 from workflows.teams import current_supervisees

@@ -6,13 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
-from wtforms import RadioField
 
 from storage.models import Role
 from storage.times import add_years
 from web.auth import actor, role_required
-from web.forms import NOT_DONE, DateInput, Form, LongText, Text, show, submit
+from web.forms import NOT_DONE, DateInput, Form, LongText, Radios, Text, show, submit
 from workflows import retention
 from workflows.access import document_for
 from workflows.people import person_in, staff_of
@@ -133,8 +131,8 @@ def run_sweep():
 
 class DecideForm(Form):
     # Not checked against the choices here: the use case says "Choose archive, destroy or extend" in its own words.
-    decision = RadioField("What should happen to it?", widget=GovRadioInput(), validate_choice=False,
-                          choices={"archive": "Archive it", "destroy": "Destroy it", "extend": "Keep it longer"})
+    decision = Radios("What should happen to it?",
+                      {"archive": "Archive it", "destroy": "Destroy it", "extend": "Keep it longer"})
     extend_until = DateInput("New retention date (if keeping it longer) (optional)")
     note = LongText("Note (optional)", description="Needed when keeping it longer: say why.")
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 
 from storage.models import Role
-from web.admin import UploadForm
 from web.auth import actor, role_required
-from web.forms import NOT_DONE, show, submit
+from web.forms import NOT_DONE, Form, Upload, show, submit
 from workflows import templates
 
 bp = Blueprint("template_admin", __name__, url_prefix="/admin/templates")
 
 
-class TemplateForm(UploadForm):
-    template = FileField("The new template (.docx)", widget=GovFileInput(),
-                         validators=[FileRequired("Choose the .docx file of the new template.")])
+class TemplateForm(Form):
+    template = Upload("The new template (.docx)", "Choose the .docx file of the new template.")
 
 
 @bp.get("/")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 
-from web.forms import NOT_DONE, Form, show, submit
+from web.forms import NOT_DONE, Form, Upload, show, submit
 from workflows.verification import SealNotConfigured, check_upload
 
 bp = Blueprint("verify", __name__)
 
 
 class VerifyForm(Form):
-    file = FileField("Upload a PDF file", widget=GovFileInput(),
-                     validators=[FileRequired("Choose the PDF file you want to check")])
+    file = Upload("Upload a PDF file", "Choose the PDF file you want to check")
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -48,3 +48,8 @@ def mediation_link(db, person) -> str:
         if found:
             return found.group(1)
     raise AssertionError(f"no mediation link was emailed to {person.email}")
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)

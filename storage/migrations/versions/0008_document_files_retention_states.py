@@ -10,6 +10,8 @@ import json
 from alembic import op
 import sqlalchemy as sa
 
+from storage.guards import drop_append_only, make_append_only
+
 
 revision = '0008'
 down_revision = 'i4pdf'
@@ -35,14 +37,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_document_files_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_files_sha256'), ['sha256'], unique=False)
     _backfill_files()
-    _make_append_only('document_files')
+    # A document's list of files only grows: a file it once had stays listed after the next version.
+    make_append_only(op, 'document_files')
     # "kept" is now a state of its own rather than an empty column.
     op.execute("UPDATE documents SET retention_status = 'kept' WHERE retention_status IS NULL")
 
 
 def downgrade() -> None:
     op.execute("UPDATE documents SET retention_status = NULL WHERE retention_status = 'kept'")
-    _drop_append_only('document_files')
+    drop_append_only(op, 'document_files')
     with op.batch_alter_table('document_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_files_sha256'))
         batch_op.drop_index(batch_op.f('ix_document_files_document_id'))
@@ -89,31 +92,3 @@ def _backfill_files() -> None:
                 for (d, k, s), (v, at) in found.items()]
         for start in range(0, len(rows), 5000):
             op.bulk_insert(table, rows[start:start + 5000])
-
-
-# A document's list of files only grows: a file it once had stays listed after the next version.
-def _make_append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"""CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{table} is append-only: rows cannot be changed or removed'; END $$"""
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be changed or removed'); END"
-            )
-
-
-def _drop_append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    else:
-        for action in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
