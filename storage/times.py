@@ -23,10 +23,10 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def uk_time(moment: dt.datetime, *, with_offset: bool = False) -> str:
+def uk_time(moment: dt.datetime, *, with_offset: bool = False, with_seconds: bool = False) -> str:
     """A moment in UK local time: "31 December 2026 at 14:05", with "GMT (UTC+00:00)" after it as evidence."""
     local = as_utc(moment).astimezone(UK)
-    text = f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    text = f"{local.day} {local:%B %Y} at {local:%H:%M:%S}" if with_seconds else f"{local.day} {local:%B %Y} at {local:%H:%M}"
     if with_offset:
         offset = local.strftime("%z")
         text += f" {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"

@@ -15,8 +15,9 @@ from web.forms import show as show_form
 from web.template_forms import template_form, typed
 from workflows import agreements, downloads
 from workflows.access import document_for
+from workflows.downloads import disposal_record, document_page
 from workflows.errors import NotReady
-from workflows.home import disposal_record, document_page, home_page
+from workflows.home import home_page
 from workflows.teams import current_supervisees
 
 bp = Blueprint("documents", __name__)

@@ -1,15 +1,23 @@
-"""Opening a document and handing out its files, each view and download recorded in the audit log."""
+"""Opening a document, what its page shows, and handing out its files; each view and download is audited."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from flask import current_app
+from sqlalchemy import select
+
+from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import Document, FileKind, RetentionState
-from workflows.access import document_for, user_of
+from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
+from storage.states import DOCUMENT
+from workflows import annotated_pdf, disagreements
+from workflows.access import can_manage, document_for, user_of
+from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
+from workflows.renditions import is_waiting_for_pdf
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -55,3 +63,38 @@ def download(document_id: int, which: str, actor: audit.Actor) -> Download:
     audit.record(db, "downloaded", actor, document.id, file=which, sha256=sha256)
     db.commit()
     return Download(data, f"{document.reference}{suffix}.{extension}", MIMETYPES[extension])
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentPage:
+    """A document's page: its history, what the person may do next, its disagreements and annotations."""
+
+    history: list[AuditEvent]
+    actions: set[str]
+    waiting: bool
+    verification: StoredCopyCheck | None
+    seal_problem: str | None
+    disagreements: list[Disagreement]
+    signed_disagreeing: set[Party]
+    can_disagree: bool
+    annotations: list[annotated_pdf.Listed]
+
+
+def document_page(document: Document, user: Staff) -> DocumentPage:
+    """What the page of a document the person may see shows them."""
+    return DocumentPage(
+        history=document_history(document, user),
+        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
+        waiting=is_waiting_for_pdf(document),
+        verification=check_stored_copy(document),
+        seal_problem=seal_problem(current_app),
+        disagreements=disagreements.on_document(document),
+        signed_disagreeing=disagreements.signed_with_disagreement(document),
+        can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
+        annotations=annotated_pdf.listed(document),
+    )
+
+
+def disposal_record(document: Document) -> DisposalRecord | None:
+    """What is left of a destroyed document: its metadata-only disposal record."""
+    return db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()

@@ -1,32 +1,23 @@
-"""What a signed-in person is shown: the lists on their home page, and everything a document's page says."""
+"""What a signed-in person's home page lists: their supervisees and documents, and what awaits them."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
-from signing.seal import seal_problem
 from storage.db import session as db
 from storage.models import (
-    AuditEvent,
     Disagreement,
-    DisposalRecord,
     Document,
     DocumentState,
-    Party,
     RecordDraft,
     Role,
     Staff,
 )
-from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements
-from workflows.access import can_manage
-from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
+from workflows import disagreements
 from workflows.records import unfinished_records
-from workflows.renditions import is_waiting_for_pdf
 from workflows.teams import current_supervisees, needs_agreement
 
 
@@ -90,38 +81,3 @@ def awaiting_signature(user: Staff, documents: list[Document]) -> list[Document]
         if document.state.is_open_for_signature and party is not None and document.signature_of(party) is None:
             waiting[document.id] = document
     return list(waiting.values())
-
-
-@dataclasses.dataclass(frozen=True)
-class DocumentPage:
-    """A document's page: its history, what the person may do next, its disagreements and annotations."""
-
-    history: list[AuditEvent]
-    actions: set[str]
-    waiting: bool
-    verification: StoredCopyCheck | None
-    seal_problem: str | None
-    disagreements: list[Disagreement]
-    signed_disagreeing: set[Party]
-    can_disagree: bool
-    annotations: list[annotated_pdf.Listed]
-
-
-def document_page(document: Document, user: Staff) -> DocumentPage:
-    """What the page of a document the person may see shows them."""
-    return DocumentPage(
-        history=document_history(document, user),
-        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
-        waiting=is_waiting_for_pdf(document),
-        verification=check_stored_copy(document),
-        seal_problem=seal_problem(current_app),
-        disagreements=disagreements.on_document(document),
-        signed_disagreeing=disagreements.signed_with_disagreement(document),
-        can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
-        annotations=annotated_pdf.listed(document),
-    )
-
-
-def disposal_record(document: Document) -> DisposalRecord | None:
-    """What is left of a destroyed document: its metadata-only disposal record."""
-    return db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()
