@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import Row, and_, func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import defer, lazyload
 
 from storage import audit
 from storage.db import session as db
@@ -160,34 +160,49 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
     return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
 
 
+# The due pages show an agreement's reference and state; its form data and signatures load only if asked for.
+_JUST_THE_DOCUMENT = (defer(Document.data), lazyload(Document.signatures))
+
+
+# Each query groups by supervisee and organisation: only documents written in the supervisee's own organisation
+# count, and `_due_rows` looks each up by (supervisee, their organisation).
 def _theirs(query, supervisee_ids: set[int] | None):
-    """Documents of these supervisees (or everyone's), written in each supervisee's own organisation, not voided."""
-    query = query.join(Staff, and_(Staff.id == Document.supervisee_id,
-                                   Staff.organisation_id == Document.organisation_id)).where(
-        Document.state != DocumentState.VOIDED)
+    """Documents of these supervisees (or everyone's) that are not voided."""
+    query = query.where(Document.state != DocumentState.VOIDED)
     return query if supervisee_ids is None else query.where(Document.supervisee_id.in_(sorted(supervisee_ids)))
 
 
 def _last_records(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Row]:
     """Each supervisee's record of their latest session (the first written, if two are of one day)."""
-    ranked = _theirs(select(
-        Document.id, Document.supervisee_id, Document.organisation_id, Document.supervision_date,
-        Document.next_supervision_date,
-        func.row_number().over(partition_by=Document.supervisee_id,
-                               order_by=(Document.supervision_date.desc(), Document.id)).label("place"),
-    ).where(Document.kind == "record", Document.supervision_date.is_not(None)), supervisee_ids).subquery()
-    return {(row.supervisee_id, row.organisation_id): row for row in db.execute(select(ranked).where(ranked.c.place == 1))}
+    latest = _theirs(select(Document.supervisee_id, Document.organisation_id,
+                            func.max(Document.supervision_date).label("day"))
+                     .where(Document.kind == "record", Document.supervision_date.is_not(None)), supervisee_ids
+                     ).group_by(Document.supervisee_id, Document.organisation_id).subquery()
+    found: dict[tuple[int, int], Row] = {}
+    for row in db.execute(_theirs(select(
+            Document.id, Document.supervisee_id, Document.organisation_id, Document.supervision_date,
+            Document.next_supervision_date).join(latest, and_(
+                Document.supervisee_id == latest.c.supervisee_id, Document.organisation_id == latest.c.organisation_id,
+                Document.supervision_date == latest.c.day)).where(Document.kind == "record"), supervisee_ids)
+            .order_by(Document.id)):
+        found.setdefault((row.supervisee_id, row.organisation_id), row)
+    return found
 
 
 def _latest_signed_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Document]:
-    """Each supervisee's locked agreement with the latest start date (the newest, if two start on one day)."""
-    ranked = _theirs(select(
-        Document.id,
-        func.row_number().over(partition_by=Document.supervisee_id, order_by=(
-            Document.agreement_start_date.is_(None), Document.agreement_start_date.desc(), Document.id.desc()),
-        ).label("place"),
-    ).where(Document.kind == "agreement", Document.state == DocumentState.LOCKED), supervisee_ids).subquery()
-    return _by_supervisee(select(ranked.c.id).where(ranked.c.place == 1))
+    """Each supervisee's locked agreement with the latest start date (the newest, if two start on one day or none
+    says when it starts)."""
+    signed = (Document.kind == "agreement", Document.state == DocumentState.LOCKED)
+    latest = _theirs(select(Document.supervisee_id, Document.organisation_id,
+                            func.max(Document.agreement_start_date).label("day")).where(*signed), supervisee_ids
+                     ).group_by(Document.supervisee_id, Document.organisation_id).subquery()
+    found: dict[tuple[int, int], Document] = {}
+    for document in db.scalars(_theirs(select(Document).join(latest, and_(
+            Document.supervisee_id == latest.c.supervisee_id, Document.organisation_id == latest.c.organisation_id,
+            or_(Document.agreement_start_date == latest.c.day, latest.c.day.is_(None)))).where(*signed),
+            supervisee_ids).order_by(Document.id.desc()).options(*_JUST_THE_DOCUMENT)):
+        found.setdefault((document.supervisee_id, document.organisation_id), document)
+    return found
 
 
 def _pending_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Document]:
@@ -195,13 +210,9 @@ def _pending_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int]
     newest = _theirs(select(func.max(Document.id)).where(
         Document.kind == "agreement",
         Document.state.in_([DocumentState.DRAFT, DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
-    ), supervisee_ids).group_by(Document.supervisee_id)
-    return _by_supervisee(newest)
-
-
-def _by_supervisee(ids) -> dict[tuple[int, int], Document]:
-    documents = db.scalars(select(Document).where(Document.id.in_(ids.scalar_subquery()))
-                           .options(lazyload(Document.signatures)))
+    ), supervisee_ids).group_by(Document.supervisee_id, Document.organisation_id)
+    documents = db.scalars(select(Document).where(Document.id.in_(newest.scalar_subquery()))
+                           .options(*_JUST_THE_DOCUMENT))
     return {(d.supervisee_id, d.organisation_id): d for d in documents}
 
 

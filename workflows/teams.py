@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from storage.db import session as db
 from storage.models import Document, DocumentState, Role, Staff, SupervisionRelationship
@@ -32,8 +32,10 @@ def current_relationships(supervisor_id: int | Iterable[int] | None = None,
                           on: dt.date | None = None) -> list[SupervisionRelationship]:
     """The supervision relationships in force on that date: one supervisor's, several's, or everyone's."""
     on = on or dt.date.today()
-    query = select(SupervisionRelationship).options(joinedload(SupervisionRelationship.supervisee),
-                                                    joinedload(SupervisionRelationship.supervisor))
+    # Both people in one query each; their roles only if asked for (every relationship may be thousands).
+    query = select(SupervisionRelationship).options(
+        selectinload(SupervisionRelationship.supervisee).lazyload(Staff.role_rows),
+        selectinload(SupervisionRelationship.supervisor).lazyload(Staff.role_rows))
     if isinstance(supervisor_id, int):
         query = query.where(SupervisionRelationship.supervisor_id == supervisor_id)
     elif supervisor_id is not None:
