@@ -415,6 +415,7 @@ for _name, _columns in {
 }.items():
     Index(_name, *(Document.__table__.c[c] for c in _columns))
 # What is due: each supervisee's latest record and agreement, without reading the documents' data.
-Index("ix_documents_due", Document.supervisee_id, Document.kind, Document.supervision_date)
+Index("ix_documents_due", Document.kind, Document.supervisee_id, Document.organisation_id, Document.supervision_date,
+      Document.state)
 # The disposition sweep: the date range, then what it filters on, so only due rows touch the table.
 Index("ix_documents_retention_sweep", Document.retain_until, Document.retention_status, Document.supervisee_id)
