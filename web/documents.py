@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from storage.models import Party, RetentionState, Role
 from web.auth import actor, login_required, role_required
@@ -73,8 +73,19 @@ def show(document_id: int):
     document = downloads.view_document(document_id, actor())
     if document.retention_status is RetentionState.DESTROYED:  # only the metadata-only disposal record is left
         return render_template("retention/disposed.html", document=document, record=disposal_record(document))
-    return render_template("documents/show.html", document=document, page=document_page(document, g.user),
-                           form=Form(), Party=Party)
+    page = document_page(document, g.user)
+    return render_template("documents/show.html", document=document, page=page, form=Form(), Party=Party,
+                           waiting=downloads.is_page_waiting(document, page))
+
+
+@bp.get("/documents/<int:document_id>/pdf-status")
+@login_required
+def pdf_status(document_id: int):
+    """Whether the PDF the document's page waits for is ready: what the page's script asks every few seconds."""
+    status = downloads.pdf_status(document_id, g.user)
+    response = jsonify(waiting=status.waiting, message=status.message)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/documents/<int:document_id>/send")

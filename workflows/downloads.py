@@ -95,6 +95,40 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class PdfStatus:
+    """Whether the PDF a document's page waits for is made yet, in words for the page to announce."""
+
+    waiting: bool
+    message: str
+
+
+SEALING_ANNOTATION = "Being sealed into the PDF"
+
+
+def is_page_waiting(document: Document, page: DocumentPage) -> bool:
+    """Whether the page waits for a PDF: its own, or an annotation being sealed into it."""
+    return page.waiting and document.state.value in ("draft", "locked") or any(
+        listed.where == SEALING_ANNOTATION for listed in page.annotations)
+
+
+def pdf_status(document_id: int, user: Staff) -> PdfStatus:
+    """What the page of a document waits for, for the page to learn it without reloading; not audited, as it shows
+    nothing of the document's content (NotAllowed for anyone who may not view it)."""
+    document = document_for(document_id, "view", user)
+    sealing = any(listed.where == SEALING_ANNOTATION for listed in annotated_pdf.listed(document))
+    if is_waiting_for_pdf(document) and document.pdf_error:
+        status = PdfStatus(True, f"Rendering the PDF is waiting. {document.pdf_error}")
+    elif is_waiting_for_pdf(document):
+        status = PdfStatus(True, "The PDF is being prepared.")
+    elif sealing:
+        status = PdfStatus(True, "An annotation is being sealed into the PDF.")
+    else:
+        status = PdfStatus(False, "The PDF is ready.")
+    db.rollback()  # a read: end it, so a poll never holds SQLite's lock
+    return status
+
+
 def disposal_record(document: Document) -> DisposalRecord | None:
     """What is left of a destroyed document: its metadata-only disposal record."""
     return db.scalars(select(DisposalRecord).where(DisposalRecord.document_id == document.id)).first()
