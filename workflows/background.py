@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from doc_templates import pool
-from storage import jobs, outbox
+from storage import jobs, outbox, wakeups
 from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
@@ -41,6 +41,7 @@ def wake() -> None:
 @event.listens_for(Session, "after_flush")
 def _note_new_work(session: Session, _context) -> None:
     if any(isinstance(obj, (Job, OutboxMessage)) for obj in session.new):
+        wakeups.announce(session)  # workers in other processes hear of it when this commits (once, however often)
         session.info["new_work"] = True
 
 
@@ -115,6 +116,7 @@ def run_daily_once(today: dt.date) -> bool:
 def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
     warm_up_pool()
+    wakeups.listen(app.config["DATABASE_URL"], wake, stop)
     daily_done: dt.date | None = None
     while not stop.is_set():
         try:
