@@ -55,6 +55,7 @@ def render_many(side: str, renders: int, every: int) -> dict:
             template.save(io.BytesIO())
         if i % every == 0:
             samples.append((i, round(rss_mib(), 1)))
+            print(f"progress {side} {i} {samples[-1][1]}", file=sys.stderr, flush=True)
     return {"renders": renders, "seconds": round(time.perf_counter() - started, 1), "samples": samples}
 
 
@@ -83,10 +84,11 @@ def main() -> None:
         return
     results = {"python": platform.python_version()}
     for side, renders in (("ours", args.renders), ("bare", args.bare_renders)):
+        # The child's progress lines go straight to this process's stderr, so a long run can be followed.
         child = subprocess.run([sys.executable, "-m", "bench.bench_memory", "--side", side, "--renders", str(renders),
-                                "--every", str(args.every)], capture_output=True, text=True, check=False)
+                                "--every", str(args.every)], stdout=subprocess.PIPE, text=True, check=False)
         if child.returncode:
-            results[side] = {"error": child.stderr[-2000:]}
+            results[side] = {"error": f"the {side} process failed (exit {child.returncode}); see above"}
             continue
         result = json.loads(child.stdout.strip().splitlines()[-1])
         results[side] = {**summary(result), "samples": result["samples"]}
