@@ -70,6 +70,7 @@ bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python -m bench.bench_disposition
 	$(BIN)/python -m bench.bench_due  # first run generates 5,000 staff and 420,000 documents into bench/.data (cached)
 	$(BIN)/python -m bench.bench_memory
+	$(BIN)/python -m bench.bench_wait
 
 clean:
 	rm -rf $(VENV) node_modules web/static/govuk
