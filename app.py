@@ -28,6 +28,8 @@ DEFAULTS = {
     "SMTP_PASSWORD": None,
     "SMTP_TIMEOUT": 20,
     "MAIL_FROM": "Countersign <no-reply@countersign.local>",
+    "DATABASE_BUSY_SECONDS": 10,  # longest a request waits for another's database lock before "busy, try again"
+    "WEB_THREADS": 16,  # requests served at once by `flask serve`
     "PDF_TIMEOUT_SECONDS": 120,
     "PDF_POOL_SIZE": 2,  # warm LibreOffice instances converting in parallel; 0 = a cold soffice per document
     "PDF_POOL_PYTHON": "/usr/bin/python3",  # the Python that has LibreOffice's uno module (Debian: python3-uno)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pathlib
 
-from flask import Flask, render_template, send_from_directory
+from flask import Flask, g, render_template, send_from_directory
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from storage.db import NotMigrated
+from storage.db import session as database
 from storage.models import Role
 from storage.states import IllegalMove
 from storage.times import uk_date, uk_time
@@ -35,6 +38,7 @@ from workflows.frequency import category_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
+BUSY_RETRY_AFTER_SECONDS = 5
 BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
@@ -43,6 +47,9 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
     configure_templates(app)
+    # Stylesheets and images are answered before the app's request handling: never wait on the database.
+    app.wsgi_app = SharedDataMiddleware(app.wsgi_app, {app.static_url_path: app.static_folder, "/assets": str(GOVUK_ASSETS)},
+                                        cache_timeout=3600)
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in BLUEPRINTS:
@@ -105,6 +112,33 @@ def register_error_pages(app: Flask) -> None:
     def _not_migrated(error: NotMigrated):
         return render_template("errors/not_migrated.html", message=str(error)), 503
 
+    @app.errorhandler(OperationalError)
+    def _busy(error: OperationalError):
+        # A lock held too long, a deadlock broken by the database, or the database briefly out of reach.
+        if not _is_busy(error):
+            return _server_error(error)
+        _leave_the_database()
+        return render_template("errors/busy.html"), 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(500)
     def _server_error(_error):
+        _leave_the_database()
         return render_template("errors/server_error.html"), 500
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """PostgreSQL's operational errors are all passing (lock timeout, deadlock, connection); SQLite's only
+    when it is locked or busy (its others are mistakes, such as a missing column)."""
+    if error.orig is None or type(error.orig).__module__ != "sqlite3":
+        return True
+    return any(word in str(error.orig).lower() for word in ("locked", "busy"))
+
+
+def _leave_the_database() -> None:
+    """An error page never touches the failed transaction: it is rolled back and the page shows no one's data."""
+    try:
+        database.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself may be gone; the page is shown all the same
+        pass
+    database.remove()
+    g.user = None
