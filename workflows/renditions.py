@@ -3,13 +3,16 @@ reviews, made in the background."""
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, render_docx
+from doc_templates.pool import PoolUnavailable
 from storage import audit, jobs
-from storage.blobs import blobs
+from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import Document, DocumentState, FileKind, Job, Party
 from storage.times import add_years, as_utc, uk_date, uk_time
@@ -77,9 +80,27 @@ def make_review_pdf(job_id: int) -> int:
     return jobs.finish(db, job_id)
 
 
-def waiting_message(error: Exception) -> str:
+def waiting_message(error: BaseException) -> str:
     """What the document page says while a failed conversion waits for its next try."""
-    return f"The PDF could not be made yet ({error}). Countersign will keep trying."
+    return (f"The PDF could not be made yet: {what_went_wrong(error)} ({error}). "
+            "Countersign will keep trying by itself, and the PDF will appear here once it works.")
+
+
+def what_went_wrong(error: BaseException) -> str:
+    """A failure in background work, in the words of someone who does not run the server."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "the server's disk is full (your administrator needs to free some space)"
+    if isinstance(error, PoolUnavailable):
+        return "LibreOffice, which makes the PDFs, is not running on the server"
+    if isinstance(error, ConversionError):
+        return "LibreOffice, which makes the PDFs, could not convert the document"
+    if isinstance(error, (BlobMissing, BlobCorrupt)):
+        return "a file it is made from is missing or damaged in the file store"
+    if isinstance(error, OperationalError):
+        return "the database was busy or out of reach"
+    if isinstance(error, OSError):
+        return "the file store could not be read or written"
+    return "an unexpected problem on the server"
 
 
 def is_waiting_for_pdf(document: Document) -> bool:

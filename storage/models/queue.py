@@ -42,5 +42,7 @@ class Job(QueuedWork, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
+    # host:pid of the process whose claim this is; it renews the claim while it works (storage/jobs.py)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
