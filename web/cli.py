@@ -21,7 +21,8 @@ from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
-from workflows.background import retry_now, run_forever, start_in_thread
+from workflows import housekeeping
+from workflows.background import process_is_alive, retry_now, run_forever, start_in_thread
 from workflows.demo import seed_demo
 from workflows.reminders import send_reminders as send
 from workflows.retention import sweep
@@ -78,7 +79,7 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
         f"written to {app.config['OUTBOX_DIR']} (see {app.config['BASE_URL']}/dev/mail)")
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {mail}\nPress Ctrl+C to stop.")
-    waitress_serve(app, host=host, port=port, threads=8, ident="Countersign")
+    waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
 
 
 def _exit_on_sigterm() -> None:
@@ -112,7 +113,22 @@ def audit_verify() -> None:
 @with_appcontext
 def retry_renders() -> None:
     """Retry waiting PDF conversions now, and put failed email back in the queue."""
-    click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
+    report = retry_now()
+    click.echo(f"{report.due_now} PDF conversions and {retry_failed(session)} emails will be retried now.")
+    if report.released:
+        click.echo(f"{report.released} of the conversions were held by a process that has stopped; they are free again.")
+    if report.working:
+        click.echo(f"{report.working} are being made right now by a running process and are left to it.")
+
+
+@click.command("clean-up")
+@with_appcontext
+def clean_up() -> None:
+    """Clean up what stopped processes left: LibreOffice and its folders, half-written and unreferenced files."""
+    swept = housekeeping.sweep()
+    click.echo(f"Removed {swept.pool_folders} LibreOffice folder(s) of stopped processes (and any LibreOffice "
+               f"still running from them), {swept.half_written} half-written file(s) and {swept.unreferenced} "
+               "file(s) nothing refers to.")
 
 
 @click.command("render-status")
@@ -141,8 +157,13 @@ def render_status() -> None:
     click.echo(f"{len(waiting)} PDF conversion(s) waiting:")
     now = utcnow()
     for job, document in waiting:
-        when = as_utc(job.next_attempt_at)
-        due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
+        when, held = as_utc(job.next_attempt_at), as_utc(job.claimed_until)
+        if held is not None and held >= now:
+            owner = job.claimed_by or "a worker"
+            due = f"being made now by {owner}" + ("" if process_is_alive(owner) else
+                                                  f" (which has stopped: free again within {int((held - now).total_seconds())}s)")
+        else:
+            due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
         click.echo(f"  {document.reference} ({job.kind.replace('_', ' ')}): {job.attempts} failed attempt(s), {due}")
         if job.last_error:
             click.echo(f"      why: {job.last_error}")
@@ -221,5 +242,5 @@ def send_reminders(dry_run: bool) -> None:
                + (f" {report.skipped} people were reached by another run at the same time." if report.skipped else ""))
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify,
-            disposition_sweep, send_reminders]
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca,
+            verify, disposition_sweep, send_reminders]
