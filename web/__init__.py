@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import pathlib
 
 from flask import Flask, g, render_template, send_from_directory
@@ -39,6 +40,7 @@ csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 BUSY_RETRY_AFTER_SECONDS = 5
+DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
@@ -119,6 +121,13 @@ def register_error_pages(app: Flask) -> None:
             return _server_error(error)
         _leave_the_database()
         return render_template("errors/busy.html"), 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+
+    @app.errorhandler(OSError)
+    def _disk_full(error: OSError):
+        if error.errno != errno.ENOSPC:
+            return _server_error(error)
+        _leave_the_database()
+        return render_template("errors/disk_full.html"), 503, {"Retry-After": str(DISK_FULL_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(500)
     def _server_error(_error):
