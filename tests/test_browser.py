@@ -51,7 +51,7 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page refreshes itself until the PDF is made
     expect(boss.get_by_title(re.compile("^Preview of"))).to_be_visible()
     submit(boss, send)
-    expect(boss.get_by_text("Sent. Each of you has been emailed a link to sign.")).to_be_visible()
+    expect(boss.get_by_text("Sent. Each of you will be emailed a link to sign in the next few minutes.")).to_be_visible()
 
     # Each party got their own link, saying who asked and when it stops working.
     please_sign = smtp.wait_for("Please sign:", 2)

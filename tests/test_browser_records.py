@@ -73,7 +73,7 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
     send = boss.get_by_role("button", name="Send for signature")
     expect(send).to_be_enabled(timeout=PDF_WAIT_MS)
     submit(boss, send)
-    expect(boss.get_by_text("Sent. Each of you has been emailed a link to sign.")).to_be_visible()
+    expect(boss.get_by_text("Sent. Each of you will be emailed a link to sign in the next few minutes.")).to_be_visible()
 
     please_sign = smtp.wait_for("Please sign:", 2)
     worker = new_page(browser)

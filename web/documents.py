@@ -82,7 +82,7 @@ def show(document_id: int):
 def send(document_id: int):
     """Email each party their signing link."""
     _unless_not_ready(lambda: agreements.send_for_signature(document_id, actor()),
-                      "Sent. Each of you has been emailed a link to sign.")
+                      "Sent. Each of you will be emailed a link to sign in the next few minutes.")
     return redirect(url_for("documents.show", document_id=document_id))
 
 
@@ -91,7 +91,7 @@ def send(document_id: int):
 def resend(document_id: int, party: str):
     """Send one party a new link; their old one stops working."""
     _unless_not_ready(lambda: agreements.resend_link(document_id, Party(party), actor()),
-                      f"A new link has been emailed to the {party}. The old link no longer works.")
+                      f"A new link will be emailed to the {party} in the next few minutes. The old link no longer works.")
     return redirect(url_for("documents.show", document_id=document_id))
 
 
