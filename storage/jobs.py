@@ -93,13 +93,15 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def retry(db: Session, job_id: int, error: str, *, document_message: str | None = None) -> int:
     """Count a failed attempt and try again after the backoff; the document can say why it waits. Returns 0."""
+    document_id = db.scalar(select(Job.document_id).where(Job.id == job_id))
+    if document_message is not None and document_id is not None:
+        # The document row before the job's, the order finishing a job takes them in, so the two never deadlock.
+        db.get(Document, document_id, with_for_update=True, populate_existing=True).pdf_error = document_message
     job = db.get(Job, job_id, populate_existing=True)
     job.attempts += 1
     job.last_error = error
     job.claimed_until = job.claimed_by = None
     job.next_attempt_at = utcnow() + backoff(job.attempts)
-    if document_message is not None and job.document_id is not None:
-        db.get(Document, job.document_id).pdf_error = document_message
     db.commit()
     return 0
 

@@ -6,11 +6,16 @@ import datetime as dt
 import errno
 import socket
 import subprocess
+import time
 
+import sqlalchemy as sa
+
+from doc_templates.pdf import use_converter
 from storage import jobs
 from storage.blobs import blobs
 from storage.models import Document, Job, as_utc, utcnow
 from tests.support.data import AGREEMENT_FORM, actor_for
+from tests.support.quick_pdf import quick_pdf
 from workflows import agreements
 from workflows.background import process_is_alive, retry_now
 
@@ -117,3 +122,31 @@ def test_a_full_disk_in_the_worker_is_recorded_in_words_retried_and_recovered(
     document = db.get(Document, document_id)
     assert document.pdf_sha256 and document.pdf_error is None
     assert db.get(Job, job_id).status == "done"
+
+
+def test_a_claim_is_renewed_while_slow_work_goes_on_so_no_other_worker_takes_it(
+        app, db, people, run_jobs, monkeypatch, database_url):
+    monkeypatch.setattr(jobs, "CLAIM_SECONDS", 2)
+    monkeypatch.setattr(jobs, "RENEW_SECONDS", 0.3)
+    document_id = _draft(app, people)
+    job_id = db.query(Job).filter_by(document_id=document_id).one().id
+    db.commit()
+    onlooker = sa.create_engine(database_url)
+    held = []
+
+    def slow(docx: bytes, timeout: float) -> bytes:
+        for _ in range(8):  # twice the claim's length
+            time.sleep(0.5)
+            with onlooker.connect() as connection:
+                until = connection.scalar(sa.select(Job.claimed_until).where(Job.id == job_id))
+            held.append(until is not None and as_utc(until) > utcnow())
+        return quick_pdf(docx, timeout)
+
+    use_converter(slow)
+    try:
+        run_jobs()
+    finally:
+        use_converter(quick_pdf)
+        onlooker.dispose()
+    assert held and all(held), held
+    assert db.get(Document, document_id).pdf_sha256
