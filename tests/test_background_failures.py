@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import socket
 import subprocess
+import tempfile
 import time
 
 import sqlalchemy as sa
@@ -16,8 +17,9 @@ from storage.blobs import blobs
 from storage.models import Document, Job, as_utc, utcnow
 from tests.support.data import AGREEMENT_FORM, actor_for
 from tests.support.quick_pdf import quick_pdf
-from workflows import agreements
-from workflows.background import process_is_alive, retry_now
+from workflows import agreements, housekeeping
+from workflows.background import retry_now
+from workflows.housekeeping import process_is_alive
 
 
 def _draft(app, people) -> int:
@@ -150,3 +152,15 @@ def test_a_claim_is_renewed_while_slow_work_goes_on_so_no_other_worker_takes_it(
         onlooker.dispose()
     assert held and all(held), held
     assert db.get(Document, document_id).pdf_sha256
+
+
+def test_a_restarted_worker_frees_at_once_the_work_its_dead_predecessor_held(app, db, people, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # no other process's LibreOffice folders are touched
+    document_id = _draft(app, people)
+    job = db.query(Job).filter_by(document_id=document_id).one()
+    job.claimed_by, job.claimed_until = _dead_process(), utcnow() + dt.timedelta(seconds=jobs.CLAIM_SECONDS)
+    job_id = job.id
+    db.commit()
+    assert housekeeping.sweep().abandoned_jobs == 1
+    db.remove()
+    assert db.get(Job, job_id).claimed_until is None

@@ -22,7 +22,7 @@ from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
 from workflows import housekeeping
-from workflows.background import process_is_alive, retry_now, run_forever, start_in_thread
+from workflows.background import retry_now, run_forever, start_in_thread
 from workflows.demo import seed_demo
 from workflows.reminders import send_reminders as send
 from workflows.retention import sweep
@@ -126,7 +126,8 @@ def retry_renders() -> None:
 def clean_up() -> None:
     """Clean up what stopped processes left: LibreOffice and its folders, half-written and unreferenced files."""
     swept = housekeeping.sweep()
-    click.echo(f"Removed {swept.pool_folders} LibreOffice folder(s) of stopped processes (and any LibreOffice "
+    click.echo(f"Freed {swept.abandoned_jobs} job(s) held by stopped processes on this machine. "
+               f"Removed {swept.pool_folders} LibreOffice folder(s) of stopped processes (and any LibreOffice "
                f"still running from them), {swept.half_written} half-written file(s) and {swept.unreferenced} "
                "file(s) nothing refers to.")
 
@@ -160,7 +161,7 @@ def render_status() -> None:
         when, held = as_utc(job.next_attempt_at), as_utc(job.claimed_until)
         if held is not None and held >= now:
             owner = job.claimed_by or "a worker"
-            due = f"being made now by {owner}" + ("" if process_is_alive(owner) else
+            due = f"being made now by {owner}" + ("" if housekeeping.process_is_alive(owner) else
                                                   f" (which has stopped: free again within {int((held - now).total_seconds())}s)")
         else:
             due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"

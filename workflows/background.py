@@ -6,9 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
-import pathlib
-import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -148,7 +145,7 @@ def _run_in_thread(app: Flask, job_id: int, claims: _Claims) -> int:
 def retry_now() -> RetryReport:
     """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff, and free
     the claims of processes on this machine that have died."""
-    released = jobs.release_abandoned(db, process_is_alive)
+    released = jobs.release_abandoned(db, housekeeping.process_is_alive)
     count = jobs.bring_forward(db)
     working = jobs.claimed_now(db)
     db.commit()
@@ -160,24 +157,6 @@ class RetryReport:
     due_now: int  # jobs waiting, now due
     released: int  # of them, held by a process that had died
     working: int  # being worked on now by a live process, left to it
-
-
-def process_is_alive(owner: str) -> bool:
-    """Whether the process holding a claim (host:pid) still runs; a process on another host is taken as alive,
-    its claim runs out by itself if not."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed process not yet reaped by its parent is a zombie: dead all the same
-        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def run_once() -> tuple[int, outbox.SendReport]:
