@@ -12,9 +12,9 @@ import time
 import sqlalchemy as sa
 
 from doc_templates.pdf import use_converter
-from storage import jobs
+from storage import jobs, outbox
 from storage.blobs import blobs
-from storage.models import Document, Job, as_utc, utcnow
+from storage.models import Document, Job, OutboxMessage, as_utc, utcnow
 from tests.support.data import AGREEMENT_FORM, actor_for
 from tests.support.quick_pdf import quick_pdf
 from workflows import agreements, housekeeping
@@ -164,3 +164,17 @@ def test_a_restarted_worker_frees_at_once_the_work_its_dead_predecessor_held(app
     assert housekeeping.sweep().abandoned_jobs == 1
     db.remove()
     assert db.get(Job, job_id).claimed_until is None
+
+
+def test_an_email_held_by_a_dead_sender_is_freed_at_start_up_and_sent_once(app, db, people, run_jobs, monkeypatch,
+                                                                           tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    message = outbox.queue_email(db, to=people.supervisee.email, subject="A test", body="Hello")
+    message.claimed_by, message.claimed_until = _dead_process(), utcnow() + dt.timedelta(minutes=5)
+    db.commit()
+    message_id = message.id
+    assert housekeeping.sweep().abandoned_jobs == 1
+    db.remove()
+    run_jobs()
+    sent = db.get(OutboxMessage, message_id)
+    assert sent.status == "sent" and sent.claimed_by is None

@@ -126,7 +126,7 @@ def retry_renders() -> None:
 def clean_up() -> None:
     """Clean up what stopped processes left: LibreOffice and its folders, half-written and unreferenced files."""
     swept = housekeeping.sweep()
-    click.echo(f"Freed {swept.abandoned_jobs} job(s) held by stopped processes on this machine. "
+    click.echo(f"Freed {swept.abandoned_jobs} job(s) and email(s) held by stopped processes on this machine. "
                f"Removed {swept.pool_folders} LibreOffice folder(s) of stopped processes (and any LibreOffice "
                f"still running from them), {swept.half_written} half-written file(s) and {swept.unreferenced} "
                "file(s) nothing refers to.")

@@ -10,7 +10,7 @@ import pathlib
 import socket
 
 from doc_templates import pool
-from storage import jobs
+from storage import jobs, outbox
 from storage.blobs import blobs, referenced_hashes
 from storage.db import session as db
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Swept:
-    abandoned_jobs: int
+    abandoned_jobs: int  # background jobs and emails
     pool_folders: int
     half_written: int
     unreferenced: int
@@ -27,7 +27,7 @@ class Swept:
 
 def sweep() -> Swept:
     """Clean up after processes that died; safe while other processes work (it only takes what is stale)."""
-    abandoned = jobs.release_abandoned(db, process_is_alive)
+    abandoned = jobs.release_abandoned(db, process_is_alive) + outbox.release_abandoned(db, process_is_alive)
     db.commit()
     folders = pool.sweep_stale()
     kept = referenced_hashes(db)
@@ -35,7 +35,7 @@ def sweep() -> Swept:
     files = blobs().sweep(kept)
     swept = Swept(abandoned, folders, files.half_written, files.unreferenced)
     if any(dataclasses.astuple(swept)):
-        log.info("freed %s job(s) held by stopped processes; swept %s LibreOffice folder(s) of stopped processes, "
+        log.info("freed %s job(s) and email(s) held by stopped processes; swept %s LibreOffice folder(s) of stopped processes, "
                  "%s half-written and %s unreferenced file(s)", *dataclasses.astuple(swept))
     return swept
 

@@ -17,6 +17,8 @@ class QueuedWork:
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # host:pid of the process whose claim it is, so the claims of a process that died can be freed at once
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -42,7 +44,5 @@ class Job(QueuedWork, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    # host:pid of the process whose claim this is; it renews the claim while it works (storage/jobs.py)
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

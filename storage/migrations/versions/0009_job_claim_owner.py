@@ -1,4 +1,4 @@
-"""job claim owner: which process holds a job's short, renewed claim
+"""claim owner: which process holds a job's (or an email's) claim, so the claims of a dead one can be freed
 
 Revision ID: 0009_job_claim_owner
 Revises: 0008
@@ -16,9 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('jobs', sa.Column('claimed_by', sa.String(length=200), nullable=True))
+    for table in ('jobs', 'outbox_messages'):
+        op.add_column(table, sa.Column('claimed_by', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('jobs') as batch:
-        batch.drop_column('claimed_by')
+    for table in ('jobs', 'outbox_messages'):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column('claimed_by')
