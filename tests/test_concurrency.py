@@ -1,4 +1,5 @@
-"""Signing, opening links and HR viewing the same documents at the same instant: no error page, nothing lost."""
+"""Signing, opening links, HR viewing and the worker sealing the same documents at the same instant: no error page,
+nothing lost."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ def _at_once(*calls):
     return results
 
 
-def _all_at_once(app, hr, people, document_id, supervisor_path, supervisee_path):
-    """The supervisor signs while the supervisee opens their link and HR views and downloads the document."""
+def _all_at_once(app, hr, people, run_jobs, document_id, supervisor_path, supervisee_path):
+    """The supervisor signs while the supervisee opens their link, HR views and downloads the document, and the
+    worker seals the documents locked before it."""
     signer, opener = app.test_client(), app.test_client()
     sha = reviewed_sha256(signer.get(supervisor_path).get_data(as_text=True))
     database.remove()
@@ -46,10 +48,12 @@ def _all_at_once(app, hr, people, document_id, supervisor_path, supervisee_path)
         lambda: opener.get(supervisee_path),
         lambda: hr.get(f"/documents/{document_id}"),
         lambda: hr.get(f"/documents/{document_id}/files/pdf"),
+        run_jobs,
     )
 
 
-def test_signing_viewing_and_opening_links_at_once_never_fail(app, db, people, make_agreement, signing_link, login):
+def test_signing_viewing_opening_links_and_sealing_at_once_never_fail(app, db, people, make_agreement, signing_link,
+                                                                     login, run_jobs):
     hr = app.test_client()
     login(hr, people.hr)
     documents = []
@@ -59,16 +63,19 @@ def test_signing_viewing_and_opening_links_at_once_never_fail(app, db, people, m
         documents.append((document_id, signing_link(people.supervisor), signing_link(people.supervisee)))
     db.remove()
 
-    answers = [_all_at_once(app, hr, people, *document) for document in documents]
+    answers = [_all_at_once(app, hr, people, run_jobs, *document) for document in documents]
+    run_jobs()
 
-    for signed, *others in answers:
+    for signed, *others, worked in answers:
         assert not isinstance(signed, BaseException), signed
         assert signed.status_code == 200, signed.get_data(as_text=True)
+        assert not isinstance(worked, BaseException), worked
         for response in others:
             assert not isinstance(response, BaseException), response
             assert response.status_code < 500, response.get_data(as_text=True)
     for document_id, *_ in documents:
         assert db.get(Document, document_id).state is DocumentState.LOCKED
+        assert db.get(Document, document_id).final_pdf_sha256
         assert db.scalar(sa.select(sa.func.count()).select_from(Signature)
                          .where(Signature.document_id == document_id)) == 2
     assert audit.verify_chain(db).ok
