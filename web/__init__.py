@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import pathlib
 
-from flask import Flask, g, render_template, send_from_directory
+from flask import Flask, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -118,14 +118,16 @@ def register_error_pages(app: Flask) -> None:
     def _busy(error: OperationalError):
         # A lock held too long, a deadlock broken by the database, or the database briefly out of reach.
         if not _is_busy(error):
-            return _server_error(error)
+            return _unexpected(error)
+        app.logger.warning("answered busy (503): %s", error.orig)
         _leave_the_database()
         return render_template("errors/busy.html"), 503, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(OSError)
     def _disk_full(error: OSError):
         if error.errno != errno.ENOSPC:
-            return _server_error(error)
+            return _unexpected(error)
+        app.logger.error("the disk is full: %s", error)
         _leave_the_database()
         return render_template("errors/disk_full.html"), 503, {"Retry-After": str(DISK_FULL_RETRY_AFTER_SECONDS)}
 
@@ -133,6 +135,11 @@ def register_error_pages(app: Flask) -> None:
     def _server_error(_error):
         _leave_the_database()
         return render_template("errors/server_error.html"), 500
+
+    def _unexpected(error: Exception):
+        # Caught by a handler above but not what it is for: logged as Flask logs any other, then the 500 page.
+        app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+        return _server_error(error)
 
 
 def _is_busy(error: OperationalError) -> bool:
