@@ -9,6 +9,7 @@ import time
 import requests
 import sqlalchemy as sa
 
+from doc_templates import pool
 from storage import audit
 from storage.db import session as database
 from storage.models import Document, DocumentState, Job, Party, Signature
@@ -115,3 +116,4 @@ def test_kill_9_of_the_web_process_and_the_worker_loses_nothing_and_leaves_no_li
         processes.stop()
         database.remove()
     assert _wait_for(lambda: not processes.leftover_libreoffice(), 10), processes.leftover_libreoffice()
+    assert _wait_for(lambda: not pool._processes_using(processes.temp), 10), "LibreOffice outlived a stopped app"
