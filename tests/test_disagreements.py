@@ -403,3 +403,19 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
     disagreement = db.get(Disagreement, disagreement_id)
     assert disagreement.state is DisagreementState.ESCALATED and len(disagreement.annotations) == 1
     assert db.query(AuditEvent).filter_by(event="annotation_change_refused").count() == 0
+
+
+def test_a_records_sections_are_offered_and_kept_by_their_headings(client, people, login, document_in, db):
+    document_id = document_in(DocumentState.OUT_FOR_SIGNATURE, kind="record")
+    login(client, people.supervisee)
+    form = client.get(f"/documents/{document_id}/disagreements/new").get_data(as_text=True)
+    assert "Supervisee\u2019s Well Being</option>" in form and "Section(" not in form
+    response = client.post(f"/documents/{document_id}/disagreements/new",
+                           data={"section": "wellbeing", "disagreement": "My workload was not discussed."})
+    assert response.status_code == 302
+    disagreement = db.query(Disagreement).filter_by(document_id=document_id).one()
+    assert disagreement.section_label == "Supervisee\u2019s Well Being"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Disagreement about Supervisee\u2019s Well Being" in page
+    [mail] = mails_to(db, people.supervisor, "Disagreement recorded")
+    assert "Supervisee\u2019s Well Being" in mail.body_text and "Section(" not in mail.body_text

@@ -43,10 +43,8 @@ def sections(document: Document) -> list[tuple[str, str]]:
     """The parts of a document someone can disagree with: its template's sections or fields, then "other"."""
     schema = get_schema(document.template_key)
     # A schema that declares headings is offered by heading; otherwise each field the supervisor filled in.
-    declared = getattr(schema, "sections", None)
-    if declared:
-        parts = [(str(getattr(s, "key", s[0] if isinstance(s, tuple) else s)),
-                  str(getattr(s, "label", s[1] if isinstance(s, tuple) else s))) for s in declared]
+    if schema.sections:
+        parts = [(section.key, section.title) for section in schema.sections]
     else:
         parts = [(field.name, field.label) for field in schema.fields]
     return [*parts, OTHER_SECTION]
