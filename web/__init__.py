@@ -10,6 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from signing.evidence import short_fingerprint
 from storage.db import NotMigrated
 from storage.models import Role
 from storage.states import IllegalMove
@@ -63,7 +64,7 @@ def configure_templates(app: Flask) -> None:
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     WTFormsHelpers(app)
-    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date)
+    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint)
 
     @app.context_processor
     def _globals():

@@ -172,8 +172,8 @@ def mediate(document_id: int, token: str):
                                                                      actor=actor()))
     if disagreement is not NOT_DONE:
         return render_template("disagreements/mediated.html", disagreement=disagreement)
-    link = disagreements.open_for_mediation(document_id, token, actor())
-    return show("disagreements/mediate.html", form, link=link, token=token)
+    view = disagreements.open_for_mediation(document_id, token, actor())
+    return show("disagreements/mediate.html", form, view=view, token=token)
 
 
 @mediation.get("/<int:document_id>/<token>/document.pdf", endpoint="pdf")

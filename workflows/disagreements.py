@@ -34,6 +34,7 @@ from workflows import annotated_pdf, messages
 from workflows.access import can_manage, can_view, user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.links import admin_mediator_url, disagreement_url, mediation_url
+from workflows.renditions import ShownDocument, shown_document
 
 OTHER_SECTION = ("other", "Something else in the document")
 MAX_TEXT = 5000
@@ -272,13 +273,23 @@ def _mediation_link(document_id: int, token: str, *, lock: bool = False) -> Medi
     return link
 
 
-def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> MediationLink:
+@dataclasses.dataclass(frozen=True)
+class MediationView:
+    """What the mediator's page shows: their link (the disagreement and document) and the document to read."""
+
+    link: MediationLink
+    shown: ShownDocument | None
+
+
+def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> MediationView:
     """Check the mediator's link and record that they opened the disagreement."""
     link = _mediation_link(document_id, token)
+    document = link.document
+    shown = shown_document(document.final_docx_sha256 or document.docx_sha256)
     audit.record(db, "viewed", _as_mediator(link, actor), document_id, role="mediator",
-                 disagreement_id=link.disagreement_id, link_id=link.id)
+                 disagreement_id=link.disagreement_id, link_id=link.id, html_sha256=shown.sha256 if shown else None)
     db.commit()
-    return link
+    return MediationView(link, shown)
 
 
 def mediation_pdf(document_id: int, token: str) -> bytes:

@@ -17,7 +17,7 @@ from workflows import annotated_pdf, disagreements
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
-from workflows.renditions import is_waiting_for_pdf
+from workflows.renditions import ShownDocument, is_waiting_for_pdf, shown_document
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -78,6 +78,8 @@ class DocumentPage:
     signed_disagreeing: set[Party]
     can_disagree: bool
     annotations: list[annotated_pdf.Listed]
+    # The document to read in the page: the signed Word file once locked, else the current version's.
+    shown: ShownDocument | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
@@ -92,6 +94,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
+        shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
     )
 
 

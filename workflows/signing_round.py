@@ -17,6 +17,7 @@ from storage.outbox import queue_email
 from workflows import disagreements, links, messages
 from workflows.errors import InvalidInput, LinkRefused
 from workflows.lock import lock
+from workflows.renditions import ShownDocument, shown_document
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,13 +31,15 @@ class SigningView:
     # The parts of the document they may disagree with, and what they have recorded against this version.
     sections: list[tuple[str, str]]
     recorded: list[Disagreement]
+    # The document as read in the page, made from the Word file the PDF was made from.
+    shown: ShownDocument | None = None
     consent_text: str = CONSENT_TEXT
 
 
 def _view(link: SigningLink) -> SigningView:
     document = link.document
     return SigningView(document, link, link.party, document.pdf_sha256, disagreements.sections(document),
-                       disagreements.raised_through_link(document, link.party))
+                       disagreements.raised_through_link(document, link.party), shown_document(document.docx_sha256))
 
 
 def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
@@ -57,10 +60,11 @@ def open_for_signing(document_id: int, token: str, actor: audit.Actor) -> Signin
     document = link.document
     if not document.state.is_open_for_signature or document.pdf_sha256 is None:
         raise LinkRefused("revoked")
+    view = _view(link)
     audit.record(db, "viewed", _as_party(link, actor), document.id, party=link.party.value, link_id=link.id,
-                 sha256=document.pdf_sha256)
+                 sha256=document.pdf_sha256, html_sha256=view.shown.sha256 if view.shown else None)
     db.commit()
-    return _view(link)
+    return view
 
 
 def record_disagreement(document_id: int, token: str, *, section: str, text: str, actor: audit.Actor) -> SigningView:
