@@ -36,6 +36,27 @@ def staff():
                            relationships=listed.relationships)
 
 
+class SigningSettingsForm(Form):
+    signing_code_required = YesNo(
+        "Ask whoever signs from an emailed link for a code we email to them",
+        description="They ask for a 6-digit code on the signing page and type it before they sign. It shows that the "
+                    "person signing is the person the link was sent to. People signed in to Countersign sign from "
+                    "the document's page without a code.")
+
+
+@bp.route("/signing", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def signing_settings():
+    """Whether signers confirm who they are with an emailed code."""
+    organisation = people.signing_settings(g.user.organisation_id)
+    form = SigningSettingsForm(data={"signing_code_required": organisation.signing_code_required})
+    if submit(form, lambda: people.set_signing_code(g.user.organisation_id, form.signing_code_required.data,
+                                                    actor())) is NOT_DONE:
+        return show("admin/signing_settings.html", form)
+    flash("Signing settings saved.", "success")
+    return redirect(url_for("admin.staff"))
+
+
 class PersonForm(Form):
     name = Text("Full name")
     email = Text("Work email address", description="Signing links are sent here. It is also how they sign in.")

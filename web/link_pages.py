@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file, url_for
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField, HiddenField
 
@@ -60,6 +60,8 @@ class Consent(BooleanField):
 class SignForm(Form):
     consent = Consent("I agree to sign electronically")
     typed_name = Text("Type your full name to sign", default="")
+    # Only where the organisation asks signers to confirm who they are with an emailed code.
+    code = Text("Code from the email", default="")
     # The fingerprint of the PDF the page showed: a party signs what they saw, or nothing.
     reviewed_sha256 = HiddenField(default="")
 
@@ -67,6 +69,10 @@ class SignForm(Form):
         """What the signing round checks and records."""
         return {"typed_name": self.typed_name.data, "consented": self.consent.data,
                 "reviewed_sha256": self.reviewed_sha256.data}
+
+
+class CodeForm(Form):
+    """Asks for a one-time code to be emailed to the person the link was sent to."""
 
 
 class DeclineForm(Form):
@@ -84,8 +90,8 @@ class Decision(Form):
 
     @property
     def step(self) -> str:
-        """disagree, decline, confirm (Sign pressed on the page) or sign (Confirm and sign pressed)."""
-        if self.decision.data in ("disagree", "decline"):
+        """disagree, decline, code, confirm (Sign pressed on the page) or sign (Confirm and sign pressed)."""
+        if self.decision.data in ("disagree", "decline", "code"):
             return self.decision.data
         return "sign" if self.confirmed.data == "yes" else "confirm"
 
@@ -128,12 +134,24 @@ def _decline(document_id: int, token: str):
     return render_template("signing/done.html", declined=True)
 
 
-def _confirm(document_id: int, token: str):
-    form = SignForm()
-    view = submit(form, lambda: signing_round.check_signature(document_id, token, **form.details()))
+def _code(document_id: int, token: str):
+    form = CodeForm()
+    view = submit(form, lambda: signing_round.send_code(document_id, token, actor()))
     if view is NOT_DONE:
         return _signing_page(document_id, token, form)
-    return show("signing/confirm.html", form, view=view, token=token)
+    return _signing_page(document_id, token, view=view, notice_title="Code sent",
+                         notice=f"We have emailed a code to {view.code_sent_to}. It works for 10 minutes.")
+
+
+def _confirm(document_id: int, token: str):
+    form = SignForm()
+    view = submit(form, lambda: signing_round.check_signature(document_id, token, **form.details(),
+                                                              code=form.code.data))
+    if view is NOT_DONE:
+        return _signing_page(document_id, token, form)
+    return show("signing/confirm.html", form, view=view,
+                action=url_for("signing.submit", document_id=document_id, token=token),
+                back=url_for("signing.review", document_id=document_id, token=token))
 
 
 def _sign(document_id: int, token: str):
@@ -145,17 +163,20 @@ def _sign(document_id: int, token: str):
                            with_disagreement=bool(outcome.disagreement_ids))
 
 
-STEPS = {"disagree": _disagree, "decline": _decline, "confirm": _confirm, "sign": _sign}
-SIGNING_PAGE_FORMS = {"sign_form": SignForm, "disagree_form": DisagreementForm, "decline_form": DeclineForm}
+STEPS = {"disagree": _disagree, "decline": _decline, "code": _code, "confirm": _confirm, "sign": _sign}
+SIGNING_PAGE_FORMS = {"sign_form": SignForm, "code_form": CodeForm, "disagree_form": DisagreementForm,
+                      "decline_form": DeclineForm}
 
 
 def _signing_page(document_id: int, token: str, sent: Form | None = None, *,
-                  view: signing_round.SigningView | None = None, notice: str | None = None):
+                  view: signing_round.SigningView | None = None, notice: str | None = None,
+                  notice_title: str = "Recorded"):
     # Three forms on one page: the one just sent comes back as it was, with its errors; the others start empty.
     view = view or signing_round.open_for_signing(document_id, token, actor())
     forms = {name: sent if isinstance(sent, kind) else kind(formdata=None) for name, kind in SIGNING_PAGE_FORMS.items()}
     forms["disagree_form"].offer(view.sections)
-    return show("signing/review.html", sent, view=view, token=token, notice=notice, **forms)
+    return show("signing/review.html", sent, view=view, token=token, notice=notice, notice_title=notice_title,
+                **forms)
 
 
 class OutcomeForm(Form):

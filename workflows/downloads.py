@@ -7,13 +7,14 @@ import dataclasses
 from flask import current_app
 from sqlalchemy import select
 
+from signing.evidence import CONSENT_TEXT
 from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements
+from workflows import annotated_pdf, disagreements, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
@@ -39,11 +40,14 @@ class Download:
     mimetype: str
 
 
-def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page") -> Document:
-    """The document, if the person may see it; the view is audited (NotAllowed otherwise)."""
+def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page",
+                  audited: bool = True) -> Document:
+    """The document, if the person may see it; the view is audited unless it is the page coming back to itself
+    (NotAllowed otherwise)."""
     document = document_for(document_id, "view", user_of(actor))
-    audit.record(db, "viewed", actor, document.id, page=where)
-    db.commit()
+    if audited:
+        audit.record(db, "viewed", actor, document.id, page=where)
+        db.commit()
     return document
 
 
@@ -80,6 +84,9 @@ class DocumentPage:
     annotations: list[annotated_pdf.Listed]
     # The document to read in the page: the signed Word file once locked, else the current version's.
     shown: ShownDocument | None = None
+    # Whether the person is a party who may sign it here and now, being signed in.
+    can_sign: bool = False
+    consent_text: str = CONSENT_TEXT
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
@@ -95,6 +102,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
         shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
+        can_sign=signing_round.signable_link(document, user) is not None,
     )
 
 

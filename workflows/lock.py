@@ -51,7 +51,10 @@ def lock(document: Document) -> None:
 def how_signed(signature: Signature) -> str:
     """How a party signed ("via a link emailed to …, typed name, consent given"), for the document and certificate."""
     consent = "consent given" if signature.consent_text else "no consent recorded"
-    return f"via a link emailed to {signature.email}, typed name \u201c{signature.typed_name}\u201d, {consent}"
+    where = ("from the document's page in Countersign" if signature.signed_from == "document page"
+             else f"via a link emailed to {signature.email}")
+    checked = f", identity confirmed by {signature.identity_check}" if signature.identity_check else ""
+    return f"{where}, typed name \u201c{signature.typed_name}\u201d, {consent}{checked}"
 
 
 def recorded_disagreements(document: Document) -> str:

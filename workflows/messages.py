@@ -32,6 +32,40 @@ Countersign
     return subject, body
 
 
+def signing_code(document: Document, person: Staff, code: str, expires_at: dt.datetime) -> tuple[str, str]:
+    subject = f"Your code to sign {document.reference}: {code}"
+    body = f"""Dear {person.name},
+
+Your code to confirm it is you signing {document.title} ({document.reference}) is:
+
+  {code}
+
+Type it on the signing page. It works until {uk_time(expires_at, with_offset=True)}.
+
+If you did not ask for this code, someone may have your signing link. Do not share the code, and tell
+{document.supervisor.name} ({document.supervisor.email}).
+
+Countersign
+"""
+    return subject, body
+
+
+def other_signed(document: Document, person: Staff, signer: Staff, link: str) -> tuple[str, str]:
+    subject = f"{signer.name} has signed: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{signer.name} has signed {document.title} ({document.reference}).
+
+It is waiting for your signature. Use the link in the email that asked you to sign, or sign in and sign it
+from the document's page:
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
 def locked(document: Document, person: Staff, link: str) -> tuple[str, str]:
     subject = f"Signed by both: {document.title} ({document.reference})"
     body = f"""Dear {person.name},

@@ -150,6 +150,22 @@ def set_password(staff_id: int, password: str, actor: audit.Actor) -> Staff:
     return staff
 
 
+def signing_settings(organisation_id: int) -> Organisation:
+    """The organisation, for its signing settings page."""
+    return db.get(Organisation, organisation_id)
+
+
+def set_signing_code(organisation_id: int, required: bool, actor: audit.Actor) -> Organisation:
+    """Turn on or off the emailed one-time code that signers from an emailed link type before signing."""
+    _check_admin(actor, organisation_id)
+    organisation = db.get(Organisation, organisation_id)
+    organisation.signing_code_required = bool(required)
+    audit.record(db, "signing_settings_changed", actor, organisation_id=organisation.id,
+                 signing_code_required=organisation.signing_code_required)
+    db.commit()
+    return organisation
+
+
 # --- supervision relationships -------------------------------------------------------------------
 
 

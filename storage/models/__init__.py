@@ -1,6 +1,7 @@
 """The typed database models, one module per concern; everything is importable from here."""
 
 from storage.models.base import Base, UTCDateTime, as_utc, utcnow
+from storage.models.copies import CopyLink, SigningCode
 from storage.models.disagreements import (
     AnnotatedCopy,
     Annotation,
@@ -37,11 +38,11 @@ from storage.models.supervision import PostponedSession, QualityActivity, Remind
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AnnotatedCopy", "Annotation", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "AnnotatedCopy", "Annotation", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
     "MediationLink", "Organisation", "OutboxMessage", "Party", "PostponedSession", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
-    "Signature", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
+    "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",
 ]

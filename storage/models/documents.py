@@ -319,6 +319,12 @@ class Signature(Base):
     user_agent: Mapped[str] = mapped_column(String(500))
     reviewed_sha256: Mapped[str] = mapped_column(String(64))
     consent_text: Mapped[str] = mapped_column(Text)
+    # The fingerprint of the document's text as read in the page (HTML made from the Word file).
+    shown_html_sha256: Mapped[str | None] = mapped_column(String(64))
+    # "emailed link" or "document page" (signed in).
+    signed_from: Mapped[str | None] = mapped_column(String(30))
+    # How it was confirmed that the signer is the person: "code emailed to j•••@havering.example at …".
+    identity_check: Mapped[str | None] = mapped_column(String(400))
 
     document: Mapped[Document] = relationship(back_populates="signatures")
     staff: Mapped[Staff] = relationship()

@@ -29,6 +29,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     template_pack: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Whoever signs from an emailed link first types a one-time code emailed to them.
+    signing_code_required: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Staff(Base):

@@ -37,10 +37,9 @@ def title_of(stored: str) -> str | None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    # SQLite keeps text of any length; PostgreSQL needs the wider column.
-    if bind.dialect.name != "sqlite":
-        op.alter_column('disagreements', 'section_label', existing_type=sa.String(length=200),
-                        type_=sa.String(length=300), existing_nullable=False)
+    with op.batch_alter_table('disagreements', schema=None) as batch_op:
+        batch_op.alter_column('section_label', existing_type=sa.String(length=200), type_=sa.String(length=300),
+                              existing_nullable=False)
     rows = bind.execute(sa.text("SELECT id, section_label FROM disagreements WHERE section_label LIKE 'Section(%'"))
     for row in rows.all():
         title = title_of(row.section_label)
@@ -51,6 +50,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The repaired titles stay: the program text was never meant to be stored.
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column('disagreements', 'section_label', existing_type=sa.String(length=300),
-                        type_=sa.String(length=200), existing_nullable=False)
+    with op.batch_alter_table('disagreements', schema=None) as batch_op:
+        batch_op.alter_column('section_label', existing_type=sa.String(length=300), type_=sa.String(length=200),
+                              existing_nullable=False)
