@@ -47,6 +47,8 @@ DEFAULTS = {
     "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
     "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
+    "COPY_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,  # a signed copy this size or smaller is attached to the email
+    "COPY_LINK_LIFETIME_DAYS": 7,  # ... a bigger one is a one-time download link that works this long
 }
 
 
@@ -74,6 +76,7 @@ def configure_paths(app: Flask) -> None:
     app.config["BLOB_DIR"] = app.config["BLOB_DIR"] or str(instance / "blobs")
     app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(instance / "outbox")
     app.config["LINK_LIFETIME"] = dt.timedelta(days=float(app.config["LINK_LIFETIME_DAYS"]))
+    app.config["COPY_LINK_LIFETIME"] = dt.timedelta(days=float(app.config["COPY_LINK_LIFETIME_DAYS"]))
     app.config["SEAL_DIR"] = app.config["SEAL_DIR"] or str(instance / "seal")
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 

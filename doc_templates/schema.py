@@ -263,6 +263,8 @@ class TemplateSchema:
     system_fields: tuple[str, ...]
     # The form's sections in order, each with the policy's heading and prompts; empty for a one-part form.
     sections: tuple[Section, ...] = ()
+    # Who signs first, then next ("supervisee", "supervisor"); empty when both are sent their links at once.
+    signing_order: tuple[str, ...] = ()
 
     def __post_init__(self):
         names = [f.name for f in self.fields] + list(self.system_fields)

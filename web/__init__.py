@@ -36,7 +36,7 @@ from workflows.frequency import category_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
-BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
+BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies, admin.bp, devmail.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 

@@ -15,18 +15,22 @@ from wtforms import BooleanField, HiddenField
 from web.auth import actor
 from web.disagreements import DisagreementForm
 from web.forms import NOT_DONE, Form, LongText, Text, show, submit
+from workflows import copies as signed_copies
 from workflows import disagreements, signing_round
 from workflows.errors import LinkRefused
 
 signing = Blueprint("signing", __name__, url_prefix="/sign")
 mediation = Blueprint("mediation", __name__, url_prefix="/mediate")
+copies = Blueprint("copies", __name__, url_prefix="/copy")
 
-# What a refused link says depends on what it was for: signing, or mediating.
-REFUSAL_PAGES = {"signing": "signing/refused.html", "mediation": "disagreements/refused.html"}
+# What a refused link says depends on what it was for: signing, mediating, or a signed copy.
+REFUSAL_PAGES = {"signing": "signing/refused.html", "mediation": "disagreements/refused.html",
+                 "copies": "signing/copy_refused.html"}
 
 
 @signing.after_request
 @mediation.after_request
+@copies.after_request
 def _no_referrer(response):
     # The token is in the URL: never leak it to another site, and never cache the page.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -36,6 +40,7 @@ def _no_referrer(response):
 
 @signing.errorhandler(LinkRefused)
 @mediation.errorhandler(LinkRefused)
+@copies.errorhandler(LinkRefused)
 def _refused(refusal: LinkRefused):
     # An expired link is gone for good; any other refusal is forbidden.
     return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if refusal.reason == "expired" else 403
@@ -201,3 +206,18 @@ def mediate(document_id: int, token: str):
 def mediation_pdf(document_id: int, token: str):
     """The document the disagreement is about."""
     return _pdf(disagreements.mediation_pdf(document_id, token))
+
+
+class DownloadCopyForm(Form):
+    """Downloading uses the link up, so it is a button (a mail scanner opening the link does not)."""
+
+
+@copies.route("/<int:document_id>/<token>", methods=["GET", "POST"], endpoint="download")
+def copy(document_id: int, token: str):
+    """A party's one-time link from the "signed by both" email: their signed copy, with no password."""
+    form = DownloadCopyForm()
+    got = submit(form, lambda: signed_copies.download_copy(document_id, token, actor()))
+    if got is not NOT_DONE:
+        return send_file(io.BytesIO(got.data), mimetype="application/pdf", as_attachment=True,
+                         download_name=got.filename, max_age=0)
+    return show("signing/copy.html", form, link=signed_copies.open_copy_link(document_id, token))

@@ -7,13 +7,12 @@ from sqlalchemy import select
 
 from doc_templates import TemplateSchema, get_schema, pack_schema
 from signing.seal import seal_problem
-from signing.tokens import issue_link
 from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
-from workflows import links, messages
+from workflows import messages, signing_order
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
@@ -80,8 +79,8 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
         raise NotReady(f"{problem} Ask your Countersign administrator to fix the seal and restart Countersign.")
     document.send()
     requester = db.get(Staff, actor.staff_id)
-    for party in Party:
-        _send_link(document, party, requester, actor)
+    for party in signing_order.waiting_on(document):
+        signing_order.send_link(document, party, requester, actor)
     db.commit()
     return document
 
@@ -92,7 +91,11 @@ def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
     DOCUMENT.check("resend", document.state)
     if document.signature_of(party) is not None:
         raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
-    _send_link(document, party, db.get(Staff, actor.staff_id), actor)
+    if party not in signing_order.waiting_on(document):
+        first = signing_order.waiting_on(document)[0]
+        raise NotReady(f"The {party.value} signs after the {first.value}: their link is emailed to them when the "
+                       f"{first.value} has signed.")
+    signing_order.send_link(document, party, db.get(Staff, actor.staff_id), actor)
     db.commit()
     return document
 
@@ -133,19 +136,6 @@ def _managed(document_id: int, actor: audit.Actor, lock: bool = False) -> Docume
     if document is None or user is None or not can_manage(user, document):
         raise NotAllowed()
     return document
-
-
-def _send_link(document: Document, party: Party, requester: Staff, actor: audit.Actor) -> None:
-    lifetime = current_app.config["LINK_LIFETIME"]
-    link, token = issue_link(
-        db, secret_key=current_app.config["SECRET_KEY"], document=document, party=party, purpose="sign", lifetime=lifetime
-    )
-    url = links.signing_url(document.id, token)
-    person = document.signer(party)
-    subject, body = messages.please_sign(document, person, requester, url, link.expires_at)
-    queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
-    audit.record(db, "sent", actor, document.id, party=party.value, to=person.email, link_id=link.id,
-                 expires_at=link.expires_at.isoformat())
 
 
 def _revoke_links(document: Document, reason: str) -> None:

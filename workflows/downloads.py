@@ -14,7 +14,7 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements, signing_round
+from workflows import annotated_pdf, disagreements, signing_order, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
@@ -87,6 +87,8 @@ class DocumentPage:
     # Whether the person is a party who may sign it here and now, being signed in.
     can_sign: bool = False
     consent_text: str = CONSENT_TEXT
+    # "The supervisee signs first, then the supervisor.", where the template sets an order.
+    signing_order: str | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
@@ -103,6 +105,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         annotations=annotated_pdf.listed(document),
         shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
         can_sign=signing_round.signable_link(document, user) is not None,
+        signing_order=signing_order.describe(document),
     )
 
 

@@ -27,6 +27,11 @@ def mediation_url(document_id: int, token: str) -> str:
     return _base() + f"/mediate/{document_id}/{token}"
 
 
+def copy_url(document_id: int, token: str) -> str:
+    """A party's one-time link to download their signed copy."""
+    return _base() + f"/copy/{document_id}/{token}"
+
+
 def disagreement_url(disagreement_id: int) -> str:
     return _base() + f"/disagreements/{disagreement_id}"
 

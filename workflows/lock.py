@@ -20,9 +20,8 @@ from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
-from storage.outbox import queue_email
 from storage.times import uk_time
-from workflows import links, messages
+from workflows import copies, links
 from workflows.renditions import render_word, waiting_message
 
 log = logging.getLogger(__name__)
@@ -42,10 +41,7 @@ def lock(document: Document) -> None:
     jobs.queue(db, SEAL_FINAL_PDF, document.id)
     audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
                  final_docx_sha256=sha256, reviewed_sha256=document.pdf_sha256)
-    for party in Party:
-        person = document.signer(party)
-        subject, body = messages.locked(document, person, links.document_url(document.id))
-        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+    # "Signed by both" goes out with each party's copy once the sealed PDF is made (attach_sealed).
 
 
 def how_signed(signature: Signature) -> str:
@@ -216,3 +212,4 @@ def attach_sealed(document: Document, sha256: str, final: FinalPdf) -> None:
     audit.record(db, "sealed", audit.SYSTEM, document.id, sha256=sha256, unsealed_sha256=final.unsealed_sha256,
                  pages_sha256=final.pages_sha256)
     jobs.bring_forward(db, document_id=document.id, kinds_other_than=SEAL_FINAL_PDF)
+    copies.send_copies(document, sha256, len(final.sealed))

@@ -16,7 +16,7 @@ from storage.db import session as db
 from storage.models import Disagreement, Document, Party, Signature, SigningLink, Staff, utcnow
 from storage.outbox import queue_email
 from storage.times import uk_time
-from workflows import disagreements, identity, links, messages
+from workflows import disagreements, identity, links, messages, signing_order
 from workflows.access import user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.lock import lock
@@ -237,6 +237,8 @@ def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha25
                  html_sha256=signature.shown_html_sha256, signed_from=signed_from, identity=identity_check, **extra)
     if locking:
         lock(document)
+    else:
+        signing_order.after_one_signed(document, link.party, audit.SYSTEM)
     db.commit()
     return SignOutcome(document, locking, disagreed)
 

@@ -59,6 +59,8 @@ SCHEMA = TemplateSchema(
     version=1,
     docx_path=pathlib.Path(__file__).resolve().parent / "supervision-record-v1.docx",
     sections=SECTIONS,
+    # Its Appendix 2 puts the supervisee's signature first: the supervisor is sent their link once it is in.
+    signing_order=("supervisee", "supervisor"),
     fields=(
         Field(name="supervision_date", label="Date of this supervision",
               help="The date this supervision session was held.", kind="date", section="session",
