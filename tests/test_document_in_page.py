@@ -82,3 +82,26 @@ def _with_hyperlink(docx: bytes, href: str) -> bytes:
                 data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
             target.writestr(item, data)
     return out.getvalue()
+
+
+def test_the_page_reloading_itself_writes_nothing_to_the_audit_trail(client, people, login, make_agreement, db):
+    document_id = make_agreement(send=False)
+    login(client, people.supervisor)
+    client.get(f"/documents/{document_id}")
+    client.get(f"/documents/{document_id}?refreshed=1")
+    client.get(f"/documents/{document_id}?refreshed=1")
+    views = db.query(AuditEvent).filter_by(document_id=document_id, event="viewed").all()
+    assert len(views) == 1 and views[0].detail == {"page": "document page"}
+
+
+def test_the_audit_trail_tells_a_page_view_from_opening_a_link_to_sign(client, people, login, make_agreement,
+                                                                      signing_link, db):
+    from workflows.lock import event_label
+
+    document_id = make_agreement()
+    client.get(signing_link(people.supervisee))
+    login(client, people.supervisor)
+    client.get(f"/documents/{document_id}")
+    labels = [event_label(e) for e in db.query(AuditEvent).filter_by(document_id=document_id, event="viewed")
+              .order_by(AuditEvent.id)]
+    assert labels == ["Opened the emailed link to sign", "Viewed in Countersign (document page)"]
