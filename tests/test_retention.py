@@ -340,7 +340,7 @@ def test_the_sweep_puts_past_records_in_review_and_hr_destroys_them_leaving_a_di
         sa.select(SigningLink).where(SigningLink.document_id == locked_agreement)))
     for message in db.scalars(sa.select(OutboxMessage).where(OutboxMessage.document_id == locked_agreement)):
         assert message.to_address == "" and message.body_text == ""
-        assert "O'Brien" not in message.subject
+        assert "O'Brien" not in message.subject and message.attachment_sha256 is None  # the signed copies sent
     record = db.scalars(sa.select(DisposalRecord)).one()
     assert (record.reference, record.record_class, record.method) == (
         f"AGR-{locked_agreement:06d}", "Supervision agreement", "destroyed")

@@ -14,6 +14,7 @@ from storage import audit
 from storage.blobs import BlobInUse, blobs
 from storage.db import session as db
 from storage.models import (
+    CopyLink,
     DisposalRecord,
     DispositionReview,
     Document,
@@ -24,6 +25,7 @@ from storage.models import (
     RetentionState,
     Role,
     ScheduledRun,
+    SigningCode,
     SigningLink,
     Staff,
     UTCDateTime,
@@ -499,10 +501,17 @@ def _destroy(document: Document, review: DispositionReview, hr: Staff, note: str
     for signature in document.signatures:
         signature.typed_name, signature.email = REMOVED, ""
         signature.ip_address, signature.user_agent = "", ""
+        signature.identity_check = REMOVED if signature.identity_check else None  # it names their email address
     for link in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
         link.email = ""
+        for code in db.scalars(select(SigningCode).where(SigningCode.link_id == link.id)):
+            code.sent_to = ""
+    for copy_link in db.scalars(select(CopyLink).where(CopyLink.document_id == document.id)):
+        copy_link.email = ""
+        copy_link.revoke("document destroyed")
     for message in db.scalars(select(OutboxMessage).where(OutboxMessage.document_id == document.id)):
         message.to_address, message.subject, message.body_text = "", REMOVED, ""
+        message.attachment_sha256 = message.attachment_name = None
     db.add(_disposal_record(document, review, hr, "destroyed", note, len(files),
                             "Destroyed: files deleted from the file store; the agreement's content, signers' typed "
                             "names, email addresses, IP addresses and browsers removed; this record and the audit "
