@@ -88,3 +88,18 @@ def test_barking_and_dagenhams_record_is_signed_supervisee_first():
 
     assert get_schema("barking-dagenham/supervision-record").signing_order == ("supervisee", "supervisor")
     assert get_schema("havering/supervision-record").signing_order == ()
+
+
+def test_in_a_signing_order_the_home_page_lists_the_document_only_for_whose_turn_it_is(client, people, login,
+                                                                                      make_agreement, signing_link,
+                                                                                      monkeypatch):
+    from workflows import signing_order
+
+    monkeypatch.setattr(signing_order, "order_of", lambda document: (Party.SUPERVISEE, Party.SUPERVISOR))
+    make_agreement()
+    login(client, people.supervisor)
+    assert "Waiting for your signature" not in client.get("/").get_data(as_text=True)
+    client.get("/logout")
+    sign(client, signing_link(people.supervisee), people.supervisee.name)
+    login(client, people.supervisor)
+    assert "Waiting for your signature" in client.get("/").get_data(as_text=True)

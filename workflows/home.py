@@ -16,7 +16,7 @@ from storage.models import (
     Role,
     Staff,
 )
-from workflows import disagreements
+from workflows import disagreements, signing_order
 from workflows.records import unfinished_records
 from workflows.teams import current_supervisees, needs_agreement
 
@@ -74,10 +74,10 @@ def out_for_signature_by(supervisor_id: int) -> list[Document]:
 
 
 def awaiting_signature(user: Staff, documents: list[Document]) -> list[Document]:
-    """Those of the documents still open for signature that the person has not signed, each once."""
+    """Those of the documents still open for signature that it is the person's turn to sign, each once."""
     waiting = {}
     for document in documents:
         party = document.party_of(user.id)
-        if document.state.is_open_for_signature and party is not None and document.signature_of(party) is None:
+        if document.state.is_open_for_signature and party in signing_order.waiting_on(document):
             waiting[document.id] = document
     return list(waiting.values())
