@@ -166,3 +166,10 @@ def test_an_admin_turns_the_emailed_code_on_for_their_organisation(client, peopl
     client.get("/logout")
     login(client, people.supervisor)
     assert client.get("/admin/signing").status_code in (403, 404)
+
+
+def test_no_code_is_sent_where_the_organisation_does_not_ask_for_one(client, people, make_agreement, signing_link, db):
+    make_agreement()
+    response = _ask_for_code(client, signing_link(people.supervisee))
+    assert response.status_code == 400 and "You do not need a code" in response.get_data(as_text=True)
+    assert mails_to(db, people.supervisee, "Your code to sign") == [] and db.query(SigningCode).count() == 0

@@ -32,6 +32,7 @@ from web import (
 )
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
+from workflows.lock import event_label
 
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
@@ -64,7 +65,8 @@ def configure_templates(app: Flask) -> None:
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     WTFormsHelpers(app)
-    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint)
+    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
+                                  event_label=event_label)
 
     @app.context_processor
     def _globals():

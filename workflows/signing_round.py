@@ -100,6 +100,9 @@ def send_code(document_id: int, token: str, actor: audit.Actor) -> SigningView:
     link = _link(document_id, token)
     if not link.document.state.is_open_for_signature:
         raise LinkRefused("revoked")
+    if not identity.code_required(link):
+        db.rollback()
+        raise InvalidInput({"code": "You do not need a code to sign this document: type your name and sign"})
     identity.send_code(link, _as_party(link, actor))
     db.commit()
     return _view(link)
