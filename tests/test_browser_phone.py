@@ -113,6 +113,7 @@ def test_signing_on_a_phone_with_an_emailed_code_and_a_copy_without_a_password(b
     sign_in(boss, live_url, supervisor, people.password)
     boss.goto(document_url)
     expect(boss.get_by_role("heading", name="Sign this document")).to_be_visible()
+    check_page(boss, "the document page with its signing form")
     tick(boss.get_by_label("I agree to sign electronically"))
     boss.get_by_label("Type your full name to sign").fill(supervisor.name)
     submit(boss, boss.get_by_role("button", name="Sign", exact=True))
