@@ -29,6 +29,7 @@ from web import (
     transfers,
     verify,
 )
+from web.ids import IdConverter
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
 
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
     csrf.init_app(app)
     configure_templates(app)
+    # Before any route is added: every `<int:…>` in an address is a database id, checked to fit its column.
+    app.url_map.converters["int"] = IdConverter
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in BLUEPRINTS:

@@ -33,6 +33,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from storage.ids import as_id
 from storage.times import parse_date
 from workflows.errors import InvalidInput
 
@@ -210,13 +211,8 @@ class PersonChoice(SelectField):
 
 
 def _id_or_none(value) -> int | None:
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    # ASCII digits only, and no bigger than a database id can be: "²" or a 30-digit number is simply not a choice.
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
-    return None
+    # ASCII digits that fit an id column: "²" or a 30-digit number is simply not a choice.
+    return as_id(value)
 
 
 def submit(form: Form, act: Callable[[], Any]) -> Any:

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from storage import audit
 from storage.db import session as db
+from storage.ids import as_id
 from storage.models import LoginSession, Organisation, Role, Staff, SupervisionRelationship, utcnow
 from storage.times import parse_date, uk_date
 from workflows import frequency
@@ -107,8 +108,8 @@ def add_staff(organisation_id: int, form: Mapping[str, object], actor: audit.Act
     line_manager = None
     line_manager_id = str(form.get("line_manager_id") or "").strip()
     if line_manager_id:
-        line_manager = (db.get(Staff, int(line_manager_id))
-                        if line_manager_id.isascii() and line_manager_id.isdigit() else None)
+        manager_id = as_id(line_manager_id)
+        line_manager = db.get(Staff, manager_id) if manager_id is not None else None
         if line_manager is None or line_manager.organisation_id != organisation_id:
             errors["line_manager_id"] = "Choose a line manager from your organisation"
     password = str(form.get("password") or "")
