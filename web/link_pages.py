@@ -70,7 +70,7 @@ class SignForm(Form):
 
 
 class DeclineForm(Form):
-    reason = LongText("Why are you declining?", default="")
+    reason = LongText("Why are you declining?", default="", max_length=signing_round.MAX_REASON)
 
 
 class Decision(Form):

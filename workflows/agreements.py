@@ -20,6 +20,9 @@ from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
 from workflows.templates import current_version
 
+# The longest reason for voiding: it is emailed to both parties and kept in the audit log.
+MAX_REASON = 2000
+
 
 def agreement_schema(organisation: Organisation) -> TemplateSchema:
     """The agreement template of an organisation's pack."""
@@ -102,6 +105,8 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are voiding this document"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are voiding it in {MAX_REASON:,} characters or fewer"})
     document = _managed(document_id, actor, lock=True)
     was_sent = document.state is not DocumentState.DRAFT
     document.void(reason)

@@ -164,6 +164,9 @@ def resolve(disagreement_id: int, *, text: str, actor: audit.Actor) -> Disagreem
     if not text:
         db.rollback()
         raise InvalidInput({"resolution": "Say how you resolved it between you"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"resolution": f"Say how you resolved it in {MAX_TEXT:,} characters or fewer"})
     disagreement.resolve()
     _revoke_links(disagreement, "the disagreement was resolved between the parties")
     user = user_of(actor)
@@ -330,6 +333,9 @@ def add_note(disagreement_id: int, *, text: str, actor: audit.Actor) -> Annotati
     if not text:
         db.rollback()
         raise InvalidInput({"note": "Write your note"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"note": f"Write your note in {MAX_TEXT:,} characters or fewer"})
     annotation = _annotate(disagreement.document, disagreement, AnnotationKind.NOTE, user, role, text)
     audit.record(db, "annotation_added", actor, disagreement.document_id, disagreement_id=disagreement.id,
                  annotation_id=annotation.id, kind="note", text=text)

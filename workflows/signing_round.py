@@ -18,6 +18,9 @@ from workflows import disagreements, links, messages
 from workflows.errors import InvalidInput, LinkRefused
 from workflows.lock import lock
 
+# The longest reason for declining: it is emailed to the supervisor and kept in the audit log.
+MAX_REASON = 2000
+
 
 @dataclasses.dataclass(frozen=True)
 class SigningView:
@@ -157,6 +160,8 @@ def decline_document(document_id: int, token: str, *, reason: str, actor: audit.
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are declining to sign, so your supervisor can put it right"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are declining in {MAX_REASON:,} characters or fewer"})
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     link = _link(document_id, token, lock=True)
     by = link.staff
