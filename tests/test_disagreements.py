@@ -216,7 +216,9 @@ def test_escalation_to_the_line_manager_who_records_the_outcome_from_the_emailed
         assert "Open disagreements" not in client.get("/").get_data(as_text=True)
         client.post("/sign-out")
     login(client, people.manager)
-    assert client.get(f"/documents/{document_id}").status_code == 200  # mediator: what was escalated to them
+    # The mediator's access ends with the disagreement, except to what was sent to them: the disagreement itself.
+    assert client.get(f"/documents/{document_id}").status_code == 404
+    assert client.get(f"/disagreements/{disagreement_id}").status_code == 200
 
 
 def test_without_a_line_manager_an_admin_names_another_senior_manager(

@@ -60,9 +60,10 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
 
 
 def own_documents(supervisee_id: int) -> list[Document]:
-    """The documents about this person that have left draft, newest first."""
+    """The documents about this person that have been sent to them, newest first."""
     return list(db.scalars(select(Document).where(Document.supervisee_id == supervisee_id,
-                                                  Document.state != DocumentState.DRAFT)
+                                                  Document.state != DocumentState.DRAFT,
+                                                  Document.sent_at.is_not(None))
                            .order_by(Document.created_at.desc())))
 
 
