@@ -9,8 +9,8 @@ FLASK := $(BIN)/flask --app app
 
 .PHONY: run test setup system-packages migrate seal demo worker lint bench clean
 
-run: setup migrate seal ## Install everything and run Countersign with a demo organisation
-	$(FLASK) serve --demo
+run: setup migrate seal ## Install everything and run Countersign with a demo organisation (and its development mail page)
+	COUNTERSIGN_DEV_MAIL=true $(FLASK) serve --demo
 
 test: setup ## Install everything, check the layers and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
 	$(BIN)/lint-imports

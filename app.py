@@ -47,6 +47,7 @@ DEFAULTS = {
     "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
     "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
+    "DEV_MAIL": False,  # development only: /dev/mail shows the outbox to people signed in (`make run` turns it on)
 }
 
 

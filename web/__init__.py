@@ -36,7 +36,7 @@ from workflows.frequency import category_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
-BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
+BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 
@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if devmail.enabled(app):  # a development server only: otherwise /dev/mail does not exist
+        app.register_blueprint(devmail.bp)
     register_error_pages(app)
 
     @app.get("/assets/<path:filename>")
@@ -70,7 +72,7 @@ def configure_templates(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
+        return {"Role": Role, "show_dev_mail": devmail.enabled(app), "staff_category": staff_category}
 
 
 def staff_category(person) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import signal
 import sys
@@ -21,11 +22,14 @@ from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
+from web import devmail
 from workflows.background import retry_now, run_forever, start_in_thread
 from workflows.demo import seed_demo
 from workflows.reminders import send_reminders as send
 from workflows.retention import sweep
 from workflows.verification import SealNotConfigured, check_pdf
+
+log = logging.getLogger(__name__)
 
 
 @click.command("migrate")
@@ -74,11 +78,20 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     if worker:
         _exit_on_sigterm()
         start_in_thread(app)
-    mail = f"SMTP {app.config['SMTP_HOST']}" if app.config.get("SMTP_HOST") else (
-        f"written to {app.config['OUTBOX_DIR']} (see {app.config['BASE_URL']}/dev/mail)")
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
-               f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {mail}\nPress Ctrl+C to stop.")
+               f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
     waitress_serve(app, host=host, port=port, threads=8, ident="Countersign")
+
+
+def _say_where_email_goes(app) -> str:
+    """Where email goes, logged at start-up: with no mail server and no development mail page, nobody gets it."""
+    if app.config.get("SMTP_HOST"):
+        return f"SMTP {app.config['SMTP_HOST']}"
+    if devmail.enabled(app):
+        return f"written to the outbox folder, shown at {app.config['BASE_URL']}/dev/mail (development)"
+    log.warning("No mail server is set (COUNTERSIGN_SMTP_HOST), so email is only written to %s and nobody receives "
+                "it: set COUNTERSIGN_SMTP_HOST to send it.", app.config["OUTBOX_DIR"])
+    return f"written to {app.config['OUTBOX_DIR']} only: nobody receives it (set COUNTERSIGN_SMTP_HOST)"
 
 
 def _exit_on_sigterm() -> None:
@@ -92,6 +105,7 @@ def worker() -> None:
     """Run only the background worker (PDFs and email), for deployments with several app processes."""
     _refuse_unmigrated()
     _exit_on_sigterm()
+    _say_where_email_goes(current_app)
     click.echo("Worker running. Press Ctrl+C to stop.")
     run_forever(current_app._get_current_object(), threading.Event())
 
