@@ -88,6 +88,7 @@ def app_config(database_url, tmp_path, seal_config):
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "BASE_URL": "https://countersign.test",
         "WTF_CSRF_ENABLED": False,  # test_security turns it on to prove every form needs it
+        "RATELIMIT_ENABLED": False,  # test_throttle turns it on to prove each limit holds
         "SMTP_HOST": "",
         # A live server's worker would otherwise email the fixture people's overdue supervision reminders.
         "SEND_DAILY_REMINDERS": False,

@@ -21,11 +21,14 @@ from web import (
     devmail,
     disagreements,
     documents,
+    headers,
+    idle,
     link_pages,
     records,
     retention,
     schedule,
     template_admin,
+    throttle,
     transfers,
     verify,
 )
@@ -42,6 +45,9 @@ BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, a
 
 def init_app(app: Flask) -> None:
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
+    idle.init_app(app)
+    headers.init_app(app)
+    throttle.init_app(app)
     csrf.init_app(app)
     configure_templates(app)
     # Before any route is added: every `<int:…>` in an address is a database id, checked to fit its column.

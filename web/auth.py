@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email
 
 from storage import audit
 from storage.models import Role
+from web import throttle
 from web.forms import NOT_DONE, Form, Password, Text, submit
 from workflows import sign_in as sessions
 
@@ -83,6 +84,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@throttle.sign_in
 def login():
     """Sign in with email and password."""
     form = LoginForm()

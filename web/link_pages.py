@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request, send_file
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField, HiddenField
 
+from web import throttle
 from web.auth import actor
 from web.disagreements import DisagreementForm
 from web.forms import NOT_DONE, Form, LongText, Text, show, submit
@@ -103,6 +104,7 @@ def pdf(document_id: int, token: str):
 
 
 @signing.post("/<int:document_id>/<token>", endpoint="submit")
+@throttle.emailed_link_post
 def decide(document_id: int, token: str):
     """Record a disagreement, decline (with a reason), or sign: check the typed name and consent, then confirm."""
     return STEPS[Decision().step](document_id, token)
@@ -165,6 +167,7 @@ class OutcomeForm(Form):
 
 
 @mediation.route("/<int:document_id>/<token>", methods=["GET", "POST"], endpoint="review")
+@throttle.emailed_link_post
 def mediate(document_id: int, token: str):
     """The mediator's page from their emailed link: the document, the disagreement, and the outcome to record."""
     form = OutcomeForm()
