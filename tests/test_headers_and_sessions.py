@@ -9,7 +9,7 @@ import time
 import pytest
 
 from storage.models import DocumentState
-from web.headers import CONTENT_SECURITY_POLICY
+from web.headers import CONTENT_SECURITY_POLICY, no_referrer
 
 TEMPLATES = pathlib.Path(__file__).parent.parent / "web" / "templates"
 
@@ -92,6 +92,17 @@ def test_the_emailed_link_pages_send_no_referrer(client, people, make_agreement,
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Cache-Control"] == "no-store"
         assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_page_marked_as_reached_from_an_emailed_link_sends_no_referrer(app, client):
+    @no_referrer
+    def reset_page(token):
+        return f"reset {token}"
+
+    app.add_url_rule("/reset-for-this-test/<token>", view_func=reset_page)
+    response = client.get("/reset-for-this-test/secret")
+    assert response.get_data(as_text=True) == "reset secret"
+    assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["Cache-Control"] == "no-store"
 
 
 def test_stylesheets_and_scripts_may_be_cached(client):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+import functools
+
+from flask import Flask, Response, current_app, make_response, request
 
 # No inline script or style anywhere: each page's JavaScript is a file under /static. The document pages show
 # their PDF in an iframe from this site (frame-src, object-src), and no other site may frame any page.
@@ -26,6 +28,18 @@ HSTS = "max-age=31536000"
 
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
+
+
+def no_referrer(view):
+    """For a page reached from an emailed link (its token is in the address): never tell another site that address."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        response = make_response(view(**kwargs))
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
 
 
 def add_headers(response: Response) -> Response:
