@@ -97,3 +97,11 @@ def test_no_route_answers_500_to_malformed_values(app, people, login):
                         failures.append(f"{role} {method} {rule.rule} {value[:30]!r}: {status} {detail}")
     assert requests > 3000
     assert not failures, f"{len(failures)} requests answered 500:\n" + "\n".join(failures[:40])
+
+
+def test_a_wrong_method_or_a_garbled_request_gets_the_services_own_page(client, people, login):
+    login(client, people.supervisor)
+    wrong = client.get("/sign-out")
+    assert wrong.status_code == 405 and "govuk-heading-l" in wrong.get_data(as_text=True)
+    garbled = client.post("/verify", data=b"--x\r\nnot multipart", content_type="multipart/form-data; boundary=x")
+    assert garbled.status_code == 400 and "could not be understood" in garbled.get_data(as_text=True)

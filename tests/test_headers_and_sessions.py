@@ -54,6 +54,7 @@ def test_every_page_has_the_headers_and_no_inline_script(client, people, login, 
         assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "SAMEORIGIN"
         assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
         assert headers["Cache-Control"] == "no-store"
         assert headers["Strict-Transport-Security"].startswith("max-age=")  # the base URL is https
         for tag in re.findall(r"<script\b[^>]*>", response.get_data(as_text=True)):

@@ -104,6 +104,15 @@ def register_error_pages(app: Flask) -> None:
     def _not_found(_error):
         return render_template("errors/not_found.html"), 404
 
+    @app.errorhandler(400)
+    def _bad_request(_error):
+        return render_template("errors/bad_request.html"), 400
+
+    @app.errorhandler(405)
+    def _wrong_method(_error):
+        # A form's address opened as a page, or a page posted to: the same as a page that is not there.
+        return render_template("errors/not_found.html"), 405
+
     @app.errorhandler(403)
     def _forbidden(_error):
         return render_template("errors/not_found.html"), 404

@@ -48,6 +48,9 @@ def add_headers(response: Response) -> Response:
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Frame-Options"] = "SAMEORIGIN"  # frame-ancestors, for browsers that predate it
     headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
     headers.setdefault("Referrer-Policy", "same-origin")  # the emailed-link pages say no-referrer
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Every page and download is someone's supervision paperwork: never kept by a browser or a proxy.
