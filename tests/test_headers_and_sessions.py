@@ -141,6 +141,14 @@ def test_a_browser_idle_for_half_an_hour_is_signed_out_for_good(client, people, 
     assert client.get("/").status_code == 302
 
 
+def test_a_login_cookie_never_stamped_as_seen_is_refused(client, people, login):
+    login(client, people.supervisor)
+    with client.session_transaction() as session:
+        assert time.time() - session["seen"] < 60  # stamped when the login opened
+        del session["seen"]
+    assert client.get("/").status_code == 302
+
+
 @pytest.mark.parametrize("settings", [{"IDLE_MINUTES": 5}])
 def test_the_idle_time_is_a_setting(client, people, login):
     login(client, people.supervisor)
