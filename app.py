@@ -21,6 +21,8 @@ DEFAULTS = {
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
     "LINK_LIFETIME_DAYS": 14,
     "LOGIN_LIFETIME_HOURS": 10,
+    "PASSWORD_RESET_MINUTES": 60,  # how long an emailed password reset link works
+    "WELCOME_LINK_DAYS": 7,  # how long a new account's emailed link to set a password works
     "SMTP_HOST": "",
     "SMTP_PORT": 587,
     "SMTP_SECURITY": "starttls",

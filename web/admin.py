@@ -56,6 +56,9 @@ class PersonForm(Form):
     part_time = YesNo("Part time")
     appointed_from_overseas = YesNo("Professional appointed from outside the UK")
     line_manager_id = PersonChoice("Line manager (optional)", prompt="No line manager")
+    supervisor_id = PersonChoice("Supervisor (optional)", prompt="No supervisor",
+                                 description="Who supervises them, from their start date (or today). A new supervisor "
+                                             "takes over today, as a transfer does.")
     password = Password("Password (optional)", description="At least 12 characters. Leave it blank if they will only "
                                                            "sign from the links they are emailed; you can set one later.")
 
@@ -64,9 +67,7 @@ class PersonForm(Form):
 @role_required(Role.ADMIN)
 def add_person():
     """Add a person, with their roles and, if they will sign in, a password."""
-    form = PersonForm()
-    form.staff_category.choices = [("", "Choose…"), *frequency.policy_for(g.user.organisation.template_pack).choices()]
-    form.line_manager_id.offer((person.id, person.name) for person in people.staff_of(g.user.organisation_id))
+    form = _person_form(PersonForm())
     person = submit(form, lambda: people.add_staff(g.user.organisation_id, form.data, actor()))
     if person is NOT_DONE:
         return show("admin/person_form.html", form)
@@ -76,9 +77,31 @@ def add_person():
     return redirect(url_for("admin.staff"))
 
 
+def _person_form(form: PersonForm) -> PersonForm:
+    form.staff_category.choices = [("", "Choose…"), *frequency.policy_for(g.user.organisation.template_pack).choices()]
+    everyone = people.staff_of(g.user.organisation_id)
+    form.line_manager_id.offer((person.id, person.name) for person in everyone)
+    form.supervisor_id.offer((person.id, person.name) for person in everyone if person.has_role(Role.SUPERVISOR))
+    return form
+
+
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_person(staff_id: int):
+    """Change any of a person's details, roles, line manager or supervisor."""
+    person = people.person_in(g.user.organisation_id, staff_id)
+    form = _person_form(PersonForm(data=people.person_form(person, dt.date.today())))
+    del form.password
+    if submit(form, lambda: people.edit_staff(person.id, form.data, actor())) is NOT_DONE:
+        return show("admin/person_form.html", form, person=person)
+    flash(f"{person.name}'s details have been saved.", "success")
+    return redirect(url_for("admin.staff"))
+
+
 class PasswordForm(Form):
     password = Password("New password",
-                             description="At least 12 characters. Tell them it in person or by phone, not by email.")
+                        description="At least 12 characters, not a common one. Tell them it in person or by phone, "
+                                    "not by email – or ask them to use “Forgotten your password?” on the sign-in page.")
 
 
 @bp.route("/staff/<int:staff_id>/password", methods=["GET", "POST"])

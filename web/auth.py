@@ -13,6 +13,7 @@ from storage import audit
 from storage.models import Role
 from web.forms import NOT_DONE, Form, Password, Text, submit
 from workflows import sign_in as sessions
+from workflows import single_sign_on
 
 bp = Blueprint("auth", __name__)
 
@@ -74,7 +75,7 @@ def role_required(role: Role):
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only same-site paths: a sign-in page must never bounce someone to another site.
     parts = urlsplit(target or "")
     if not target or parts.netloc or parts.scheme or not target.startswith("/") or target.startswith("//"):
@@ -82,18 +83,26 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def login_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password, or with the organisation's own accounts."""
     form = LoginForm()
-    lifetime = dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
-    token = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), lifetime))
-    if token is NOT_DONE:
+    opened = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), login_lifetime()))
+    if opened is NOT_DONE:
         # 200 even when refused, as this page has always answered: nothing about the request itself was wrong.
-        return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=form, single_sign_on=single_sign_on.organisations())
     session.clear()
-    session["login"] = token
-    return redirect(_safe_next(request.args.get("next")))
+    session["login"] = opened.token
+    after = safe_next(request.args.get("next"))
+    if opened.waiting_for == sessions.SECOND_FACTOR:
+        return redirect(url_for("account.second_factor_page", next=after))
+    if opened.waiting_for == sessions.SET_UP_SECOND_FACTOR:
+        return redirect(url_for("account.set_up_second_factor", next=after))
+    return redirect(after)
 
 
 @bp.post("/sign-out")
