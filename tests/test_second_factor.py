@@ -94,3 +94,14 @@ def test_wrong_codes_pause_the_account_like_wrong_passwords(client, people, db):
         client.post(location, data={"code": "123456"})
     paused = client.post(location, data={"code": code_for(people.hr.email)})
     assert paused.status_code == 400 and "Too many wrong codes" in paused.get_data(as_text=True)
+
+
+def test_an_admin_turns_off_a_lost_second_factor_and_the_person_sets_it_up_again(app, client, people, login, db):
+    login(client, people.admin)
+    assert client.post(f"/admin/staff/{people.hr.id}/second-factor").status_code == 302
+    hr = db.get(Staff, people.hr.id)
+    assert hr.totp_secret is None and hr.totp_enabled_at is None
+    signed = _password(app.test_client(), people.hr)
+    assert signed.location.startswith("/sign-in/set-up-code")
+    own = client.post(f"/admin/staff/{people.admin.id}/second-factor")
+    assert own.status_code == 400 and "Ask another admin" in own.get_data(as_text=True)

@@ -98,6 +98,23 @@ def edit_person(staff_id: int):
     return redirect(url_for("admin.staff"))
 
 
+class ConfirmForm(Form):
+    """A button that changes something, with its CSRF token."""
+
+
+@bp.route("/staff/<int:staff_id>/second-factor", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reset_second_factor(staff_id: int):
+    """Turn off a person's second factor when they have lost their phone and their recovery codes."""
+    person = people.person_in(g.user.organisation_id, staff_id)
+    form = ConfirmForm()
+    if submit(form, lambda: people.reset_second_factor(person.id, actor())) is NOT_DONE:
+        return show("admin/second_factor.html", form, person=person)
+    flash(f"{person.name}'s second factor is off. They set up their authenticator app again when they next sign in.",
+          "success")
+    return redirect(url_for("admin.staff"))
+
+
 class PasswordForm(Form):
     password = Password("New password",
                         description="At least 12 characters, not a common one. Tell them it in person or by phone, "

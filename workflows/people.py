@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import audit
 from storage.db import session as db
-from storage.models import Organisation, Role, Staff, SupervisionRelationship
+from storage.models import Organisation, RecoveryCode, Role, Staff, SupervisionRelationship, utcnow
 from storage.outbox import queue_email
 from storage.times import parse_date, uk_date
 from workflows import account_messages, frequency, passwords, transfers
@@ -152,6 +152,29 @@ def set_password(staff_id: int, password: str, actor: audit.Actor) -> Staff:
     if _privileged(staff.roles) and admin is not None:
         # Someone who sees HR records or manages staff always hears of a change to their account.
         subject, body = account_messages.account_changed(staff, admin, "a new password has been set")
+        queue_email(db, to=staff.email, subject=subject, body=body)
+    db.commit()
+    return staff
+
+
+def reset_second_factor(staff_id: int, actor: audit.Actor) -> Staff:
+    """Turn off a person's second factor (a lost phone and lost codes): they set it up again at their next sign-in."""
+    staff = db.get(Staff, staff_id)
+    if staff is None:
+        raise NotAllowed()
+    admin = _check_admin(actor, staff.organisation_id)
+    if admin is not None and admin.id == staff.id:
+        raise InvalidInput({"staff": "Ask another admin to do this – you cannot turn off your own second factor"})
+    staff.totp_secret, staff.totp_enabled_at, staff.totp_last_step = None, None, None
+    for code in db.scalars(select(RecoveryCode).where(RecoveryCode.staff_id == staff.id,
+                                                      RecoveryCode.used_at.is_(None))):
+        code.used_at = utcnow()
+    end_logins(staff)
+    audit.record(db, "second_factor_reset", actor, staff_id=staff.id, email=staff.email)
+    if admin is not None:
+        subject, body = account_messages.account_changed(
+            staff, admin, "your second factor has been turned off; set up your authenticator app again when you "
+                          "next sign in")
         queue_email(db, to=staff.email, subject=subject, body=body)
     db.commit()
     return staff
