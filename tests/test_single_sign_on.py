@@ -148,3 +148,33 @@ def test_the_id_tokens_signature_issuer_audience_expiry_and_nonce_are_checked(id
     impostor = KeySet([RSAKey.generate_key(2048)]).as_dict()
     with pytest.raises(SingleSignOnRefused):
         verified_claims(id_token, impostor, **good)
+
+
+def test_an_organisation_without_single_sign_on_or_that_does_not_exist_is_not_found(client, people):
+    for organisation_id in (people.org.id, 99, 10**25):
+        assert client.get(f"/sign-in/sso/{organisation_id}").status_code == 404
+
+
+def test_a_provider_that_cannot_be_reached_is_explained(client, people, db):
+    db.execute(update(Organisation).where(Organisation.id == people.org.id).values(
+        oidc_issuer="http://127.0.0.1:9", oidc_client_id=CLIENT_ID, oidc_client_secret="x",
+        oidc_email_domains="havering.example"))
+    db.commit()
+    response = client.get(f"/sign-in/sso/{people.org.id}")
+    assert response.status_code == 502 and "could not be reached" in response.get_data(as_text=True)
+
+
+def test_someone_who_declines_at_the_provider_is_not_signed_in(client, people, single_sign_on, db):
+    started = client.get(f"/sign-in/sso/{people.org.id}")
+    denied = requests.post(started.location, data={"action": "deny"}, allow_redirects=False, timeout=10)
+    back = urlsplit(denied.headers["Location"])
+    assert "error=access_denied" in back.query
+    refused = client.get(f"{back.path}?{back.query}")
+    assert refused.status_code == 403 and "You could not be signed in" in refused.get_data(as_text=True)
+    # A provider that sends the state back with its refusal gets its reason shown.
+    client.get(f"/sign-in/sso/{people.org.id}")
+    with client.session_transaction() as session:
+        state = session["single_sign_on"]["state"]
+    explained = client.get(f"{back.path}?error=access_denied&state={state}")
+    assert "did not sign you in (access_denied)" in explained.get_data(as_text=True)
+    assert db.scalars(select(LoginSession)).first() is None

@@ -133,7 +133,8 @@ def _person(organisation: Organisation, claims: dict, actor: audit.Actor) -> Sta
 
 
 def _organisation(organisation_id: int) -> Organisation:
-    organisation = db.get(Organisation, organisation_id)
+    # An id no database column can hold is simply not an organisation (and never reaches the database).
+    organisation = db.get(Organisation, organisation_id) if 0 < organisation_id < 2**31 else None
     if organisation is None or not organisation.single_sign_on:
         raise NotAllowed()
     return organisation
