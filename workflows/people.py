@@ -212,7 +212,11 @@ def edit_staff(staff_id: int, form: Mapping[str, object], actor: audit.Actor) ->
     before = {"roles": sorted(r.value for r in staff.roles), "email": staff.email}
     changed = _apply(staff, values, line_manager)
     if supervisor is not None and supervisor.id not in [r.supervisor_id for r in current]:
-        transfers.move_supervisee(staff, supervisor, today, actor)
+        try:
+            transfers.move_supervisee(staff, supervisor, today, actor)
+        except InvalidInput:
+            db.rollback()  # nothing of the edit is kept
+            raise
         changed.append("supervisor")
     after_roles = sorted(r.value for r in staff.roles)
     audit.record(db, "staff_changed", actor, staff_id=staff.id, email=staff.email, changed=changed,
