@@ -59,9 +59,13 @@ def test_supervision_ends_at_the_supervisors_leaver_date_as_at_the_supervisees(a
     assert not teams.can_write_for(supervisor, db.get(Staff, people.supervisee.id))
 
 
-def test_a_leavers_document_stays_signable_through_their_last_day(client, people, db, make_agreement, signing_link):
+def test_a_leavers_document_stays_signable_through_their_last_day(app, client, people, db, make_agreement,
+                                                                  signing_link, login):
     document_id = make_agreement()
     _leaves(db, people.supervisee, TODAY)
+    boss = app.test_client()
+    login(boss, people.supervisor)
+    assert "Waiting for your signature" in boss.get("/").get_data(as_text=True)
     sign(client, signing_link(people.supervisee), people.supervisee.name)
     assert db.get(Document, document_id).state is DocumentState.SIGNED_BY_ONE
 
@@ -82,6 +86,7 @@ def test_after_the_leaver_date_nobody_can_sign_and_the_supervisor_can_void(app, 
 
     boss = app.test_client()
     login(boss, people.supervisor)
+    assert "Waiting for your signature" not in boss.get("/").get_data(as_text=True)
     page = boss.get(f"/documents/{document_id}").get_data(as_text=True)
     assert "This document can no longer be signed" in page and "left on" in page
     assert "Send a new link" not in page and "Void this document" in page
