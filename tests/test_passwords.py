@@ -173,3 +173,28 @@ def test_wrong_passwords_for_someone_else_do_not_pause_me(client, people, db):
     for _ in range(FREE_ATTEMPTS + 3):
         client.post("/sign-in", data={"email": people.supervisor.email, "password": "guess"})
     assert client.post("/sign-in", data={"email": people.supervisee.email, "password": PASSWORD}).status_code == 302
+
+
+def test_someone_guessing_elsewhere_never_pauses_a_browser_i_have_signed_in_on(app, people, db, login):
+    mine = app.test_client()
+    login(mine, people.supervisor)
+    mine.post("/sign-out")
+    attacker = app.test_client()
+    for _ in range(FREE_ATTEMPTS + 5):
+        attacker.post("/sign-in", data={"email": people.supervisor.email, "password": "guess"})
+    assert attacker.post("/sign-in", data={"email": people.supervisor.email, "password": PASSWORD}).status_code == 200
+    assert app.test_client().post("/sign-in", data={"email": people.supervisor.email,
+                                                    "password": PASSWORD}).status_code == 200
+    # A forged mark does not help the attacker.
+    attacker.set_cookie("countersign_device", "1.forged-signature", domain="localhost")
+    assert attacker.post("/sign-in", data={"email": people.supervisor.email, "password": PASSWORD}).status_code == 200
+    # My own browser carries the signed mark of an earlier sign-in: the pause does not apply to it.
+    assert mine.post("/sign-in", data={"email": people.supervisor.email, "password": PASSWORD}).status_code == 302
+
+
+def test_a_reset_link_marks_the_browser_it_was_opened_in(client, people, db):
+    for _ in range(FREE_ATTEMPTS):
+        client.post("/sign-in", data={"email": people.supervisee.email, "password": "guess"})
+    _ask_for_reset(client, people.supervisee)
+    done = client.post(_reset_link(db, people.supervisee), data={"password": NEW, "confirm": NEW})
+    assert "countersign_device=" in done.headers.get("Set-Cookie", "")

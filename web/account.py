@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from wtforms.validators import DataRequired
 
-from web.auth import actor, login_lifetime, login_required, safe_next
+from web.auth import actor, login_lifetime, login_required, remember_device, safe_next
 from web.forms import NOT_DONE, Form, Password, Text, show, submit
 from workflows import links, passwords, second_factor, single_sign_on
 from workflows import sign_in as sessions
@@ -89,13 +89,16 @@ def password_from_link(token: str):
     """Set a password from an emailed link."""
     person = passwords.link_holder(token)
     form = NewPasswordForm()
-    done = submit(form, lambda: passwords.set_password_with_link(token, form.password.data, form.confirm.data,
-                                                                 actor()))
-    if done is NOT_DONE:
+    staff = submit(form, lambda: passwords.set_password_with_link(token, form.password.data, form.confirm.data,
+                                                                  actor()))
+    if staff is NOT_DONE:
         return show("account/new_password.html", form, person=person)
     session.clear()
     flash("Your password has been set. Sign in with it now.", "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # They have just shown they read their email: wrong passwords typed elsewhere will not pause this browser.
+    remember_device(response, sessions.device_mark(staff.id))
+    return response
 
 
 class ChangePasswordForm(NewPasswordForm):

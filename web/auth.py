@@ -16,6 +16,8 @@ from workflows import sign_in as sessions
 from workflows import single_sign_on
 
 bp = Blueprint("auth", __name__)
+DEVICE_COOKIE = "countersign_device"
+DEVICE_COOKIE_DAYS = 365
 
 
 class LoginForm(Form):
@@ -91,7 +93,8 @@ def login_lifetime() -> dt.timedelta:
 def login():
     """Sign in with email and password, or with the organisation's own accounts."""
     form = LoginForm()
-    opened = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), login_lifetime()))
+    opened = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), login_lifetime(),
+                                                   known_device=request.cookies.get(DEVICE_COOKIE)))
     if opened is NOT_DONE:
         # 200 even when refused, as this page has always answered: nothing about the request itself was wrong.
         return render_template("auth/login.html", form=form, single_sign_on=single_sign_on.organisations())
@@ -99,10 +102,20 @@ def login():
     session["login"] = opened.token
     after = safe_next(request.args.get("next"))
     if opened.waiting_for == sessions.SECOND_FACTOR:
-        return redirect(url_for("account.second_factor_page", next=after))
-    if opened.waiting_for == sessions.SET_UP_SECOND_FACTOR:
-        return redirect(url_for("account.set_up_second_factor", next=after))
-    return redirect(after)
+        response = redirect(url_for("account.second_factor_page", next=after))
+    elif opened.waiting_for == sessions.SET_UP_SECOND_FACTOR:
+        response = redirect(url_for("account.set_up_second_factor", next=after))
+    else:
+        response = redirect(after)
+    remember_device(response, opened.device_mark)
+    return response
+
+
+def remember_device(response, mark: str) -> None:
+    """Mark this browser as one the person signs in on: wrong passwords typed elsewhere never pause it."""
+    if mark:
+        response.set_cookie(DEVICE_COOKIE, mark, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.post("/sign-out")

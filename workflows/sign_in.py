@@ -1,8 +1,9 @@
 """Signing in and out: a login is a database row, so ending it ends every copy of the cookie.
 
 A wrong password counts against the account: after a few in a row, password sign-in pauses for a while that grows
-with each further failure, never beyond a quarter of an hour, and the owner is emailed. A reset link (or single
-sign-on) always still works, so nobody can lock another person out for good.
+with each further failure, never beyond a quarter of an hour, and the owner is emailed. The pause never applies to a
+browser the person has signed in on before (it carries a signed mark), and a reset link or single sign-on always
+still works, so nobody can lock another person out for good.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -38,10 +41,30 @@ SECOND_FACTOR = "second_factor"
 
 @dataclasses.dataclass(frozen=True)
 class Opened:
-    """A login just opened: its token for the cookie, and what it still waits for (None: nothing)."""
+    """A login just opened: its token for the cookie, what it still waits for (None: nothing), and the mark that
+    makes this browser one the person has signed in on."""
 
     token: str
     waiting_for: str | None
+    device_mark: str = ""
+
+
+def device_mark(staff_id: int) -> str:
+    """A signed mark saying this browser has signed in as this person: their paused sign-in does not apply to it."""
+    return _device_serializer().dumps(staff_id)
+
+
+def _known_device(mark: str | None, staff: Staff) -> bool:
+    if not mark or len(mark) > 200:
+        return False
+    try:
+        return _device_serializer().loads(mark) == staff.id
+    except BadSignature:
+        return False
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="countersign.known-device")
 
 
 def _hash(token: str) -> str:
@@ -60,7 +83,8 @@ def pause_after(failures: int) -> dt.timedelta | None:
     return min(dt.timedelta(seconds=30 * 2 ** min(failures - FREE_ATTEMPTS, 10)), LONGEST_PAUSE)
 
 
-def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelta) -> Opened:
+def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelta,
+            known_device: str | None = None) -> Opened:
     """Check the password and open a login, or InvalidInput saying what to do."""
     staff = db.scalars(select(Staff).where(func.lower(Staff.email) == email.strip().lower())).one_or_none()
     if staff is None or not staff.password_hash:
@@ -69,7 +93,7 @@ def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelt
     now = utcnow()
     as_them = audit.Actor(staff.id, staff.email, actor.ip_address, actor.user_agent)
     paused_until = as_utc(staff.sign_in_paused_until)
-    if paused_until is not None and paused_until > now:
+    if paused_until is not None and paused_until > now and not _known_device(known_device, staff):
         # Not even checked: guessing goes no faster while paused.
         raise InvalidInput({"password": f"Too many wrong passwords have been entered for this account. Try again "
                                         f"after {uk_time(paused_until, with_seconds=True)}, or reset your password"})
@@ -95,7 +119,7 @@ def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelt
         waiting = None
     opened = open_login(staff, as_them, SECOND_STEP if waiting else lifetime, waiting_for=waiting, how="password")
     db.commit()
-    return opened
+    return dataclasses.replace(opened, device_mark=device_mark(staff.id))
 
 
 def count_failure(staff: Staff, now: dt.datetime, actor: audit.Actor, what: str = "password") -> None:
