@@ -160,3 +160,17 @@ def test_an_admin_setting_an_hr_password_is_audited_and_the_person_emailed(clien
                                                  LoginSession.ended_at.is_(None))).first() is None
     common = client.post(f"/admin/staff/{people.hr.id}/password", data={"password": "password123456"})
     assert common.status_code == 400 and "less common" in common.get_data(as_text=True)
+
+
+def test_an_admin_adds_someone_who_sets_their_own_password_from_an_emailed_link(app, client, people, login, db):
+    login(client, people.admin)
+    response = client.post("/admin/staff/new", data={
+        "name": "Kim Nguyen", "email": "kim.nguyen@havering.example", "roles": ["supervisee"],
+        "profession": "Social worker", "staff_category": "Qualified social worker", "send_link": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    kim = db.scalars(select(Staff).where(Staff.email == "kim.nguyen@havering.example")).one()
+    (welcome,) = mails_to(db, kim, "Your Countersign account")
+    link = re.search(r"https://countersign\.test(/password/\S+)", welcome.body_text).group(1)
+    newcomer = app.test_client()
+    assert newcomer.post(link, data={"password": NEW, "confirm": NEW}).status_code == 302
+    assert newcomer.post("/sign-in", data={"email": kim.email, "password": NEW}).location == "/"

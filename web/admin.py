@@ -59,8 +59,11 @@ class PersonForm(Form):
     supervisor_id = PersonChoice("Supervisor (optional)", prompt="No supervisor",
                                  description="Who supervises them, from their start date (or today). A new supervisor "
                                              "takes over today, as a transfer does.")
-    password = Password("Password (optional)", description="At least 12 characters. Leave it blank if they will only "
-                                                           "sign from the links they are emailed; you can set one later.")
+    send_link = YesNo("Email them a link to set their own password",
+                      description="Best for anyone who will sign in. The link works once, for a week.")
+    password = Password("Or set a password now (optional)",
+                        description="At least 12 characters. Leave it blank if they will only sign from the links they "
+                                    "are emailed, or set their own from the emailed link.")
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -72,6 +75,7 @@ def add_person():
     if person is NOT_DONE:
         return show("admin/person_form.html", form)
     how = ("They can sign in with the password you set." if person.password_hash else
+           "They have been emailed a link to set their password." if form.send_link.data else
            "They can sign documents from the links they are emailed. Set a password if they need to sign in.")
     flash(f"{person.name} has been added. {how}", "success")
     return redirect(url_for("admin.staff"))
@@ -92,6 +96,7 @@ def edit_person(staff_id: int):
     person = people.person_in(g.user.organisation_id, staff_id)
     form = _person_form(PersonForm(data=people.person_form(person, dt.date.today())))
     del form.password
+    del form.send_link
     if submit(form, lambda: people.edit_staff(person.id, form.data, actor())) is NOT_DONE:
         return show("admin/person_form.html", form, person=person)
     flash(f"{person.name}'s details have been saved.", "success")

@@ -122,9 +122,12 @@ def add_staff(organisation_id: int, form: Mapping[str, object], actor: audit.Act
         db.add(SupervisionRelationship(supervisor=supervisor, supervisee=staff,
                                        starts_on=staff.start_date or dt.date.today()))
     db.flush()
+    invited = _yes(form.get("send_link")) and staff.organisation.password_sign_in and not password
+    if invited:
+        passwords.email_password_link(staff, "welcome")
     audit.record(db, "staff_added", actor, staff_id=staff.id, email=staff.email,
                  roles=sorted(r.value for r in staff.roles), password_set=bool(password),
-                 supervisor_id=supervisor.id if supervisor else None)
+                 supervisor_id=supervisor.id if supervisor else None, emailed_link=bool(invited))
     try:
         db.commit()
     except IntegrityError:
@@ -268,6 +271,10 @@ def _apply(staff: Staff, values: dict, line_manager: Staff | None) -> list[str]:
             staff.grant(role)
         changed.append("roles")
     return changed
+
+
+def _yes(value) -> bool:
+    return value is True or str(value or "").strip().lower() in ("y", "yes", "true", "on", "1")
 
 
 def _privileged(roles) -> bool:

@@ -42,6 +42,7 @@ def confirm_set_up(token: str | None, code: str, actor: audit.Actor, lifetime: d
     staff.totp_enabled_at = utcnow()
     staff.totp_last_step = step
     codes = _new_recovery_codes(staff)
+    audit.record(db, "second_factor_set_up", _as(staff, actor), recovery_codes=len(codes))
     _complete(login, lifetime, _as(staff, actor), how="password and second factor (set up)")
     db.commit()
     return codes
