@@ -22,6 +22,8 @@ DEFAULTS = {
     "LINK_LIFETIME_DAYS": 14,
     "LOGIN_LIFETIME_HOURS": 10,  # a sign-in ends this long after it began, however busy
     "IDLE_MINUTES": 30,  # ... or after this long without a request
+    "PASSWORD_RESET_MINUTES": 60,  # how long an emailed password reset link works
+    "WELCOME_LINK_DAYS": 7,  # how long a new account's emailed link to set a password works
     "SMTP_HOST": "",
     "SMTP_PORT": 587,
     "SMTP_SECURITY": "starttls",

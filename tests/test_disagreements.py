@@ -20,6 +20,7 @@ from storage.models import (
 )
 from storage.states import DisagreementState, DocumentState
 from tests.support.data import actor_for
+from tests.support.identity import complete_second_factor
 from tests.support.links import csrf_token, disagree_on_link, mails_to, mediation_link, sign
 
 
@@ -398,6 +399,7 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
         token = csrf_token(client.get("/sign-in").get_data(as_text=True))
         signed_in = client.post("/sign-in", data={"email": person.email, "password": people.password,
                                                   "csrf_token": token})
+        signed_in = complete_second_factor(client, signed_in, person.email, csrf=True)
         assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]
         for url, data in posts:
             assert client.post(url, data=data).status_code == 400, url

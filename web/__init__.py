@@ -15,6 +15,7 @@ from storage.models import Role
 from storage.states import IllegalMove
 from storage.times import uk_date, uk_time
 from web import (
+    account,
     admin,
     archive,
     auth,
@@ -39,7 +40,7 @@ from workflows.frequency import category_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
-BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, verify.bp,
+BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 

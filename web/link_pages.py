@@ -38,8 +38,9 @@ def _no_referrer(response):
 @signing.errorhandler(LinkRefused)
 @mediation.errorhandler(LinkRefused)
 def _refused(refusal: LinkRefused):
-    # An expired link is gone for good; any other refusal is forbidden.
-    return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if refusal.reason == "expired" else 403
+    # An expired link, or a document a leaver can no longer sign, is gone for good; any other refusal is forbidden.
+    gone = refusal.reason in ("expired", "signer_left")
+    return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if gone else 403
 
 
 def _pdf(data: bytes):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
+from storage.times import uk_date
 from workflows import links, messages
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
@@ -93,6 +96,10 @@ def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
     """Send a party a fresh signing link; any earlier link for them stops working."""
     document = _managed(document_id, actor, lock=True)
     DOCUMENT.check("resend", document.state)
+    departed = document.departed_signer(dt.date.today())
+    if departed is not None:
+        raise NotReady(f"{departed.name} left on {uk_date(departed.leaver_date)}, so this document can no longer be "
+                       "signed. Void it, and write a new one if it is still needed.")
     if document.signature_of(party) is not None:
         raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
     _send_link(document, party, db.get(Staff, actor.staff_id), actor)

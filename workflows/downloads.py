@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
@@ -78,13 +79,17 @@ class DocumentPage:
     signed_disagreeing: set[Party]
     can_disagree: bool
     annotations: list[annotated_pdf.Listed]
+    # A party who has left while it was out for signature: it can no longer be signed, only voided.
+    departed_signer: Staff | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
+    departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
+    actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
     return DocumentPage(
         history=document_history(document, user),
-        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
+        actions=actions - {"resend", "send"} if departed else actions,
         waiting=is_waiting_for_pdf(document),
         verification=check_stored_copy(document),
         seal_problem=seal_problem(current_app),
@@ -92,6 +97,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
+        departed_signer=departed,
     )
 
 

@@ -75,10 +75,13 @@ def out_for_signature_by(supervisor_id: int) -> list[Document]:
 
 
 def awaiting_signature(user: Staff, documents: list[Document]) -> list[Document]:
-    """Those of the documents still open for signature that the person has not signed, each once."""
+    """Those of the documents still open for signature that the person has not signed, each once (not those a
+    leaver can no longer sign)."""
     waiting = {}
+    today = dt.date.today()
     for document in documents:
         party = document.party_of(user.id)
-        if document.state.is_open_for_signature and party is not None and document.signature_of(party) is None:
+        if (document.state.is_open_for_signature and party is not None and document.signature_of(party) is None
+                and document.departed_signer(today) is None):
             waiting[document.id] = document
     return list(waiting.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
@@ -43,6 +44,15 @@ def _view(link: SigningLink) -> SigningView:
 
 
 def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
+    link = _checked_link(document_id, token, lock=lock)
+    # Signable up to and including a leaver's last working day; after it, by neither party (see README: leavers).
+    if link.document.state.is_open_for_signature and link.document.departed_signer(dt.date.today()) is not None:
+        db.rollback()
+        raise LinkRefused("signer_left")
+    return link
+
+
+def _checked_link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
     return check_link(
         db,
         secret_key=current_app.config["SECRET_KEY"],
