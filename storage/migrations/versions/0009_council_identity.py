@@ -16,21 +16,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('oidc_issuer', sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column('oidc_client_id', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('oidc_client_secret', sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column('oidc_email_domains', sa.String(length=1000), nullable=False,
-                                      server_default=''))
-        batch_op.add_column(sa.Column('password_sign_in', sa.Boolean(), nullable=False, server_default=sa.true()))
-    with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('failed_sign_ins', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('sign_in_paused_until', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('waiting_for', sa.String(length=20), nullable=True))
+    # Plain ADD COLUMN (no table copy), so SQLite's foreign keys from existing rows never stop the upgrade.
+    op.add_column('organisations', sa.Column('oidc_issuer', sa.String(length=500), nullable=True))
+    op.add_column('organisations', sa.Column('oidc_client_id', sa.String(length=200), nullable=True))
+    op.add_column('organisations', sa.Column('oidc_client_secret', sa.String(length=500), nullable=True))
+    op.add_column('organisations', sa.Column('oidc_email_domains', sa.String(length=1000), nullable=False,
+                                             server_default=''))
+    op.add_column('organisations', sa.Column('password_sign_in', sa.Boolean(), nullable=False,
+                                             server_default=sa.true()))
+    op.add_column('staff', sa.Column('failed_sign_ins', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('staff', sa.Column('sign_in_paused_until', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('staff', sa.Column('totp_secret', sa.String(length=64), nullable=True))
+    op.add_column('staff', sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('staff', sa.Column('totp_last_step', sa.Integer(), nullable=True))
+    op.add_column('login_sessions', sa.Column('waiting_for', sa.String(length=20), nullable=True))
     op.create_table('password_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
