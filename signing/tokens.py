@@ -37,6 +37,7 @@ class LinkRefused(Exception):
         "revoked": "This link has been replaced or withdrawn.",
         "wrong_document": "This link is for a different document.",
         "wrong_purpose": "This link cannot be used for this.",
+        "signer_left": "This document can no longer be signed: one of the people who sign it has left the organisation.",
     }
 
     def __init__(self, reason: str):

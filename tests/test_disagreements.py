@@ -20,6 +20,7 @@ from storage.models import (
 )
 from storage.states import DisagreementState, DocumentState
 from tests.support.data import actor_for
+from tests.support.identity import complete_second_factor
 from tests.support.links import csrf_token, disagree_on_link, mails_to, mediation_link, sign
 
 
@@ -216,7 +217,9 @@ def test_escalation_to_the_line_manager_who_records_the_outcome_from_the_emailed
         assert "Open disagreements" not in client.get("/").get_data(as_text=True)
         client.post("/sign-out")
     login(client, people.manager)
-    assert client.get(f"/documents/{document_id}").status_code == 200  # mediator: what was escalated to them
+    # The mediator's access ends with the disagreement, except to what was sent to them: the disagreement itself.
+    assert client.get(f"/documents/{document_id}").status_code == 404
+    assert client.get(f"/disagreements/{disagreement_id}").status_code == 200
 
 
 def test_without_a_line_manager_an_admin_names_another_senior_manager(
@@ -396,6 +399,7 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
         token = csrf_token(client.get("/sign-in").get_data(as_text=True))
         signed_in = client.post("/sign-in", data={"email": person.email, "password": people.password,
                                                   "csrf_token": token})
+        signed_in = complete_second_factor(client, signed_in, person.email, csrf=True)
         assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]
         for url, data in posts:
             assert client.post(url, data=data).status_code == 400, url

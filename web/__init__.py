@@ -16,20 +16,25 @@ from storage.models import Role
 from storage.states import IllegalMove
 from storage.times import uk_date, uk_time
 from web import (
+    account,
     admin,
     archive,
     auth,
     devmail,
     disagreements,
     documents,
+    headers,
+    idle,
     link_pages,
     records,
     retention,
     schedule,
     template_admin,
+    throttle,
     transfers,
     verify,
 )
+from web.ids import IdConverter
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
 from workflows.lock import event_label
@@ -37,18 +42,26 @@ from workflows.lock import event_label
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
-BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies, admin.bp, devmail.bp, verify.bp,
+BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
+              admin.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
+    idle.init_app(app)
+    headers.init_app(app)
+    throttle.init_app(app)
     csrf.init_app(app)
     configure_templates(app)
+    # Before any route is added: every `<int:…>` in an address is a database id, checked to fit its column.
+    app.url_map.converters["int"] = IdConverter
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if devmail.enabled(app):  # a development server only: otherwise /dev/mail does not exist
+        app.register_blueprint(devmail.bp)
     register_error_pages(app)
 
     @app.get("/assets/<path:filename>")
@@ -70,7 +83,7 @@ def configure_templates(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
+        return {"Role": Role, "show_dev_mail": devmail.enabled(app), "staff_category": staff_category}
 
 
 def staff_category(person) -> str:
@@ -95,6 +108,15 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(_error):
         return render_template("errors/not_found.html"), 404
+
+    @app.errorhandler(400)
+    def _bad_request(_error):
+        return render_template("errors/bad_request.html"), 400
+
+    @app.errorhandler(405)
+    def _wrong_method(_error):
+        # A form's address opened as a page, or a page posted to: the same as a page that is not there.
+        return render_template("errors/not_found.html"), 405
 
     @app.errorhandler(403)
     def _forbidden(_error):

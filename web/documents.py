@@ -134,7 +134,8 @@ def _unless_not_ready(act: Callable[[], object], done: str) -> None:
 
 
 class VoidForm(Form):
-    reason = LongText("Why are you voiding it?", description="Both parties are told this reason.")
+    reason = LongText("Why are you voiding it?", description="Both parties are told this reason.",
+                      max_length=agreements.MAX_REASON)
 
 
 @bp.route("/documents/<int:document_id>/void", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request, send_file, url_for
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField, HiddenField
 
+from web import throttle
 from web.auth import actor
 from web.disagreements import DisagreementForm
 from web.forms import NOT_DONE, Form, LongText, Text, show, submit
@@ -42,8 +43,9 @@ def _no_referrer(response):
 @mediation.errorhandler(LinkRefused)
 @copies.errorhandler(LinkRefused)
 def _refused(refusal: LinkRefused):
-    # An expired link is gone for good; any other refusal is forbidden.
-    return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if refusal.reason == "expired" else 403
+    # An expired link, or a document a leaver can no longer sign, is gone for good; any other refusal is forbidden.
+    gone = refusal.reason in ("expired", "signer_left")
+    return render_template(REFUSAL_PAGES[request.blueprint], refusal=refusal), 410 if gone else 403
 
 
 def _pdf(data: bytes):
@@ -81,7 +83,7 @@ class CodeForm(Form):
 
 
 class DeclineForm(Form):
-    reason = LongText("Why are you declining?", default="")
+    reason = LongText("Why are you declining?", default="", max_length=signing_round.MAX_REASON)
 
 
 class Decision(Form):
@@ -114,6 +116,7 @@ def pdf(document_id: int, token: str):
 
 
 @signing.post("/<int:document_id>/<token>", endpoint="submit")
+@throttle.emailed_link_post
 def decide(document_id: int, token: str):
     """Record a disagreement, decline (with a reason), or sign: check the typed name and consent, then confirm."""
     return STEPS[Decision().step](document_id, token)
@@ -191,6 +194,7 @@ class OutcomeForm(Form):
 
 
 @mediation.route("/<int:document_id>/<token>", methods=["GET", "POST"], endpoint="review")
+@throttle.emailed_link_post
 def mediate(document_id: int, token: str):
     """The mediator's page from their emailed link: the document, the disagreement, and the outcome to record."""
     form = OutcomeForm()
@@ -213,6 +217,7 @@ class DownloadCopyForm(Form):
 
 
 @copies.route("/<int:document_id>/<token>", methods=["GET", "POST"], endpoint="download")
+@throttle.emailed_link_post
 def copy(document_id: int, token: str):
     """A party's one-time link from the "signed by both" email: their signed copy, with no password."""
     form = DownloadCopyForm()

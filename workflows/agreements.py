@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -12,12 +14,16 @@ from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
+from storage.times import uk_date
 from workflows import messages, signing_order
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
 from workflows.templates import current_version
+
+# The longest reason for voiding: it is emailed to both parties and kept in the audit log.
+MAX_REASON = 2000
 
 
 def agreement_schema(organisation: Organisation) -> TemplateSchema:
@@ -89,6 +95,10 @@ def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
     """Send a party a fresh signing link; any earlier link for them stops working."""
     document = _managed(document_id, actor, lock=True)
     DOCUMENT.check("resend", document.state)
+    departed = document.departed_signer(dt.date.today())
+    if departed is not None:
+        raise NotReady(f"{departed.name} left on {uk_date(departed.leaver_date)}, so this document can no longer be "
+                       "signed. Void it, and write a new one if it is still needed.")
     if document.signature_of(party) is not None:
         raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
     if party not in signing_order.waiting_on(document):
@@ -105,6 +115,8 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are voiding this document"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are voiding it in {MAX_REASON:,} characters or fewer"})
     document = _managed(document_id, actor, lock=True)
     was_sent = document.state is not DocumentState.DRAFT
     document.void(reason)

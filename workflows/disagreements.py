@@ -163,6 +163,9 @@ def resolve(disagreement_id: int, *, text: str, actor: audit.Actor) -> Disagreem
     if not text:
         db.rollback()
         raise InvalidInput({"resolution": "Say how you resolved it between you"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"resolution": f"Say how you resolved it in {MAX_TEXT:,} characters or fewer"})
     disagreement.resolve()
     _revoke_links(disagreement, "the disagreement was resolved between the parties")
     user = user_of(actor)
@@ -339,6 +342,9 @@ def add_note(disagreement_id: int, *, text: str, actor: audit.Actor) -> Annotati
     if not text:
         db.rollback()
         raise InvalidInput({"note": "Write your note"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"note": f"Write your note in {MAX_TEXT:,} characters or fewer"})
     annotation = _annotate(disagreement.document, disagreement, AnnotationKind.NOTE, user, role, text)
     audit.record(db, "annotation_added", actor, disagreement.document_id, disagreement_id=disagreement.id,
                  annotation_id=annotation.id, kind="note", text=text)
@@ -377,26 +383,33 @@ class DisagreementView:
     disagreement: Disagreement
     actions: frozenset[str]
     mediator: Staff | None
+    sees_document: bool  # False for a mediator once it is closed: they keep only the disagreement they were sent
+    may_add_note: bool
 
 
 def view_for(disagreement_id: int, user: Staff) -> DisagreementView:
-    """A disagreement for someone who may see its document; NotAllowed otherwise, the same as a missing id."""
+    """A disagreement for someone who may see its document, or for its mediator; NotAllowed otherwise."""
     disagreement = db.get(Disagreement, disagreement_id)
-    if disagreement is None or not can_view(user, disagreement.document):
+    if disagreement is None:
+        raise NotAllowed()
+    sees_document = can_view(user, disagreement.document)
+    was_sent_it = (disagreement.mediator_id == user.id and disagreement.state is not DisagreementState.OPEN
+                   and disagreement.document.organisation_id == user.organisation_id)
+    if not (sees_document or was_sent_it):
         raise NotAllowed()
     manages = can_manage(user, disagreement.document)
     return DisagreementView(disagreement,
                             frozenset(DISAGREEMENT.allowed_actions(disagreement.state)) if manages else frozenset(),
-                            line_manager_mediator(disagreement.document.supervisor))
+                            line_manager_mediator(disagreement.document.supervisor), sees_document,
+                            sees_document and _role_in(disagreement, user) is not None)
 
 
 def _role_in(disagreement: Disagreement, user: Staff) -> str | None:
     party = disagreement.document.party_of(user.id)
     if party is not None:
         return party.value
-    if disagreement.mediator_id == user.id and disagreement.state in (DisagreementState.ESCALATED,
-                                                                        DisagreementState.MEDIATED):
-        return "mediator"
+    if disagreement.mediator_id == user.id and disagreement.state is DisagreementState.ESCALATED:
+        return "mediator"  # until it is closed
     return None
 
 

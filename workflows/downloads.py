@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
@@ -89,13 +90,17 @@ class DocumentPage:
     consent_text: str = CONSENT_TEXT
     # "The supervisee signs first, then the supervisor.", where the template sets an order.
     signing_order: str | None = None
+    # A party who has left while it was out for signature: it can no longer be signed, only voided.
+    departed_signer: Staff | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
+    departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
+    actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
     return DocumentPage(
         history=document_history(document, user),
-        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
+        actions=actions - {"resend", "send"} if departed else actions,
         waiting=is_waiting_for_pdf(document),
         verification=check_stored_copy(document),
         seal_problem=seal_problem(current_app),
@@ -106,6 +111,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
         can_sign=signing_round.signable_link(document, user) is not None,
         signing_order=signing_order.describe(document),
+        departed_signer=departed,
     )
 
 

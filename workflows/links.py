@@ -47,3 +47,21 @@ def verify_url() -> str:
 def due_url() -> str:
     """A supervisor's page of what is due."""
     return _base() + "/due"
+
+
+def password_url(token: str) -> str:
+    """A person's own link to set their password (a reset, or a new account's welcome)."""
+    return _base() + f"/password/{token}"
+
+
+def forgotten_password_url() -> str:
+    return _base() + "/password/forgotten"
+
+
+def sign_in_url() -> str:
+    return _base() + "/sign-in"
+
+
+def single_sign_on_callback_url() -> str:
+    """Where an organisation's OpenID provider sends the browser back to (register it with the provider)."""
+    return _base() + "/sign-in/sso/callback"

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import audit
 from storage.blobs import BlobInUse, blobs
 from storage.db import session as db
+from storage.ids import as_whole_number
 from storage.models import (
     CopyLink,
     DisposalRecord,
@@ -274,9 +275,10 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
         labels = "; ".join(label for _, label in frequency.policy_for(pack).choices())
         errors["staff_category"] = f"Choose a staff category from your supervision policy ({labels}), or leave it blank"
     text = str(years).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 100:
+    number = as_whole_number(text)
+    if number is None or not 1 <= number <= 100:
         errors["years"] = "Enter the number of years as a whole number from 1 to 100, like 7"
-    elif int(text) < 7:
+    elif number < 7:
         errors["years"] = "Enter 7 years or more – both policies keep a leaver's records at least seven years"
     if not basis:
         errors["basis"] = "Enter the policy this comes from, like Havering policy 9.4"
@@ -290,7 +292,7 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
     if row is None:
         row = RetentionPolicy(organisation_id=organisation_id, staff_category=category)
         db.add(row)
-    row.years, row.basis, row.updated_at = int(text), basis, utcnow()
+    row.years, row.basis, row.updated_at = number, basis, utcnow()
     db.flush()
     leavers = db.scalars(select(Staff).where(Staff.organisation_id == organisation_id,
                                              Staff.leaver_date.is_not(None))).all()

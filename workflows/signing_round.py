@@ -4,6 +4,7 @@ decline), and signing from the document's page when signed in."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,6 +22,9 @@ from workflows.access import user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.lock import lock
 from workflows.renditions import ShownDocument, shown_document
+
+# The longest reason for declining: it is emailed to the supervisor and kept in the audit log.
+MAX_REASON = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +55,15 @@ def _view(link: SigningLink, *, signed_in: bool = False) -> SigningView:
 
 
 def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
+    link = _checked_link(document_id, token, lock=lock)
+    # Signable up to and including a leaver's last working day; after it, by neither party (see README: leavers).
+    if link.document.state.is_open_for_signature and link.document.departed_signer(dt.date.today()) is not None:
+        db.rollback()
+        raise LinkRefused("signer_left")
+    return link
+
+
+def _checked_link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
     return check_link(
         db,
         secret_key=current_app.config["SECRET_KEY"],
@@ -251,6 +264,8 @@ def decline_document(document_id: int, token: str, *, reason: str, actor: audit.
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are declining to sign, so your supervisor can put it right"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are declining in {MAX_REASON:,} characters or fewer"})
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     link = _link(document_id, token, lock=True)
     by = link.staff

@@ -23,6 +23,7 @@ from storage.models.documents import (
     TokenisedLink,
     reference_of,
 )
+from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
 from storage.models.queue import Job, OutboxMessage, QueuedWork
@@ -41,7 +42,7 @@ __all__ = [
     "AnnotatedCopy", "Annotation", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
-    "MediationLink", "Organisation", "OutboxMessage", "Party", "PostponedSession", "QualityActivity", "QueuedWork",
+    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
     "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",

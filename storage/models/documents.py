@@ -116,6 +116,10 @@ class Document(Base):
             return Party.SUPERVISEE
         return None
 
+    def departed_signer(self, on: dt.date) -> Staff | None:
+        """A party who has left by that date: from then the document can no longer be signed by anyone."""
+        return next((person for person in (self.supervisee, self.supervisor) if person.has_left(on)), None)
+
     def signer(self, party: Party) -> Staff:
         return self.supervisor if party is Party.SUPERVISOR else self.supervisee
 

@@ -1,7 +1,7 @@
 """disagreement section names: the heading's title where a record's section was stored as program text
 
 Revision ID: section_names
-Revises: 0008
+Revises: 0009_council_identity
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'section_names'
-down_revision = '0008'
+down_revision = '0009_council_identity'
 branch_labels = None
 depends_on = None
 
