@@ -24,15 +24,18 @@ MAX_ATTEMPTS = 20
 
 
 def queue_email(
-    db: Session, *, to: str, subject: str, body: str, document_id: int | None = None, domain: str = "countersign.local"
+    db: Session, *, to: str, subject: str, body: str, document_id: int | None = None, domain: str = "countersign.local",
+    attachment_sha256: str | None = None, attachment_name: str | None = None,
 ) -> OutboxMessage:
-    """Queue one plain-text message; it is sent only if the caller's transaction commits."""
+    """Queue one plain-text message, with a file from the blob store if given; sent only if the caller commits."""
     message = OutboxMessage(
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
         to_address=to,
         subject=subject,
         body_text=body,
         document_id=document_id,
+        attachment_sha256=attachment_sha256,
+        attachment_name=attachment_name,
     )
     db.add(message)
     return message

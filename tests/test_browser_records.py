@@ -79,7 +79,7 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
     worker = new_page(browser)
     assert sign(worker, link_for(please_sign, supervisee), supervisee) == "You have signed"
     assert sign(boss, link_for(please_sign, supervisor), supervisor) == "Signed by both"
-    smtp.wait_for("Signed by both:", 2)
+    smtp.wait_for("Signed by both:", 2, timeout=PDF_WAIT_MS / 1000)
 
     # The next record lists both actions under review, to be marked done or carried on.
     boss.goto(f"{live_url}/records/new?supervisee={supervisee.id}")

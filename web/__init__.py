@@ -13,49 +13,64 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
+from signing.evidence import short_fingerprint
 from storage.db import NotMigrated
 from storage.db import session as database
 from storage.models import Role
 from storage.states import IllegalMove
 from storage.times import uk_date, uk_time
 from web import (
+    account,
     admin,
     archive,
     auth,
     devmail,
     disagreements,
     documents,
+    headers,
+    idle,
     link_pages,
     records,
     retention,
     schedule,
     template_admin,
+    throttle,
     transfers,
     verify,
 )
+from web.ids import IdConverter
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
+from workflows.lock import event_label
 
 csrf = CSRFProtect()
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 GOVUK_ASSETS = pathlib.Path(__file__).parent / "static" / "govuk" / "assets"
 BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
-BLUEPRINTS = (auth.bp, documents.bp, link_pages.signing, link_pages.mediation, admin.bp, devmail.bp, verify.bp,
+BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
+              admin.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:
     auth.init_app(app)  # first, so even a refused form's error page knows who is signed in
+    idle.init_app(app)
+    headers.init_app(app)
+    throttle.init_app(app)
     csrf.init_app(app)
     configure_templates(app)
     # Stylesheets and images are answered before the app's request handling: never wait on the database.
     app.wsgi_app = SharedDataMiddleware(app.wsgi_app, {app.static_url_path: app.static_folder, "/assets": str(GOVUK_ASSETS)},
                                         cache_timeout=3600)
+    # Before any route is added: every `<int:…>` in an address is a database id, checked to fit its column.
+    app.url_map.converters["int"] = IdConverter
     if app.config.get("PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]), x_proto=1)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if devmail.enabled(app):  # a development server only: otherwise /dev/mail does not exist
+        app.register_blueprint(devmail.bp)
     register_error_pages(app)
 
     @app.get("/assets/<path:filename>")
@@ -72,11 +87,12 @@ def configure_templates(app: Flask) -> None:
                       "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
     ])
     WTFormsHelpers(app)
-    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date)
+    app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
+                                  event_label=event_label)
 
     @app.context_processor
     def _globals():
-        return {"Role": Role, "show_dev_mail": not app.config.get("SMTP_HOST"), "staff_category": staff_category}
+        return {"Role": Role, "show_dev_mail": devmail.enabled(app), "staff_category": staff_category}
 
 
 def staff_category(person) -> str:
@@ -101,6 +117,15 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(_error):
         return render_template("errors/not_found.html"), 404
+
+    @app.errorhandler(400)
+    def _bad_request(_error):
+        return render_template("errors/bad_request.html"), 400
+
+    @app.errorhandler(405)
+    def _wrong_method(_error):
+        # A form's address opened as a page, or a page posted to: the same as a page that is not there.
+        return render_template("errors/not_found.html"), 405
 
     @app.errorhandler(403)
     def _forbidden(_error):

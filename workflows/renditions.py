@@ -3,13 +3,16 @@ reviews, made in the background."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
+import zipfile
 
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, render_docx
+from doc_templates.html import docx_to_html, html_sha256
 from doc_templates.pool import PoolUnavailable
 from storage import audit, jobs
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
@@ -21,6 +24,28 @@ from workflows.templates import template_source
 log = logging.getLogger(__name__)
 
 REVIEW_PDF = "review_pdf"
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownDocument:
+    """A Word file as read in the page: its HTML, the HTML's fingerprint, and the Word file it was made from."""
+
+    html: str
+    sha256: str
+    word_sha256: str
+
+
+def shown_document(word_sha256: str | None) -> ShownDocument | None:
+    """The document to read in the page, made from its Word file (the same file always gives the same HTML)."""
+    if word_sha256 is None:
+        return None
+    try:
+        html = docx_to_html(blobs().get(word_sha256))
+    except (BlobMissing, BlobCorrupt, zipfile.BadZipFile, KeyError, ValueError) as error:
+        # The page then says to open the PDF; the PDF is still what is signed.
+        log.warning("The Word file %s cannot be shown as HTML: %s", word_sha256, error)
+        return None
+    return ShownDocument(html, html_sha256(html), word_sha256)
 
 
 def system_fields(document: Document, *, signatures: dict[Party, str] | None = None,

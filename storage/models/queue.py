@@ -35,6 +35,9 @@ class OutboxMessage(QueuedWork, Base):
     body_text: Mapped[str] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A file from the blob store sent with the message (a party's signed copy), and its name.
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Job(QueuedWork, Base):

@@ -1,7 +1,7 @@
 """claim owner: which process holds a job's (or an email's) claim, so the claims of a dead one can be freed
 
 Revision ID: 0009_job_claim_owner
-Revises: 0008
+Revises: signing_codes_and_copies
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_job_claim_owner'
-down_revision = '0008'
+down_revision = 'signing_codes_and_copies'
 branch_labels = None
 depends_on = None
 
