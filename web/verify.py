@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from web import throttle
 from web.forms import NOT_DONE, Form, Upload, show, submit
 from workflows.verification import SealNotConfigured, check_upload
 
@@ -15,6 +16,7 @@ class VerifyForm(Form):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@throttle.verify_upload
 def verify():
     """Upload a PDF and learn whether this organisation sealed it, whether it changed, and which document it is."""
     form = VerifyForm()

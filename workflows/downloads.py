@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
 
+from signing.evidence import CONSENT_TEXT
 from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements
+from workflows import annotated_pdf, disagreements, signing_order, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
-from workflows.renditions import is_waiting_for_pdf
+from workflows.renditions import ShownDocument, is_waiting_for_pdf, shown_document
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -39,11 +41,14 @@ class Download:
     mimetype: str
 
 
-def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page") -> Document:
-    """The document, if the person may see it; the view is audited (NotAllowed otherwise)."""
+def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page",
+                  audited: bool = True) -> Document:
+    """The document, if the person may see it; the view is audited unless it is the page coming back to itself
+    (NotAllowed otherwise)."""
     document = document_for(document_id, "view", user_of(actor))
-    audit.record(db, "viewed", actor, document.id, page=where)
-    db.commit()
+    if audited:
+        audit.record(db, "viewed", actor, document.id, page=where)
+        db.commit()
     return document
 
 
@@ -78,13 +83,24 @@ class DocumentPage:
     signed_disagreeing: set[Party]
     can_disagree: bool
     annotations: list[annotated_pdf.Listed]
+    # The document to read in the page: the signed Word file once locked, else the current version's.
+    shown: ShownDocument | None = None
+    # Whether the person is a party who may sign it here and now, being signed in.
+    can_sign: bool = False
+    consent_text: str = CONSENT_TEXT
+    # "The supervisee signs first, then the supervisor.", where the template sets an order.
+    signing_order: str | None = None
+    # A party who has left while it was out for signature: it can no longer be signed, only voided.
+    departed_signer: Staff | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
+    departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
+    actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
     return DocumentPage(
         history=document_history(document, user),
-        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
+        actions=actions - {"resend", "send"} if departed else actions,
         waiting=is_waiting_for_pdf(document),
         verification=check_stored_copy(document),
         seal_problem=seal_problem(current_app),
@@ -92,6 +108,10 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
+        shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
+        can_sign=signing_round.signable_link(document, user) is not None,
+        signing_order=signing_order.describe(document),
+        departed_signer=departed,
     )
 
 

@@ -23,6 +23,7 @@ from storage.models import (
     utcnow,
 )
 from storage.times import add_years, parse_date
+from workflows import signing_order
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import Frequency, Person, add_months, category_label, frequency_on, policy_for
 from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
@@ -245,7 +246,7 @@ def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[in
         waiting = (today - as_utc(document.sent_at).date()).days
         if waiting < days:
             continue
-        parties = [party for party in Party if document.signature_of(party) is None]
+        parties = signing_order.waiting_on(document)  # in a signing order, the next party only
         if parties:
             found.append(Unsigned(document, parties, waiting))
     return found

@@ -122,6 +122,10 @@ class Document(Base):
             return Party.SUPERVISEE
         return None
 
+    def departed_signer(self, on: dt.date) -> Staff | None:
+        """A party who has left by that date: from then the document can no longer be signed by anyone."""
+        return next((person for person in (self.supervisee, self.supervisor) if person.has_left(on)), None)
+
     def signer(self, party: Party) -> Staff:
         return self.supervisor if party is Party.SUPERVISOR else self.supervisee
 
@@ -362,6 +366,12 @@ class Signature(Base):
     user_agent: Mapped[str] = mapped_column(String(500))
     reviewed_sha256: Mapped[str] = mapped_column(String(64))
     consent_text: Mapped[str] = mapped_column(Text)
+    # The fingerprint of the document's text as read in the page (HTML made from the Word file).
+    shown_html_sha256: Mapped[str | None] = mapped_column(String(64))
+    # "emailed link" or "document page" (signed in).
+    signed_from: Mapped[str | None] = mapped_column(String(30))
+    # How it was confirmed that the signer is the person: "code emailed to j•••@havering.example at …".
+    identity_check: Mapped[str | None] = mapped_column(String(400))
 
     document: Mapped[Document] = relationship(back_populates="signatures")
     staff: Mapped[Staff] = relationship()

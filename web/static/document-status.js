@@ -17,7 +17,10 @@
   }
 
   function bringUpToDate(message) {
-    return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+    // Marked as the page refreshing itself: the person already opened it, so this is not another view.
+    var url = new URL(window.location.href);
+    url.searchParams.set("refreshed", "1");
+    return fetch(url.toString(), { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("page " + response.status);

@@ -1,7 +1,7 @@
 """what is due as a query: a record's session dates and an agreement's start and frequency as plain columns
 
 Revision ID: 0009_due_columns
-Revises: 0008
+Revises: 0009_job_claim_owner
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_due_columns'
-down_revision = '0008'
+down_revision = '0009_job_claim_owner'
 branch_labels = None
 depends_on = None
 
