@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
 	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FLASK := $(BIN)/flask --app app
+# Every target here is development: without COUNTERSIGN_SECRET_KEY a random key is kept in instance/.
+FLASK := COUNTERSIGN_DEVELOPMENT=$${COUNTERSIGN_DEVELOPMENT:-true} $(BIN)/flask --app app
 
 .PHONY: run test setup system-packages migrate seal demo worker lint bench clean
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import secrets
+import sys
 
 from flask import Flask
 
 from doc_templates import pool
 from signing import seal
 from storage import blobs, db
+from storage.settings import is_on
 from web import init_app as configure_pages
 from web.cli import commands
 
 DEFAULTS = {
+    "DEVELOPMENT": False,  # a developer's machine: without COUNTERSIGN_SECRET_KEY a random one is kept in instance/
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "BLOB_DIR": None,  # default: instance/blobs
     "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
@@ -70,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("COUNTERSIGN")
     if config:
         app.config.update(config)
+    configure_switches(app)
     configure_paths(app)
     configure_secret_key(app)
     configure_storage(app)
@@ -78,6 +82,12 @@ def create_app(config: dict | None = None) -> Flask:
     configure_cli(app)
     configure_rendering(app)
     return app
+
+
+def configure_switches(app: Flask) -> None:
+    # `COUNTERSIGN_X=False` arrives as the string "False"; every on/off setting is read the one way.
+    for name in [name for name, default in DEFAULTS.items() if isinstance(default, bool)] + ["TESTING"]:
+        app.config[name] = is_on(app.config.get(name), name=f"COUNTERSIGN_{name}")
 
 
 def configure_paths(app: Flask) -> None:
@@ -92,15 +102,31 @@ def configure_paths(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
 
+class MissingSecretKey(RuntimeError):
+    """Outside development the app does not start without COUNTERSIGN_SECRET_KEY."""
+
+
 def configure_secret_key(app: Flask) -> None:
-    # A development install gets a random key kept in the instance folder; production sets COUNTERSIGN_SECRET_KEY.
+    # A development install gets a random key kept in the instance folder. Anywhere else a key made up here would
+    # differ between hosts and processes, and a link emailed by one would fail on the others: refuse to start.
     if app.config.get("SECRET_KEY"):
         return
+    if not (app.config["DEVELOPMENT"] or app.config["TESTING"] or _started_as_demo()):
+        raise MissingSecretKey(
+            "COUNTERSIGN_SECRET_KEY is not set. Set it to one long random value, the same for every web and worker "
+            "process (for example: python3 -c 'import secrets; print(secrets.token_hex(32))'). On a developer's "
+            "machine use `make run`, `flask --app app serve --demo` or COUNTERSIGN_DEVELOPMENT=true instead.")
     key_file = pathlib.Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _started_as_demo() -> bool:
+    # `flask serve --demo` is development by definition; the app is built before the command reads its options.
+    args = sys.argv[1:]
+    return "serve" in args and "--demo" in args
 
 
 def configure_storage(app: Flask) -> None:

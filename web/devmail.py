@@ -9,14 +9,15 @@ import re
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
 
+from storage.settings import is_on
+
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 _URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 def enabled(app: Flask) -> bool:
     """Whether the page exists: the development setting explicitly on, and no real mail going out."""
-    return str(app.config.get("DEV_MAIL")).strip().lower() in ("1", "true", "yes", "on") and not app.config.get(
-        "SMTP_HOST")
+    return is_on(app.config.get("DEV_MAIL"), name="COUNTERSIGN_DEV_MAIL") and not app.config.get("SMTP_HOST")
 
 
 @bp.before_request

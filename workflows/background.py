@@ -19,6 +19,7 @@ from storage import jobs, outbox, wakeups
 from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
+from storage.settings import is_on
 from workflows import annotated_pdf, housekeeping, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
@@ -167,7 +168,7 @@ def run_once() -> tuple[int, outbox.SendReport]:
         report = outbox.send_due(
             db, transport_from_config(current_app.config), sender=current_app.config["MAIL_FROM"]
         )
-        if current_app.config.get("DISPOSITION_SWEEP"):
+        if is_on(current_app.config.get("DISPOSITION_SWEEP")):
             run_daily_sweep()
         return done, report
     finally:
@@ -199,7 +200,7 @@ def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) ->
                 run_once()
                 # The ledger row for the day is the claim, so several workers send the day's reminders once.
                 today = dt.date.today()
-                if daily_done != today and app.config["SEND_DAILY_REMINDERS"] and run_daily_once(today):
+                if daily_done != today and is_on(app.config["SEND_DAILY_REMINDERS"]) and run_daily_once(today):
                     daily_done = today
         except Exception:  # a bad moment (database busy, disk full) must not kill the worker
             log.exception("background work failed; trying again shortly")
