@@ -11,7 +11,7 @@ from flask import Flask
 
 from doc_templates import pool
 from signing import seal
-from storage import blobs, db
+from storage import blobs, db, object_store
 from storage.settings import is_on
 from web import init_app as configure_pages
 from web.cli import commands
@@ -20,6 +20,12 @@ DEFAULTS = {
     "DEVELOPMENT": False,  # a developer's machine: without COUNTERSIGN_SECRET_KEY a random one is kept in instance/
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "BLOB_DIR": None,  # default: instance/blobs
+    "S3_BUCKET": "",  # set it and files go to this S3-compatible bucket instead of BLOB_DIR
+    "S3_ENDPOINT_URL": "",  # MinIO, Ceph RGW...; empty for AWS S3 (credentials: the usual AWS_* variables)
+    "S3_REGION": "",
+    "S3_PREFIX": "",  # keys start with this, so one bucket can hold several installs
+    "S3_LOCK_YEARS": None,  # how long Object Lock holds each file, where the bucket has it; default RETENTION_YEARS
+    "S3_LOCK_MODE": "COMPLIANCE",  # or GOVERNANCE, which a privileged account can lift
     "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
     "LINK_LIFETIME_DAYS": 14,
@@ -131,7 +137,8 @@ def _started_as_demo() -> bool:
 
 def configure_storage(app: Flask) -> None:
     db.init_app(app)
-    blobs.init_app(app)
+    # Files in an S3-compatible bucket when one is named, else in the local folder.
+    (object_store if app.config["S3_BUCKET"] else blobs).init_app(app)
 
 
 def configure_seal(app: Flask) -> None:
