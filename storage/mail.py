@@ -166,7 +166,7 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     _check_recipient(row.to_address)
     message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     try:
-        message["From"] = sender
+        message["From"] = row.sender or sender  # the organisation's own address, else the install's
         message["To"] = row.to_address
         message["Subject"] = row.subject
         message["Message-ID"] = row.message_id

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.jobs import this_process
 from storage.mail import PermanentMailError, build_message
-from storage.models import OutboxMessage, as_utc, utcnow
+from storage.models import Document, Organisation, OutboxMessage, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,14 @@ MAX_ATTEMPTS = 20
 
 def queue_email(
     db: Session, *, to: str, subject: str, body: str, document_id: int | None = None, domain: str = "countersign.local",
-    attachment_sha256: str | None = None, attachment_name: str | None = None,
+    attachment_sha256: str | None = None, attachment_name: str | None = None, organisation_id: int | None = None,
 ) -> OutboxMessage:
-    """Queue one plain-text message, with a file from the blob store if given; sent only if the caller commits."""
+    """Queue one plain-text message, with a file from the blob store if given; sent only if the caller commits.
+
+    It goes out from the organisation's own sender address, if it has one: the organisation given, or the document's.
+    """
     message = OutboxMessage(
+        sender=_sender_of(db, organisation_id, document_id),
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
         to_address=to,
         subject=subject,
@@ -39,6 +43,14 @@ def queue_email(
     )
     db.add(message)
     return message
+
+
+def _sender_of(db: Session, organisation_id: int | None, document_id: int | None) -> str | None:
+    if organisation_id is None and document_id is not None:
+        organisation_id = db.scalar(select(Document.organisation_id).where(Document.id == document_id))
+    if organisation_id is None:
+        return None
+    return db.scalar(select(Organisation.mail_from).where(Organisation.id == organisation_id)) or None
 
 
 class Transport(Protocol):

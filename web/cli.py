@@ -25,7 +25,7 @@ from storage.times import as_utc, uk_date, utcnow
 from web import devmail
 from workflows import housekeeping
 from workflows.background import retry_now, run_forever, start_in_thread
-from workflows.councils import SignInSettings, change_sign_in, set_up_council
+from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council
 from workflows.demo import seed_demo
 from workflows.errors import InvalidInput
 from workflows.reminders import send_reminders as send
@@ -323,5 +323,21 @@ def configure_sign_in(name, **options) -> None:
     click.echo(f"{organisation.name}'s staff now sign in with {how}.")
 
 
+@click.command("configure-mail")
+@click.option("--name", required=True, help="the organisation's name, as it was set up")
+@click.option("--mail-from", required=True, help='its sender, like "Havering Supervision <supervision@havering.gov.uk>"; '
+                                                 '"" goes back to COUNTERSIGN_MAIL_FROM')
+@with_appcontext
+def configure_mail(name, mail_from) -> None:
+    """Set the address an organisation's email comes from."""
+    _refuse_unmigrated()
+    try:
+        organisation = change_sender(name, mail_from)
+    except InvalidInput as invalid:
+        raise _refused(invalid) from None
+    click.echo(f"{organisation.name}'s email now comes from {organisation.mail_from or current_app.config['MAIL_FROM']}.")
+
+
 commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca, verify,
-            disposition_sweep, send_reminders, create_organisation, configure_sign_in]
+            disposition_sweep, send_reminders, create_organisation, configure_sign_in,
+            configure_mail]

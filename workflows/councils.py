@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import email.utils
 import re
 from urllib.parse import urlsplit
 
+import email_validator
 from sqlalchemy import func, select
 
 from doc_templates import PACKS
@@ -101,6 +103,27 @@ def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
     return organisation
 
 
+def change_sender(name: str, mail_from: str) -> Organisation:
+    """Set the address an organisation's email comes from; empty goes back to the install's COUNTERSIGN_MAIL_FROM."""
+    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
+        (name or "").split()).lower())).one_or_none()
+    if organisation is None:
+        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+    mail_from = " ".join((mail_from or "").split())
+    if mail_from:
+        display, address = email.utils.parseaddr(mail_from)
+        try:
+            email_validator.validate_email(address, check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            raise InvalidInput({"mail_from": "Give an email address, with a name if you like, like "
+                                             "\"Havering Supervision <supervision@havering.gov.uk>\""}) from None
+        mail_from = email.utils.formataddr((display, address)) if display else address
+    organisation.mail_from = mail_from or None
+    audit.record(db, "sender_changed", audit.SYSTEM, organisation_id=organisation.id, mail_from=organisation.mail_from)
+    db.commit()
+    return organisation
+
+
 def _check_sign_in(settings: SignInSettings, admin_email: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     issuer, client_id = settings.oidc_issuer.strip(), settings.oidc_client_id.strip()
@@ -145,4 +168,4 @@ and choose “Sign in with {admin.organisation.name}”. Then add your staff und
 
 Countersign
 """
-    queue_email(db, to=admin.email, subject="Your Countersign account", body=body)
+    queue_email(db, to=admin.email, organisation_id=admin.organisation_id, subject="Your Countersign account", body=body)

@@ -79,7 +79,7 @@ def email_password_link(staff: Staff, purpose: str) -> None:
                 else dt.timedelta(minutes=float(current_app.config["PASSWORD_RESET_MINUTES"])))
     token = issue_password_link(staff, purpose, lifetime)
     subject, body = account_messages.password_link(staff, links.password_url(token), utcnow() + lifetime, welcome)
-    queue_email(db, to=staff.email, subject=subject, body=body)
+    queue_email(db, to=staff.email, organisation_id=staff.organisation_id, subject=subject, body=body)
 
 
 def request_reset(email: str, actor: audit.Actor) -> None:
@@ -144,7 +144,7 @@ def _replace_password(staff: Staff, password: str, keep_token: str | None = None
     staff.sign_in_paused_until = None
     end_logins(staff, except_token=keep_token)
     subject, body = account_messages.password_changed(staff)
-    queue_email(db, to=staff.email, subject=subject, body=body)
+    queue_email(db, to=staff.email, organisation_id=staff.organisation_id, subject=subject, body=body)
 
 
 def _live_link(token: str, lock: bool = False) -> PasswordLink:

@@ -156,7 +156,7 @@ def set_password(staff_id: int, password: str, actor: audit.Actor) -> Staff:
     if _privileged(staff.roles) and admin is not None:
         # Someone who sees HR records or manages staff always hears of a change to their account.
         subject, body = account_messages.account_changed(staff, admin, "a new password has been set")
-        queue_email(db, to=staff.email, subject=subject, body=body)
+        queue_email(db, to=staff.email, organisation_id=staff.organisation_id, subject=subject, body=body)
     db.commit()
     return staff
 
@@ -195,7 +195,7 @@ def reset_second_factor(staff_id: int, actor: audit.Actor) -> Staff:
         subject, body = account_messages.account_changed(
             staff, admin, "your second factor has been turned off; set up your authenticator app again when you "
                           "next sign in")
-        queue_email(db, to=staff.email, subject=subject, body=body)
+        queue_email(db, to=staff.email, organisation_id=staff.organisation_id, subject=subject, body=body)
     db.commit()
     return staff
 
@@ -251,7 +251,7 @@ def edit_staff(staff_id: int, form: Mapping[str, object], actor: audit.Actor) ->
             what = f"your roles are now {', '.join(Role(r).label for r in after_roles)}"
             subject, body = account_messages.account_changed(staff, admin, what)
             for address in {before["email"], staff.email}:
-                queue_email(db, to=address, subject=subject, body=body)
+                queue_email(db, to=address, subject=subject, body=body, organisation_id=staff.organisation_id)
     try:
         db.commit()
     except IntegrityError:

@@ -135,7 +135,7 @@ def count_failure(staff: Staff, now: dt.datetime, actor: audit.Actor, what: str 
     if staff.failed_sign_ins == FREE_ATTEMPTS or staff.failed_sign_ins % 10 == 0:
         subject, body = account_messages.sign_in_paused(staff, staff.failed_sign_ins, staff.sign_in_paused_until,
                                                         links.forgotten_password_url())
-        queue_email(db, to=staff.email, subject=subject, body=body)
+        queue_email(db, to=staff.email, organisation_id=staff.organisation_id, subject=subject, body=body)
 
 
 def open_login(staff: Staff, actor: audit.Actor, lifetime: dt.timedelta, *, how: str,

@@ -111,10 +111,10 @@ def move_supervisee(supervisee: Staff, new_supervisor: Staff, start: dt.date, ac
                  ended_relationship_ids=[r.id for r in running], relationship_id=relationship.id,
                  voided_document_ids=[d.id for d in voided], kept_with_signers_ids=[d.id for d in kept])
     subject, body = messages.transferred_in(supervisee, new_supervisor, start, links.home_url())
-    queue_email(db, to=new_supervisor.email, subject=subject, body=body)
+    queue_email(db, to=new_supervisor.email, organisation_id=new_supervisor.organisation_id, subject=subject, body=body)
     for old in old_supervisors:
         subject, body = messages.transferred_out(supervisee, old, new_supervisor, start, voided, kept)
-        queue_email(db, to=old.email, subject=subject, body=body)
+        queue_email(db, to=old.email, organisation_id=old.organisation_id, subject=subject, body=body)
     return TransferOutcome(relationship, running, voided, kept)
 
 

@@ -38,6 +38,8 @@ class Organisation(Base):
     # Space-separated: only staff whose verified email is at one of these domains may sign in through it.
     oidc_email_domains: Mapped[str] = mapped_column(String(1000), default="")
     password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The From of this organisation's email ("Havering Supervision <supervision@havering.gov.uk>"); None: MAIL_FROM.
+    mail_from: Mapped[str | None] = mapped_column(String(320))
 
     @property
     def single_sign_on(self) -> bool:

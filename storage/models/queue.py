@@ -31,6 +31,7 @@ class OutboxMessage(QueuedWork, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     to_address: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str | None] = mapped_column(String(320))  # the organisation's From when queued; None: MAIL_FROM
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
