@@ -58,8 +58,6 @@ def set_up_council(name: str, template_pack: str, admin_name: str, admin_email: 
         errors["admin_name"] = "Give the first admin's full name, of 200 characters or fewer"
     if not _EMAIL.match(admin_email) or len(admin_email) > 320:
         errors["admin_email"] = "Give the first admin's work email address, like name@council.gov.uk"
-    elif db.scalars(select(Staff).where(func.lower(Staff.email) == admin_email)).first():
-        errors["admin_email"] = f"{admin_email} already belongs to someone on record – give another"
     if not 7 <= retention_years <= 100:
         errors["retention_years"] = "Give a retention period of 7 to 100 years"
     errors.update(_check_sign_in(sign_in, admin_email))

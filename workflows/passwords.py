@@ -87,13 +87,16 @@ def request_reset(email: str, actor: audit.Actor) -> None:
     address = (email or "").strip().lower()
     if not address or len(address) > 320:
         raise InvalidInput({"email": "Enter the email address of your Countersign account"})
-    staff = db.scalars(select(Staff).where(func.lower(Staff.email) == address)).one_or_none()
-    if staff is None or staff.has_left(dt.date.today()) or not staff.organisation.password_sign_in:
+    # The same address can have an account at several councils: each gets its own link, naming its council.
+    accounts = [staff for staff in db.scalars(select(Staff).where(func.lower(Staff.email) == address))
+                if not staff.has_left(dt.date.today()) and staff.organisation.password_sign_in]
+    if not accounts:
         db.rollback()
         return
-    email_password_link(staff, "reset")
-    audit.record(db, "password_reset_requested", audit.Actor(staff.id, staff.email, actor.ip_address,
-                                                             actor.user_agent))
+    for staff in accounts:
+        email_password_link(staff, "reset")
+        audit.record(db, "password_reset_requested", audit.Actor(staff.id, staff.email, actor.ip_address,
+                                                                 actor.user_agent))
     db.commit()
 
 

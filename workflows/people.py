@@ -104,7 +104,7 @@ def add_staff(organisation_id: int, form: Mapping[str, object], actor: audit.Act
     `form` holds the fields by name, as the page's form gives them (a date, a tick, an id) or as text.
     """
     _check_admin(actor, organisation_id)
-    values, errors = _check_person(form, _emails_on_record(), _pack(organisation_id))
+    values, errors = _check_person(form, _emails_on_record(organisation_id), _pack(organisation_id))
     line_manager = _chosen(form, "line_manager_id", organisation_id, errors,
                            "Choose a line manager from your organisation")
     supervisor = _chosen(form, "supervisor_id", organisation_id, errors, "Choose a supervisor from your organisation")
@@ -209,7 +209,7 @@ def edit_staff(staff_id: int, form: Mapping[str, object], actor: audit.Actor) ->
         raise NotAllowed()
     admin = _check_admin(actor, staff.organisation_id)
     organisation_id = staff.organisation_id
-    values, errors = _check_person(form, _emails_on_record() - {staff.email.lower()}, _pack(organisation_id))
+    values, errors = _check_person(form, _emails_on_record(organisation_id) - {staff.email.lower()}, _pack(organisation_id))
     line_manager = _chosen(form, "line_manager_id", organisation_id, errors,
                            "Choose a line manager from your organisation")
     if line_manager is not None and line_manager.id == staff.id:
@@ -614,8 +614,9 @@ def _new_staff(organisation_id: int, values: dict, line_manager: Staff | None) -
     return staff
 
 
-def _emails_on_record() -> set[str]:
-    return set(db.scalars(select(func.lower(Staff.email))))
+def _emails_on_record(organisation_id: int) -> set[str]:
+    # Unique within the organisation: agency staff can have an account at each council they work for.
+    return set(db.scalars(select(func.lower(Staff.email)).where(Staff.organisation_id == organisation_id)))
 
 
 def _email_taken(email: str) -> str:

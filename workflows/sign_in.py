@@ -86,7 +86,7 @@ def pause_after(failures: int) -> dt.timedelta | None:
 def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelta,
             known_device: str | None = None) -> Opened:
     """Check the password and open a login, or InvalidInput saying what to do."""
-    staff = db.scalars(select(Staff).where(func.lower(Staff.email) == email.strip().lower())).one_or_none()
+    staff = _account_for(email, password, actor, known_device)
     if staff is None or not staff.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         raise InvalidInput(dict(_REFUSED))
@@ -120,6 +120,33 @@ def sign_in(email: str, password: str, actor: audit.Actor, lifetime: dt.timedelt
     opened = open_login(staff, as_them, SECOND_STEP if waiting else lifetime, waiting_for=waiting, how="password")
     db.commit()
     return dataclasses.replace(opened, device_mark=device_mark(staff.id))
+
+
+def _account_for(email: str, password: str, actor: audit.Actor, known_device: str | None) -> Staff | None:
+    """The account this email and password open. An email can have an account at several councils (agency staff):
+    the one whose password it is is chosen, and never a guess between two."""
+    accounts = list(db.scalars(select(Staff).where(func.lower(Staff.email) == email.strip().lower(),
+                                                   Staff.password_hash.is_not(None)).order_by(Staff.id)))
+    if len(accounts) <= 1:
+        return accounts[0] if accounts else None
+    now = utcnow()
+    # A paused account is not tried, so a paused one answers no faster through its twin at another council.
+    open_now = [s for s in accounts if not (as_utc(s.sign_in_paused_until) or now) > now
+                or _known_device(known_device, s)]
+    if not open_now:
+        return accounts[0]  # the usual path says it is paused, without checking the password
+    matching = [s for s in open_now if check_password_hash(s.password_hash, password)]
+    if len(matching) == 1:
+        return matching[0]
+    if not matching:
+        for staff in open_now:
+            count_failure(staff, now, audit.Actor(staff.id, staff.email, actor.ip_address, actor.user_agent))
+        db.commit()
+        raise InvalidInput(dict(_REFUSED))
+    councils = " and ".join(sorted(s.organisation.name for s in matching))
+    raise InvalidInput({"email": f"This email address has an account at {councils} with the same password, so "
+                                 "Countersign cannot tell which you mean. Reset the password of one of them (each "
+                                 "council's reset link opens only its own account), then sign in with that password"})
 
 
 def count_failure(staff: Staff, now: dt.datetime, actor: audit.Actor, what: str = "password") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -52,11 +52,13 @@ class Organisation(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
+    # Agency staff work for several councils: an email is unique within an organisation only.
+    __table_args__ = (UniqueConstraint("organisation_id", "email", name="uq_staff_organisation_email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     profession: Mapped[str] = mapped_column(String(100), default="")
     # A code from the organisation's supervision policy (workflows.frequency); how often they are supervised
