@@ -50,6 +50,7 @@ DEFAULTS = {
     "TEMPLATE_MAX_BYTES": 5 * 1024 * 1024,  # an uploaded .docx template, as uploaded
     "TEMPLATE_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,  # ... and unpacked (a ZIP bomb is refused unopened)
     "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
+    "RECORD_SEND_WORKING_DAYS": 5,  # a record not sent for signature this many working days after its session is flagged
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
     "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
     "COPY_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,  # a signed copy this size or smaller is attached to the email

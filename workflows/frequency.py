@@ -122,6 +122,9 @@ class Policy:
     no_agreement_default: Interval
     agreed_weeks_range: tuple[int, int] | None = None  # B&D: 4–8; the longer end caps what an agreement may say
     agreement_within_months: int | None = None  # B 5.3: an agreement within one month of supervision starting
+    # How long a session lasts: at least this many minutes, and (B&D) at most this many; the words that say so.
+    session_minutes: tuple[int, int | None] = (60, None)
+    session_rule: str = ""
 
     def category(self, code: str | None) -> Category:
         for category in self.categories:
@@ -166,6 +169,7 @@ HAVERING = Policy(
                   "then at least fortnightly up to six months, then a minimum of monthly"),
     part_time_by_agreement=True,
     no_agreement_default=MONTHLY,
+    session_rule="Havering policy Appendix 1: we will meet for supervision for a minimum of 1 hour",
 )
 
 _BD_RANGE = "5.1: every four to eight weeks"
@@ -185,6 +189,8 @@ BARKING_DAGENHAM = Policy(
     no_agreement_default=FOUR_WEEKLY,
     agreed_weeks_range=(4, 8),
     agreement_within_months=1,
+    session_minutes=(60, 180),
+    session_rule="Barking and Dagenham policy 5.1: a minimum of one hour, not exceeding 3 hours",
 )
 
 POLICIES = {"havering": HAVERING, "barking-dagenham": BARKING_DAGENHAM}

@@ -12,6 +12,7 @@ from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, RecordDraft, Staff, utcnow
 from storage.states import DOCUMENT
+from workflows import sessions
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.renditions import prepare_draft
@@ -121,6 +122,7 @@ def finish_record(draft_id: int, form: dict[str, str], actor: audit.Actor) -> Do
     schema = get_schema(draft.template_key)
     draft.form, draft.saved_at = _kept(schema, form), utcnow()
     values, errors = schema.validate(form)
+    errors = {**sessions.question_session(schema.pack, values), **errors}
     supervisor, supervisee = draft.supervisor, draft.supervisee
     if draft.document_id is None and not can_write_for(supervisor, supervisee):
         errors = {"supervisee": f"{supervisee.name} is no longer your supervisee", **errors}

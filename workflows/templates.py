@@ -147,8 +147,8 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
 def _trial_render(schema: TemplateSchema, data: bytes) -> list[str]:
     """Fill the template with sample values, so one that breaks when used is refused now, not at signing time."""
     samples = {"text": "Sample", "textarea": "Sample", "date": "2027-01-04"}
-    values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int" else samples[f.kind]
-              for f in schema.fields}
+    values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int"
+              else f.choices[0][0] if f.kind == "choice" else samples[f.kind] for f in schema.fields}
     try:
         render_docx(data, schema.context(values, dict.fromkeys(schema.system_fields, "Sample")))
     except Exception as error:  # anything the template's own code raises is a fault in the upload

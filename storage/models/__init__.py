@@ -35,11 +35,11 @@ from storage.models.retention import (
     RetentionPolicy,
     ScheduledRun,
 )
-from storage.models.supervision import PostponedSession, QualityActivity, ReminderSent
+from storage.models.supervision import CancelledSession, PostponedSession, QualityActivity, ReminderSent
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AnnotatedCopy", "Annotation", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
     "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",

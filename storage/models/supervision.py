@@ -81,3 +81,29 @@ class QualityActivity(Base):
     @property
     def kind_label(self) -> str:
         return self.KINDS[self.kind]
+
+
+class CancelledSession(Base):
+    """A booked supervision that did not take place and was not re-booked as a postponement: a missed session, with
+    who called it off and why (both Appendix 1)."""
+
+    __tablename__ = "cancelled_sessions"
+
+    BY = {"supervisor": "The supervisor", "supervisee": "The supervisee", "other": "Neither: a major incident or other"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    booked_for: Mapped[dt.date] = mapped_column(Date, index=True)
+    cancelled_by: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+
+    @property
+    def cancelled_by_label(self) -> str:
+        return self.BY.get(self.cancelled_by, self.cancelled_by)
