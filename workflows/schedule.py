@@ -22,9 +22,9 @@ from storage.models import (
     utcnow,
 )
 from storage.times import add_years, parse_date
-from workflows import signing_order
+from workflows import newly_qualified, signing_order
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.frequency import Frequency, Person, add_months, category_label, frequency_on, policy_for
+from workflows.frequency import Frequency, Person, category_label, frequency_on
 from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
 
 DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
@@ -49,6 +49,8 @@ class SupervisionDue:
     agreement_pending: Document | None
     review_due: dt.date | None
     agreement_needed_by: dt.date | None
+    # While set, an ASYE learning agreement stands in for the supervision agreement (B 5.2).
+    learning_agreement_until: dt.date | None = None
 
     @property
     def days_to_due(self) -> int:
@@ -143,8 +145,9 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
         if signed is not None:
             began = _date(signed.data.get("start_date")) or (as_utc(signed.locked_at) or utcnow()).date()
             review_due = add_years(began, 1)
-        within = policy_for(pack).agreement_within_months
-        needed_by = add_months(relationship.starts_on, within) if within and signed is None else None
+        needed_by = None if signed is not None else newly_qualified.agreement_needed_by(
+            pack, person.staff_category, person.start_date, relationship.starts_on, today)
+        learning_until = newly_qualified.learning_agreement_until(pack, person.staff_category, person.start_date)
         booked = _date(last_record.data.get("next_supervision_date")) if last_record is not None else None
         rows.append(SupervisionDue(
             supervisee=person, supervisor=relationship.supervisor, relationship=relationship,
@@ -152,6 +155,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
             booked_for=booked if booked and booked >= today else None, next_due=frequency.due_after(base),
             frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
             agreement_needed_by=needed_by,
+            learning_agreement_until=learning_until if learning_until and today < learning_until else None,
         ))
     return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
 
