@@ -22,6 +22,7 @@ from storage.times import uk_date, uk_time
 from web import (
     account,
     admin,
+    agenda,
     archive,
     auth,
     devmail,
@@ -30,6 +31,7 @@ from web import (
     headers,
     idle,
     link_pages,
+    policy_changes,
     records,
     retention,
     schedule,
@@ -51,7 +53,7 @@ BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
-              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, retention.bp, disagreements.bp)
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, RecordDraft, Staff, utcnow
 from storage.states import DOCUMENT
-from workflows import sessions
+from workflows import agenda, sessions
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.renditions import prepare_draft
@@ -68,8 +68,11 @@ def start_record(supervisor_id: int, supervisee_id: int | None, actor: audit.Act
                         supervisee_id=supervisee.id, template_key=schema.key, form=form)
     db.add(draft)
     db.flush()
+    form = dict(form)
+    agenda_items = agenda.take_into(draft, form)
+    draft.form = form
     audit.record(db, "record_started", actor, None, draft=draft.id, supervisee=supervisee.id,
-                 reviewing=previous.reference if previous else None)
+                 reviewing=previous.reference if previous else None, agenda_items=agenda_items)
     db.commit()
     return draft
 
@@ -153,6 +156,7 @@ def discard_draft(draft_id: int, actor: audit.Actor) -> None:
     draft = _writable(draft_id, actor)
     audit.record(db, "record_draft_discarded", actor, draft.document_id, draft=draft.id,
                  supervisee=draft.supervisee_id)
+    agenda.release(draft.id)
     db.delete(draft)
     db.commit()
 

@@ -22,7 +22,7 @@ from storage.models import (
     utcnow,
 )
 from storage.times import add_years, parse_date
-from workflows import newly_qualified, signing_order
+from workflows import newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import Frequency, Person, category_label, frequency_on
 from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
@@ -118,6 +118,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
         return []
     documents = db.scalars(select(Document).where(
         Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
+    changed = policy_changes.latest_changes(r.supervisee.organisation_id for r in relationships)
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
@@ -144,7 +145,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
         review_due = None
         if signed is not None:
             began = _date(signed.data.get("start_date")) or (as_utc(signed.locked_at) or utcnow()).date()
-            review_due = add_years(began, 1)
+            review_due = policy_changes.review_due(add_years(began, 1), began, changed.get(person.organisation_id))
         needed_by = None if signed is not None else newly_qualified.agreement_needed_by(
             pack, person.staff_category, person.start_date, relationship.starts_on, today)
         learning_until = newly_qualified.learning_agreement_until(pack, person.staff_category, person.start_date)

@@ -35,14 +35,21 @@ from storage.models.retention import (
     RetentionPolicy,
     ScheduledRun,
 )
-from storage.models.supervision import CancelledSession, PostponedSession, QualityActivity, ReminderSent
+from storage.models.supervision import (
+    AgendaItem,
+    CancelledSession,
+    PolicyChange,
+    PostponedSession,
+    QualityActivity,
+    ReminderSent,
+)
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
-    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",
+    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "PolicyChange", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
     "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",

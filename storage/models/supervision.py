@@ -107,3 +107,40 @@ class CancelledSession(Base):
     @property
     def cancelled_by_label(self) -> str:
         return self.BY.get(self.cancelled_by, self.cancelled_by)
+
+
+class PolicyChange(Base):
+    """A significant change to the organisation's supervision policy: every agreement made before it is reviewed
+    (H 7.1, B 6.1)."""
+
+    __tablename__ = "policy_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    changed_on: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    recorded_by: Mapped[Staff] = relationship()
+
+
+class AgendaItem(Base):
+    """Something the supervisee (or supervisor) wants to discuss at the next supervision; it opens that record's
+    agenda (H 4.4, H 6.1, B 2.2–2.3, both Appendix 1s: "notify each other in advance")."""
+
+    __tablename__ = "agenda_items"
+
+    MAX_TEXT = 500
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when a record's form is opened with it on the agenda; cleared again if that unfinished record is deleted.
+    record_draft_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    added_by: Mapped[Staff] = relationship(foreign_keys=[added_by_id])

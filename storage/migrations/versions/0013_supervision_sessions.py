@@ -1,4 +1,5 @@
-"""supervision sessions: sessions cancelled and never held, with who called them off and why
+"""supervision sessions: sessions cancelled and never held, with who called them off and why; significant policy
+changes, after which every agreement is reviewed; the items a supervisee adds to the next agenda
 
 Revision ID: supervision_sessions
 Revises: 0009_job_claim_owner
@@ -35,7 +36,39 @@ def upgrade() -> None:
     )
     for column in ('organisation_id', 'supervisor_id', 'supervisee_id', 'booked_for'):
         op.create_index(f'ix_cancelled_sessions_{column}', 'cancelled_sessions', [column])
+    op.create_table(
+        'policy_changes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organisation_id', sa.Integer(), nullable=False),
+        sa.Column('changed_on', sa.Date(), nullable=False),
+        sa.Column('description', sa.Text(), nullable=False),
+        sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id']),
+        sa.ForeignKeyConstraint(['recorded_by_id'], ['staff.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_policy_changes_organisation_id', 'policy_changes', ['organisation_id'])
+    op.create_table(
+        'agenda_items',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organisation_id', sa.Integer(), nullable=False),
+        sa.Column('supervisee_id', sa.Integer(), nullable=False),
+        sa.Column('added_by_id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('record_draft_id', sa.Integer(), nullable=True),
+        sa.Column('taken_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id']),
+        sa.ForeignKeyConstraint(['supervisee_id'], ['staff.id']),
+        sa.ForeignKeyConstraint(['added_by_id'], ['staff.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    for column in ('organisation_id', 'supervisee_id', 'record_draft_id'):
+        op.create_index(f'ix_agenda_items_{column}', 'agenda_items', [column])
 
 
 def downgrade() -> None:
+    op.drop_table('agenda_items')
+    op.drop_table('policy_changes')
     op.drop_table('cancelled_sessions')
