@@ -11,7 +11,7 @@ from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, login_required
 from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, show, submit
-from workflows import quality, schedule, sessions
+from workflows import cover, quality, schedule, sessions
 from workflows.teams import current_supervisees, is_manager
 
 bp = Blueprint("schedule", __name__)
@@ -37,7 +37,8 @@ def due():
         "schedule/due.html", rows=rows, today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
         unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
-        is_manager=is_manager(g.user.id), **_session_parts([g.user.id], rows, today))
+        is_manager=is_manager(g.user.id), covering=cover.covered_supervisees(g.user.id, today),
+        **_session_parts([g.user.id], rows, today))
 
 
 @bp.get("/due/team")

@@ -38,6 +38,7 @@ from storage.models.retention import (
 from storage.models.supervision import (
     AgendaItem,
     CancelledSession,
+    CoverArrangement,
     PolicyChange,
     PostponedSession,
     QualityActivity,
@@ -46,7 +47,7 @@ from storage.models.supervision import (
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "CoverArrangement", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
     "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "PolicyChange", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",

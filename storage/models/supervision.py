@@ -144,3 +144,26 @@ class AgendaItem(Base):
     taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     added_by: Mapped[Staff] = relationship(foreign_keys=[added_by_id])
+
+
+class CoverArrangement(Base):
+    """A named supervisor covering an absent one's supervision for a stated period (both Appendix 1s: "if the
+    supervisor is likely to be away for more than 1 month, supervision will be undertaken by …")."""
+
+    __tablename__ = "cover_arrangements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)  # the one away
+    cover_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    arranged_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
+    cover: Mapped[Staff] = relationship(foreign_keys=[cover_id])
+
+    def is_current(self, on: dt.date) -> bool:
+        return self.starts_on <= on <= self.ends_on

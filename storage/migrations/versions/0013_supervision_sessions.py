@@ -1,5 +1,5 @@
 """supervision sessions: sessions cancelled and never held, with who called them off and why; significant policy
-changes, after which every agreement is reviewed; the items a supervisee adds to the next agenda
+changes, after which every agreement is reviewed; the items a supervisee adds to the next agenda; cover during a supervisor's absence
 
 Revision ID: supervision_sessions
 Revises: 0009_job_claim_owner
@@ -66,9 +66,29 @@ def upgrade() -> None:
     )
     for column in ('organisation_id', 'supervisee_id', 'record_draft_id'):
         op.create_index(f'ix_agenda_items_{column}', 'agenda_items', [column])
+    op.create_table(
+        'cover_arrangements',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organisation_id', sa.Integer(), nullable=False),
+        sa.Column('supervisor_id', sa.Integer(), nullable=False),
+        sa.Column('cover_id', sa.Integer(), nullable=False),
+        sa.Column('starts_on', sa.Date(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('arranged_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id']),
+        sa.ForeignKeyConstraint(['supervisor_id'], ['staff.id']),
+        sa.ForeignKeyConstraint(['cover_id'], ['staff.id']),
+        sa.ForeignKeyConstraint(['arranged_by_id'], ['staff.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    for column in ('organisation_id', 'supervisor_id', 'cover_id'):
+        op.create_index(f'ix_cover_arrangements_{column}', 'cover_arrangements', [column])
 
 
 def downgrade() -> None:
+    op.drop_table('cover_arrangements')
     op.drop_table('agenda_items')
     op.drop_table('policy_changes')
     op.drop_table('cancelled_sessions')
