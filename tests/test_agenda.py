@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.models import AgendaItem, AuditEvent, RecordDraft, Role
+from storage.db import session as database
+from storage.models import AgendaItem, AuditEvent, Organisation, RecordDraft, Role
 from tests.factories import OrganisationFactory, RelationshipFactory, StaffFactory
 from tests.support.data import actor_for
 from tests.support.links import csrf_token
 from workflows import agenda, records
 from workflows.errors import InvalidInput, NotAllowed
+
+
+def _org(people):
+    return database.get(Organisation, people.org.id)
 
 
 def _add(client, text):
@@ -68,7 +73,7 @@ def test_an_empty_item_or_one_without_a_supervisor_is_refused(app, client, peopl
     login(client, people.supervisee)
     response = _add(client, "   ")
     assert response.status_code == 400 and "Enter what you would like to discuss" in response.get_data(as_text=True)
-    loner = StaffFactory(organisation_id=people.org.id, roles=(Role.SUPERVISEE,))
+    loner = StaffFactory(organisation=_org(people), roles=(Role.SUPERVISEE,))
     with app.test_request_context(), pytest.raises(InvalidInput) as refused:
         agenda.add_item(loner.id, "Anything", actor_for(loner))
     assert "no supervisor on record" in refused.value.errors["text"]

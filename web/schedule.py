@@ -11,7 +11,7 @@ from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, login_required
 from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, show, submit
-from workflows import cover, quality, schedule, sessions
+from workflows import cover, professional, quality, schedule, sessions
 from workflows.teams import current_supervisees, is_manager
 
 bp = Blueprint("schedule", __name__)
@@ -58,8 +58,10 @@ def team():
 
 
 def _session_parts(supervisor_ids: list[int], rows: list, today: dt.date) -> dict:
-    """What the due pages show of the sessions themselves: missed ones and records not sent in time."""
+    """What the due pages show besides each supervisee's next supervision: sessions missed, records not sent in
+    time, and registered professionals with no professional supervisor."""
     return {"missed": sessions.missed_counts((row.supervisee.id for row in rows), today),
+            "no_professional": professional.without_professional_supervisor((row.supervisee for row in rows), today),
             "cancelled": sessions.cancelled_sessions(supervisor_ids, today),
             "not_sent": sessions.records_not_sent(supervisor_ids, today),
             "send_working_days": sessions.send_within_working_days()}

@@ -167,3 +167,25 @@ class CoverArrangement(Base):
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on <= self.ends_on
+
+
+class ProfessionalSupervision(Base):
+    """A professional supervisor of the supervisee's own profession, beside a line manager of another (H 4.2, H 5.4,
+    B 2.2, B 3.1, B 4.2)."""
+
+    __tablename__ = "professional_supervision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    professional_supervisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    arranged_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
+    professional_supervisor: Mapped[Staff] = relationship(foreign_keys=[professional_supervisor_id])
+
+    def is_current(self, on: dt.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

@@ -1,5 +1,6 @@
 """supervision sessions: sessions cancelled and never held, with who called them off and why; significant policy
-changes, after which every agreement is reviewed; the items a supervisee adds to the next agenda; cover during a supervisor's absence
+changes, after which every agreement is reviewed; the items a supervisee adds to the next agenda; cover during a supervisor's absence;
+professional supervisors
 
 Revision ID: supervision_sessions
 Revises: 0009_job_claim_owner
@@ -85,9 +86,28 @@ def upgrade() -> None:
     )
     for column in ('organisation_id', 'supervisor_id', 'cover_id'):
         op.create_index(f'ix_cover_arrangements_{column}', 'cover_arrangements', [column])
+    op.create_table(
+        'professional_supervision',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organisation_id', sa.Integer(), nullable=False),
+        sa.Column('supervisee_id', sa.Integer(), nullable=False),
+        sa.Column('professional_supervisor_id', sa.Integer(), nullable=False),
+        sa.Column('starts_on', sa.Date(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=True),
+        sa.Column('arranged_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id']),
+        sa.ForeignKeyConstraint(['supervisee_id'], ['staff.id']),
+        sa.ForeignKeyConstraint(['professional_supervisor_id'], ['staff.id']),
+        sa.ForeignKeyConstraint(['arranged_by_id'], ['staff.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    for column in ('organisation_id', 'supervisee_id', 'professional_supervisor_id'):
+        op.create_index(f'ix_professional_supervision_{column}', 'professional_supervision', [column])
 
 
 def downgrade() -> None:
+    op.drop_table('professional_supervision')
     op.drop_table('cover_arrangements')
     op.drop_table('agenda_items')
     op.drop_table('policy_changes')
