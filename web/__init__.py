@@ -34,6 +34,7 @@ from web import (
     idle,
     link_pages,
     policy_changes,
+    portfolio,
     professional,
     records,
     retention,
@@ -56,7 +57,7 @@ BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
-              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, retention.bp, disagreements.bp)
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:
