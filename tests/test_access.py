@@ -22,6 +22,8 @@ ROUTE_RULES = {
     ("documents.resend", "POST"): "manage",
     ("documents.void", "GET"): "manage",
     ("documents.void", "POST"): "manage",
+    ("documents.delete", "GET"): "manage",
+    ("documents.delete", "POST"): "manage",
     ("documents.amend", "POST"): "manage",
     ("records.change", "GET"): "manage",
     ("retention.hold_document", "GET"): "hold",

@@ -98,6 +98,8 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
     departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
     actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
+    # A draft nobody has seen is deleted; once sent, a document is voided, and the parties are told why.
+    actions -= {"void"} if "delete" in actions and not document.was_ever_sent else {"delete"}
     return DocumentPage(
         history=document_history(document, user),
         actions=actions - {"resend", "send"} if departed else actions,

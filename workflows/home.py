@@ -101,7 +101,8 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
     if not supervisees:
         return []
     # A supervisee's records pass to whoever supervises them now, whoever wrote them (H 9.3).
-    return list(db.scalars(select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]))
+    return list(db.scalars(select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]),
+                                                  Document.state != DocumentState.DELETED)
                            .order_by(Document.created_at.desc())))
 
 

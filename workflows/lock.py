@@ -182,6 +182,7 @@ EVENT_LABELS = {
     "created": "Written", "edited": "Changed", "rendered": "File made", "sent": "Sent for signature",
     "link_sent": "Signing link emailed", "signed": "Signed", "declined": "Declined",
     "locked": "Locked", "downloaded": "Downloaded", "amended": "Amended", "voided": "Voided",
+    "deleted": "Deleted before it was sent",
     "disagreement_raised": "Disagreement recorded", "annotation_added": "Note added",
     "disagreement_resolved": "Resolved between the parties", "disagreement_escalated": "Escalated for mediation",
     "mediation_recorded": "Mediation outcome recorded", "annotation_sealed": "Annotation sealed into the PDF",

@@ -115,7 +115,8 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
     if not supervisee_ids:
         return []
     documents = db.scalars(select(Document).where(
-        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
+        Document.supervisee_id.in_(sorted(supervisee_ids)),
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]))).all()
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
@@ -168,7 +169,7 @@ def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date |
     if not sessions:
         return []
     records = db.scalars(select(Document).where(
-        Document.kind == "record", Document.state != DocumentState.VOIDED,
+        Document.kind == "record", Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]),
         Document.supervisee_id.in_(sorted({s.supervisee_id for s in sessions})))).all()
     outstanding = []
     for session in sessions:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, as_utc, utcnow
 from storage.models.people import Organisation, Staff
-from storage.states import DOCUMENT, RETENTION, DocumentState, RetentionState
+from storage.states import DOCUMENT, RETENTION, DocumentState, IllegalMove, RetentionState
 
 
 class Party(enum.StrEnum):
@@ -183,6 +183,19 @@ class Document(Base):
     def void(self, reason: str) -> None:
         self._move("void", DocumentState.VOIDED)
         self.closed_reason, self.closed_at = reason, utcnow()
+
+    @property
+    def was_ever_sent(self) -> bool:
+        """Whether anyone was ever sent it: an amended draft was, its first version having been declined."""
+        return self.sent_at is not None or self.content_version > 1
+
+    def delete(self) -> None:
+        """Discard a draft nobody was ever sent (one that was is voided, with a reason the parties are told)."""
+        if self.was_ever_sent:
+            raise IllegalMove("delete", self.state, "This draft has been sent before: void it instead, saying why",
+                              DocumentState.DELETED)
+        self._move("delete", DocumentState.DELETED)
+        self.closed_at = utcnow()
 
     def amend(self) -> None:
         self._move("amend", DocumentState.DRAFT)
