@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from storage.models import DocumentState
 from tests.support.accessibility import check_page, scrolls_sideways
-from tests.support.pages import links_on, shape, sign_in_as
+from tests.support.pages import links_on, shape, sign_in_as, wider_than_the_screen
 
 pytestmark = [pytest.mark.browser]
 
@@ -105,4 +105,44 @@ def test_on_a_phone_the_menu_opens_and_the_archive_is_searched_and_left_and_retu
     phone.get_by_role("link", name="Back to results").click()
     expect(phone).to_have_url(re.compile(r"/archive\?.*q=Ravi"))
     expect(phone.get_by_label("Reference or name")).to_have_value("Ravi")
+    context.close()
+
+
+def test_on_a_phone_the_record_form_jumps_to_its_sections_keeps_its_save_status_in_view_and_links_its_errors(
+        browser, live_url, people):
+    context = _context(browser, **PHONE)
+    phone = context.new_page()
+    sign_in_as(phone, live_url, people.supervisor, people.password)
+    phone.goto(f"{live_url}/records/new?supervisee={people.supervisee.id}")
+    phone.get_by_role("button", name="Start the record").click()
+    expect(phone.get_by_role("heading", name=re.compile("^Supervision record for"))).to_be_visible()
+    assert not scrolls_sideways(phone), wider_than_the_screen(phone)
+
+    jump_list = phone.get_by_role("navigation", name="Sections of the record")
+    sections = jump_list.get_by_role("link")
+    assert sections.count() >= 5
+    last = sections.last
+    target = last.get_attribute("href")
+    last.click()
+    expect(phone.locator(target)).to_be_in_viewport()
+    # Far down the page, what was last saved is still on the screen, and says so as the supervisor types.
+    status = phone.get_by_role("status")
+    expect(status).to_be_in_viewport()
+    phone.locator(f"{target} textarea, {target} input[type=text]").first.fill("Talked it through")
+    expect(status).to_contain_text("Draft saved", timeout=15_000)
+    expect(status).to_be_in_viewport()
+
+    # A mistake is listed at the top, and its link leads to the box to put right.
+    phone.locator("#cases_discussed-0-reference").fill("654321 Mary Jones")
+    phone.get_by_role("button", name="Save and preview").click()
+    summary = phone.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    links = summary.get_by_role("link")
+    assert links.count() >= 1
+    for index in range(links.count()):
+        href = links.nth(index).get_attribute("href")
+        assert href.startswith("#") and phone.locator(href).count() == 1, href
+    links.first.click()
+    expect(phone.locator("#cases_discussed-0-reference")).to_be_focused()
+    check_page(phone, "the record form with an error")
     context.close()

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -24,6 +24,7 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Field,
+    FieldList,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -71,8 +72,17 @@ class Form(FlaskForm):
         items = [{"text": message, "href": top} for message in self.form_errors]
         for name, field in self._fields.items():
             if name != "csrf_token" and field.errors:
-                items.append({"text": field.errors[0], "href": f"#{_first_input(field)}"})
+                items.append({"text": field.errors[0], "href": f"#{self._box_to_put_right(name, field)}"})
         return items
+
+    def _box_to_put_right(self, name: str, field: Field) -> str:
+        # A template form's list of rows leads to the first wrong row, not to the top of the list.
+        schema = getattr(self, "schema", None)
+        if schema is not None and isinstance(field, FieldList) and request:
+            box = schema.field(name).first_problem_box(request.form)
+            if box:
+                return box
+        return _first_input(field)
 
 
 def _first_input(field: Field) -> str:

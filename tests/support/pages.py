@@ -42,3 +42,10 @@ def links_on(page: Page, base_url: str, within: str) -> list[str]:
         if href.startswith(base_url) and not NOT_PAGES.search(urllib.parse.urlsplit(href).path) and href not in found:
             found.append(href)
     return found
+
+
+def wider_than_the_screen(page: Page) -> list[str]:
+    """What sticks out past the right of the screen, to say in a failed check what to put right."""
+    return page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40))""")
