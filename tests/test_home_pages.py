@@ -98,3 +98,35 @@ def test_hr_finds_a_document_by_reference_or_typed_name_and_goes_back_to_the_res
     assert "Back to results" not in elsewhere
     too_long = client.get("/archive?q=" + "x" * 101)
     assert "100 characters or fewer" in too_long.get_data(as_text=True)
+
+
+def test_admin_searches_filters_and_pages_the_staff_list(client, login, people, db):
+    for n in range(30):
+        person = Staff(organisation_id=people.org.id, name=f"Zed Worker {n:02d}", email=f"zed{n}@havering.example",
+                       profession="Social worker", staff_category="Qualified social worker",
+                       start_date=dt.date(2026, 1, 1), leaver_date=dt.date(2026, 1, 31) if n == 0 else None)
+        person.grant(Role.SUPERVISEE)
+        db.add(person)
+    db.commit()
+    login(client, people.admin)
+    first = _staff_table(client, "")
+    assert "page 1 of 2" in first and 'aria-label="Pages of staff"' in first
+    by_name = _staff_table(client, "q=zed+worker+1")
+    assert "Zed Worker 10" in by_name and "Zed Worker 19" in by_name and "Zed Worker 20" not in by_name
+    assert "Sam Taylor" not in by_name
+    hr_only = _staff_table(client, "role=hr")
+    assert "Hana Patel" in hr_only and "Zed Worker" not in hr_only
+    left = _staff_table(client, "status=left")
+    assert "Zed Worker 00" in left and "Zed Worker 01" not in left
+    second = _staff_table(client, "q=zed&page=2")
+    assert "Zed Worker 29" in second and "Zed Worker 01" not in second
+    assert "No one matches your search." in _staff_table(client, "q=nobody")
+    assert "Zed Worker 01" in _staff_table(client, "page=abc&role=king")
+
+
+def _staff_table(client, query: str) -> str:
+    """The staff list's own table (the relationships table below it lists everyone)."""
+    page = client.get(f"/admin/staff?{query}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    return text[text.index("Find someone"):text.index("Supervision relationships</h2>")]
