@@ -21,7 +21,8 @@ class TemplateForm(Form):
 def index():
     """My organisation's templates and every version of each."""
     pack = templates.pack_schemas(g.user.organisation.template_pack)
-    return render_template("admin/templates.html", pack=[(s, templates.versions(s.key)) for s in pack])
+    return render_template("admin/templates.html", pack=[(s, templates.versions(s.key)) for s in pack], form=None,
+                           restore=Form())
 
 
 @bp.route("/<path:template_key>/upload", methods=["GET", "POST"])
@@ -36,4 +37,20 @@ def upload(template_key: str):
         return show("admin/template_upload.html", form, schema=schema, variables=sorted(schema.variables))
     flash(f"Version {row.version} of the {schema.title.lower()} is now used for new documents. "
           "Documents already written keep the version they were made from.", "success")
+    return redirect(url_for("template_admin.index"))
+
+
+@bp.post("/<path:template_key>/versions/<int:version>/restore")
+@role_required(Role.ADMIN)
+def restore(template_key: str, version: int):
+    """Use an earlier version of one template again for new documents."""
+    schema = templates.schema_in(g.user.organisation.template_pack, template_key)
+    form = Form()
+    row = submit(form, lambda: templates.restore_version(schema.key, version, actor()))
+    if row is NOT_DONE:
+        flash(" ".join(message for messages in form.errors.values() for message in messages)
+              or "Nothing was changed. Try again from this page.")
+    else:
+        flash(f"Version {version} of the {schema.title.lower()} is in use again, as version {row.version}. "
+              "Documents already written keep the version they were made from.", "success")
     return redirect(url_for("template_admin.index"))

@@ -183,6 +183,32 @@ def upload_version(template_key: str, filename: str, data: bytes, actor: audit.A
     return row
 
 
+def restore_version(template_key: str, version: int, actor: audit.Actor) -> TemplateVersion:
+    """Use an earlier version again: stored as the next version, so the history of what was used when stays whole."""
+    admin = user_of(actor)
+    try:
+        schema = get_schema(template_key)
+    except KeyError:
+        raise NotAllowed() from None
+    if admin is None or not can_administer_templates(admin, schema.pack):
+        raise NotAllowed()
+    current = current_version(template_key)
+    earlier = next((v for v in versions(template_key) if v.version == version), None)
+    if earlier is None:
+        raise NotAllowed()
+    if version == current:
+        raise InvalidInput({"version": f"Version {version} is already the one in use"})
+    data = schema.docx_path.read_bytes() if version == SHIPPED_VERSION else blobs().get(earlier.sha256)
+    sha256 = blobs().put(data)
+    row = TemplateVersion(template_key=template_key, version=current + 1, sha256=sha256,
+                          filename=earlier.filename[:255], uploaded_by_id=admin.id)
+    db.add(row)
+    audit.record(db, "template_restored", actor, None, template=template_key, version=current + 1,
+                 restored_version=version, sha256=sha256)
+    db.commit()
+    return row
+
+
 def _placeholder(name: str) -> str:
     return "{{ " + name + " }}"
 
