@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools
+	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools qpdf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app app
 
