@@ -266,6 +266,11 @@ def long_term_check(embedded_signature, roots: list[asn1_x509.Certificate], *, a
         api = result.api_status
         signed_at = api.timestamp_validity.timestamp if api is not None and api.timestamp_validity else None
         return LongTermCheck(True, "PASSED", "valid", signed_at)
+    api = result.api_status
+    if getattr(api, "revoked", False) and indication not in REASONS:
+        indication = AdESFailure.REVOKED
+    elif api is not None and getattr(api, "trust_problem_indic", None) in REASONS and indication not in REASONS:
+        indication = api.trust_problem_indic
     reason = REASONS.get(indication, f"pyHanko's long-term validation says {indication.name.lower()}")
     if result.failure_msg and indication not in REASONS:
         reason += f" ({result.failure_msg})"

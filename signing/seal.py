@@ -265,7 +265,8 @@ def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | N
             pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED,
             appearance_text_params={"annotation": stamp.text} if stamp is not None else None)
     except (SigningError, TimestampRequestError, LayoutError, ValueError, OSError) as error:
-        raise SealError(f"The PDF could not be sealed: {error}") from error
+        cause = f" ({error.__cause__})" if error.__cause__ is not None else ""
+        raise SealError(f"The PDF could not be sealed: {error}{cause}") from error
     except Exception as error:  # pyHanko's validation errors: revocation data missing, a chain that does not build
         if type(error).__module__.startswith(("pyhanko_certvalidator", "pyhanko")):
             raise SealError(f"The seal's validation data could not be gathered: {error}. Check that the CRL and "

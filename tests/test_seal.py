@@ -254,7 +254,7 @@ def test_the_verify_page_says_when_checking_is_unavailable(app, client, monkeypa
     from signing.seal import SealError
     from workflows import verification
 
-    def no_certificate(_pdf):
+    def no_certificate(_pdf, **_when):
         raise SealError("The organisation's certificate could not be loaded")
 
     monkeypatch.setattr(verification, "verify_pdf", no_certificate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 import signal
 import sys
@@ -174,12 +175,14 @@ def seal_dev_ca(organisation: str, if_missing: bool) -> None:
 
 @click.command("verify")
 @click.argument("pdf", type=click.File("rb"))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check whether the evidence would still hold on this later date (YYYY-MM-DD) with nothing added.")
 @with_appcontext
-def verify(pdf) -> None:
-    """Check a signed PDF: sealed by this organisation, unaltered, which document (exit 0 valid, 1 not)."""
+def verify(pdf, as_of) -> None:
+    """Check a signed PDF: sealed by this organisation, unaltered, which document, its evidence (exit 0 valid, 1 not)."""
     _refuse_unmigrated()
     try:
-        result = check_pdf(pdf.read())
+        result = check_pdf(pdf.read(), as_of=as_of.replace(tzinfo=dt.UTC) if as_of else None)
     except SealNotConfigured as error:
         click.echo(f"Cannot check seals: {error}", err=True)
         sys.exit(2)
