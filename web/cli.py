@@ -22,6 +22,7 @@ from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
+from workflows import evidence
 from workflows.background import retry_now, run_forever, start_in_thread
 from workflows.demo import seed_demo
 from workflows.reminders import send_reminders as send
@@ -191,6 +192,45 @@ def verify(pdf, as_of) -> None:
     sys.exit(0 if result.ok else 1)
 
 
+@click.command("evidence-status")
+@click.option("--due", "due_only", is_flag=True, help="Only documents whose renewal is due now (or failing).")
+@with_appcontext
+def evidence_status(due_only: bool) -> None:
+    """List sealed documents' evidence: timestamped by, valid until, next renewal due, last renewal, problems."""
+    _refuse_unmigrated()
+    rows = evidence.status_list(limit=100_000)
+    shown = [r for r in rows if r.overdue or r.last_error] if due_only else rows
+    for row in shown:
+        due = uk_date(row.renew_by) if row.renew_by else "never (no timestamp)"
+        renewed = f"renewed {uk_date(row.renewed_at)} ({row.renewals}x)" if row.renewed_at else "not renewed yet"
+        flag = "  DUE" if row.overdue else ""
+        click.echo(f"  {row.reference}  valid until {uk_date(row.valid_until) if row.valid_until else '-'}  "
+                   f"next renewal due {due}  {renewed}{flag}")
+        if row.last_error:
+            click.echo(f"      last renewal failed: {row.last_error}")
+    overdue = sum(1 for r in rows if r.overdue)
+    click.echo(f"{len(rows)} sealed document{'' if len(rows) == 1 else 's'}; {overdue} due for renewal now.")
+
+
+@click.command("renew-evidence")
+@click.option("--dry-run", is_flag=True, help="Only list the documents whose renewal is due; change nothing.")
+@with_appcontext
+def renew_evidence(dry_run: bool) -> None:
+    """Renew now the evidence of every kept document that is due (the worker also does this once a day)."""
+    _refuse_unmigrated()
+    if dry_run:
+        due = [r for r in evidence.status_list(limit=100_000) if r.overdue]
+        for row in due:
+            click.echo(f"  {row.reference}  due {uk_date(row.renew_by)}")
+        click.echo(f"{len(due)} document{'' if len(due) == 1 else 's'} due for renewal (dry run: nothing was changed).")
+        return
+    renewed, failed = evidence.renew_due_now()
+    click.echo(f"{renewed} document{'' if renewed == 1 else 's'} renewed; {failed} failed and will be retried "
+               "by the worker (evidence-status --due says why).")
+    if failed:
+        sys.exit(1)
+
+
 @click.command("disposition-sweep")
 @click.option("--dry-run", is_flag=True, help="Only list what would go into review; change nothing.")
 @with_appcontext
@@ -225,4 +265,5 @@ def send_reminders(dry_run: bool) -> None:
 
 
 commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify,
+            evidence_status, renew_evidence,
             disposition_sweep, send_reminders]

@@ -187,7 +187,8 @@ def check_stored_copy(document: Document) -> StoredCopyCheck | None:
     check = verify_pdf(pdf)
     if not check.ok:
         why = check.problem or ("its seal is not this organisation's" if not check.sealed_by_organisation
-                                else "it has been altered since it was sealed")
+                                else "it has been altered since it was sealed" if not check.unaltered
+                                else check.evidence_problem)
         return StoredCopyCheck(False, f"The stored signed PDF matches its recorded SHA-256, but its seal does not "
                                    f"check out: {why}.")
     return StoredCopyCheck(True, "The stored signed PDF matches its recorded SHA-256, and its digital seal is this "

@@ -18,7 +18,7 @@ from storage import jobs, outbox
 from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
-from workflows import annotated_pdf, lock, reminders, renditions
+from workflows import annotated_pdf, evidence, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ JOBS: dict[str, Callable[[int], int]] = {
     renditions.REVIEW_PDF: renditions.make_review_pdf,
     lock.SEAL_FINAL_PDF: lock.seal_final_pdf,
     annotated_pdf.SEAL_ANNOTATIONS: annotated_pdf.seal_annotations,
+    evidence.RENEW_EVIDENCE: evidence.renew,
 }
 
 _wake = threading.Event()
@@ -96,6 +97,8 @@ def run_once() -> tuple[int, outbox.SendReport]:
         )
         if current_app.config.get("DISPOSITION_SWEEP"):
             run_daily_sweep()
+        if current_app.config.get("EVIDENCE_RENEWAL"):
+            evidence.run_daily()
         return done, report
     finally:
         db.remove()

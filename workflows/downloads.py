@@ -11,9 +11,19 @@ from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
+from storage.models import (
+    AuditEvent,
+    Disagreement,
+    DisposalRecord,
+    Document,
+    FileKind,
+    Party,
+    RetentionState,
+    Role,
+    Staff,
+)
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements
+from workflows import annotated_pdf, disagreements, evidence
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
@@ -78,6 +88,8 @@ class DocumentPage:
     signed_disagreeing: set[Party]
     can_disagree: bool
     annotations: list[annotated_pdf.Listed]
+    # Where the sealed copy's long-term evidence stands: HR's, who keep the record.
+    evidence: evidence.EvidenceStatus | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
@@ -92,6 +104,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
+        evidence=evidence.status_of(document) if user.has_role(Role.HR) else None,
     )
 
 

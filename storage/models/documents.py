@@ -31,6 +31,7 @@ class FileKind(enum.StrEnum):
     SIGNED_WORD = "signed-word"  # the Word file made again at lock, with the signatures
     SIGNED_PDF = "signed-pdf"  # the sealed PDF with its audit certificate, exactly as locked
     ANNOTATED_PDF = "annotated-pdf"  # the sealed PDF with annotations sealed in after lock, one per revision
+    RENEWED_PDF = "renewed-pdf"  # the newest sealed copy with a fresh document timestamp over it (evidence renewed)
 
 
 def _values(states: type[enum.Enum]) -> list[str]:
@@ -131,9 +132,9 @@ class Document(Base):
     def current_files(self) -> dict[str, str]:
         """The files that can be downloaded now, by name; "current-pdf" is the newest sealed copy."""
         current = {kind.value: getattr(self, column) for kind, column in _COLUMN.items() if getattr(self, column)}
-        annotated = self.annotated_pdfs()
-        if annotated or self.final_pdf_sha256:
-            current["current-pdf"] = annotated[-1] if annotated else self.final_pdf_sha256
+        later = [f.sha256 for f in self.files if f.kind in (FileKind.ANNOTATED_PDF, FileKind.RENEWED_PDF)]
+        if later or self.final_pdf_sha256:
+            current["current-pdf"] = later[-1] if later else self.final_pdf_sha256
         return current
 
     def annotated_pdfs(self) -> list[str]:
