@@ -230,6 +230,13 @@ def evidence_context(config: SealConfig, certs: list[asn1_x509.Certificate]) -> 
     return long_term.validation_context(roots, chain, crls=crls, fetch=True)
 
 
+def development_crl(config: SealConfig | None = None) -> bytes | None:
+    """Today's CRL from the development CA beside the seal (DER), for readers fetching the address it names."""
+    config = config or current_config()
+    pki = dev_ca.load(config.dev_dir)
+    return pki.crl().dump() if pki is not None else None
+
+
 def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | None = None,
              stamp: Stamp | None = None) -> bytes:
     """Append the organisation's PAdES approval signature as an incremental update (works on sealed PDFs too).

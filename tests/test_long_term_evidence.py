@@ -143,3 +143,44 @@ def test_a_file_sealed_by_someone_else_says_by_whom(app, client, tmp_path):
     page = client.post("/verify", data={"file": (io.BytesIO(foreign), "theirs.pdf")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "Not sealed by this organisation: sealed by" in page and "Another Council" in page
+
+
+def test_seal_dev_ca_gives_one_machine_b_lta_with_its_own_timestamp_authority_and_crl(app, client, tmp_path):
+    from asn1crypto import crl as asn1_crl
+
+    app.config.update(SEAL_PKCS12=None, SEAL_PASSPHRASE=None, SEAL_TRUST_PEM=None, TSA_URL="",
+                      SEAL_DIR=str(tmp_path / "seal"))
+    made = app.test_cli_runner().invoke(args=["seal-dev-ca", "--organisation", "Havering"])
+    assert made.exit_code == 0 and "PAdES B-LTA" in made.output, made.output
+
+    config = seal.current_config()
+    sealed = seal.seal_pdf(_blank_pdf(), field_name="CountersignSeal", reason="Locked", config=config)
+    evidence = long_term.evidence_of(sealed)
+    assert evidence.long_term and evidence.crls == 1
+    assert "Countersign development timestamp authority" in evidence.newest.authority
+    report = seal.verify_pdf(sealed, config)
+    assert report.ok and report.signatures[0].long_term.passed, report
+    renewed = seal.renew_evidence(sealed, config)
+    assert seal.verify_pdf(renewed, config).ok and len(long_term.evidence_of(renewed).timestamps) == 2
+
+    # The CRL the certificates name is served by the app itself.
+    signer = seal.load_signer(config)
+    assert long_term.crl_urls(signer.signing_cert) == ["https://countersign.test/pki/dev-ca.crl"]
+    served = client.get("/pki/dev-ca.crl")
+    assert served.status_code == 200 and served.mimetype == "application/pkix-crl"
+    assert asn1_crl.CertificateList.load(served.data).issuer == signer.signing_cert.issuer
+
+
+def test_with_a_real_seal_there_is_no_development_crl(client):
+    assert client.get("/pki/dev-ca.crl").status_code == 404
+
+
+def test_an_older_development_seal_is_replaced_by_one_with_a_timestamp_authority(app, tmp_path):
+    app.config.update(SEAL_PKCS12=None, SEAL_PASSPHRASE=None, SEAL_TRUST_PEM=None, TSA_URL="",
+                      SEAL_DIR=str(tmp_path / "seal"))
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seal-dev-ca"])
+    (tmp_path / "seal" / "tsa.pem").unlink()
+    again = runner.invoke(args=["seal-dev-ca", "--if-missing"])
+    assert "making a new one" in again.output and (tmp_path / "seal" / "tsa.pem").exists()
+    assert "already set up" in runner.invoke(args=["seal-dev-ca", "--if-missing"]).output

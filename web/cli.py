@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from waitress import serve as waitress_serve
 
 from doc_templates import pool
+from signing import dev_ca
 from signing.seal import DEV_PKCS12_FILE, create_dev_seal
 from storage import db as database
 from storage import jobs
@@ -161,15 +162,20 @@ def seal_dev_ca(organisation: str, if_missing: bool) -> None:
     """Create a development CA and sealing certificate in instance/seal (not for production documents)."""
     config = current_app.config
     directory = pathlib.Path(config["SEAL_DIR"])
-    if if_missing and (config.get("SEAL_PKCS12") or (directory / DEV_PKCS12_FILE).exists()):
+    older = (directory / DEV_PKCS12_FILE).exists() and not (directory / dev_ca.TSA_FILE).exists()
+    if if_missing and (config.get("SEAL_PKCS12") or ((directory / DEV_PKCS12_FILE).exists() and not older)):
         click.echo(f"A seal is already set up ({config.get('SEAL_PKCS12') or directory / DEV_PKCS12_FILE}).")
         return
+    if if_missing and older:
+        click.echo("The development seal has no timestamp authority or revocation list yet; making a new one.")
     if config.get("SEAL_PKCS12"):
         click.echo("COUNTERSIGN_SEAL_PKCS12 is set, so the app uses that certificate; the development seal made now "
                    "is used only if you unset it.", err=True)
-    seal = create_dev_seal(directory, organisation)
+    seal = create_dev_seal(directory, organisation, crl_url=config["BASE_URL"].rstrip("/") + dev_ca.CRL_PATH)
     click.echo(f"Development seal written to {seal.pkcs12_path} (passphrase in {directory / 'passphrase'}).\n"
                f"Its CA certificate is {seal.ca_path}: trust it in pdfsig or Adobe to see the seal as trusted.\n"
+               f"With it come a development timestamp authority ({directory / dev_ca.TSA_FILE}) and its revocation "
+               f"list ({seal.crl_url}), so documents are sealed PAdES B-LTA on this machine.\n"
                "Restart Countersign to use it. For real documents use the organisation's own certificate "
                "(COUNTERSIGN_SEAL_PKCS12, COUNTERSIGN_SEAL_PASSPHRASE).")
 

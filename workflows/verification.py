@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from signing.seal import SealError, SealReport, verify_pdf
+from signing.seal import SealError, SealReport, development_crl, verify_pdf
 from storage.db import session as db
 from storage.models import Document
 from storage.times import uk_time
@@ -163,3 +163,15 @@ def check_pdf(pdf: bytes, *, as_of: dt.datetime | None = None) -> VerificationRe
 
 class SealNotConfigured(Exception):
     """Verification needs the organisation's certificate, and it could not be loaded."""
+
+
+def development_revocation_list() -> bytes:
+    """The development CA's CRL, as its certificates name it; NoDevelopmentCa when there is none."""
+    crl = development_crl()
+    if crl is None:
+        raise NoDevelopmentCa()
+    return crl
+
+
+class NoDevelopmentCa(Exception):
+    """No development CA is set up here (a real seal is configured, or seal-dev-ca has not been run)."""
