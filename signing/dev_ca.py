@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import pathlib
 import secrets
 
+from asn1crypto import cms, core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign import general
+from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 PASSPHRASE_FILE = "passphrase"
 PKCS12_FILE = "seal.p12"
@@ -171,18 +176,53 @@ class DevPki:
         """The development timestamp authority, in-process, or None if seal-dev-ca made none."""
         if self.tsa_cert is None or self.tsa_key is None:
             return None
+        if id(self) in _stampers:
+            return _stampers[id(self)]
         der = serialization.Encoding.DER
-        return DummyTimeStamper(
+        _stampers[id(self)] = _DevTimeStamper(
             tsa_cert=asn1_x509.Certificate.load(self.tsa_cert.public_bytes(der)),
             tsa_key=asn1_keys.PrivateKeyInfo.load(self.tsa_key.private_bytes(
                 der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
             certs_to_embed=[asn1_x509.Certificate.load(self.ca_cert.public_bytes(der))])
+        return _stampers[id(self)]
+
+
+class _DevTimeStamper(DummyTimeStamper):
+    """pyHanko's in-process timestamper, keeping its loaded key: pyHanko re-parses (and re-checks) it per timestamp."""
+
+    _key = None
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: dt.datetime):
+        if self._key is None:
+            self._key = serialization.load_der_private_key(self.tsa_key.dump(), password=None)
+        digest = get_pyca_cryptography_hash(md_algorithm)
+        signed_attrs = cms.CMSAttributes([
+            simple_cms_attribute("content_type", "tst_info"),
+            simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+            simple_cms_attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
+            simple_cms_attribute("message_digest", hashlib.new(md_algorithm, tst_info_data).digest()),
+        ])
+        return self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), digest), signed_attrs
+
+
+_loaded: dict[tuple, DevPki] = {}
+# One timestamper per loaded PKI (kept alive by _loaded), so its key is parsed once.
+_stampers: dict[int, DummyTimeStamper] = {}
 
 
 def load(directory: pathlib.Path | None) -> DevPki | None:
     """The development PKI in `directory`, or None when there is none (a real seal is configured)."""
     if directory is None or not (directory / CA_KEY_FILE).exists():
         return None
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
+                  for p in (directory / CA_KEY_FILE, directory / TSA_FILE, directory / TSA_KEY_FILE))
+    key = (str(directory), stamp)
+    if key not in _loaded:
+        _loaded[key] = _read(directory)
+    return _loaded[key]
+
+
+def _read(directory: pathlib.Path) -> DevPki:
     ca_cert = x509.load_pem_x509_certificate((directory / CA_FILE).read_bytes())
     ca_key = serialization.load_pem_private_key((directory / CA_KEY_FILE).read_bytes(), None)
     tsa_cert = tsa_key = None

@@ -53,6 +53,8 @@ DSS_SETTINGS = DSSContentSettings(
     next_ts_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False))
 RENEWAL_DSS_SETTINGS = TimestampDSSContentSettings(update_before_ts=True, include_vri=False)
 RENEWAL_FIELD_PREFIX = "CountersignEvidenceRenewal"
+# Room for a document timestamp token and its certificates; fixing it skips pyHanko's trial timestamp.
+TIMESTAMP_BYTES_RESERVED = 16 * 1024
 # The document timestamp that closes a seal's revision is named after the seal: "CountersignSealTimestamp".
 TIMESTAMP_FIELD_SUFFIX = "Timestamp"
 # How long before the newest timestamp's certificate expires it is renewed.
@@ -105,10 +107,11 @@ def validation_context(roots: list[asn1_x509.Certificate], certs: list[asn1_x509
 # -- renewal ------------------------------------------------------------------------------------------
 
 
-def renew(pdf: bytes, timestamper: TimeStamper, context: ValidationContext) -> bytes:
-    """Add the newest timestamp's validation data and a fresh document timestamp, as one incremental revision."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    stamps = reader.embedded_timestamp_signatures
+def renew(pdf: bytes, stamps: list, timestamper: TimeStamper, context: ValidationContext) -> bytes:
+    """Add the newest timestamp's validation data and a fresh document timestamp, as one incremental revision.
+
+    `stamps` are the file's document timestamps, as read by the caller (reading them parses every signature).
+    """
     md_algorithm = "sha256"
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     if stamps:
@@ -120,7 +123,8 @@ def renew(pdf: bytes, timestamper: TimeStamper, context: ValidationContext) -> b
                                                    validation_context=context)
     field_name = f"{RENEWAL_FIELD_PREFIX}{len(stamps) + 1}"
     result = PdfTimeStamper(timestamper, field_name=field_name).timestamp_pdf(
-        writer, md_algorithm, validation_context=context, dss_settings=RENEWAL_DSS_SETTINGS)
+        writer, md_algorithm, validation_context=context, dss_settings=RENEWAL_DSS_SETTINGS,
+        bytes_reserved=TIMESTAMP_BYTES_RESERVED)
     return result.getvalue()
 
 

@@ -293,7 +293,7 @@ def renew_evidence(pdf: bytes, config: SealConfig | None = None) -> bytes:
     certs = [c.chosen for s in stamps[-1:] for c in s.signed_data["certificates"] if c.name == "certificate"]
     context = evidence_context(config, certs)
     try:
-        return _outside_event_loop(long_term.renew, pdf, timestamper, context)
+        return _outside_event_loop(long_term.renew, pdf, stamps, timestamper, context)
     except (long_term.EvidenceError, SigningError, TimestampRequestError, ValueError, OSError) as error:
         raise SealError(f"The evidence could not be renewed: {error}") from error
     except Exception as error:

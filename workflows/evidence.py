@@ -124,8 +124,10 @@ def renew(job_id: int) -> int:
     return jobs.finish(db, job_id)
 
 
-def renew_due_now(now: dt.datetime | None = None) -> tuple[int, int]:
-    """For an operator: queue what is due and renew it in this process; (renewed, failed)."""
+def renew_due_now(now: dt.datetime | None = None, on_each=None) -> tuple[int, int]:
+    """For an operator: queue what is due and renew it in this process; (renewed, failed).
+
+    `on_each(renewed, failed)` is called after each document (progress for a long run)."""
     queue_due(now)
     db.commit()
     ids = list(db.scalars(select(Job.id).where(Job.kind == RENEW_EVIDENCE, Job.status == "queued").order_by(Job.id)))
@@ -137,6 +139,8 @@ def renew_due_now(now: dt.datetime | None = None) -> tuple[int, int]:
                 renewed += 1
             else:
                 failed += 1
+            if on_each is not None:
+                on_each(renewed, failed)
     return renewed, failed
 
 
