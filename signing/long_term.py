@@ -18,7 +18,9 @@ import urllib.request
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
 from pyhanko.sign.signers.pdf_signer import (
@@ -104,6 +106,27 @@ def validation_context(roots: list[asn1_x509.Certificate], certs: list[asn1_x509
                              revocation_mode="require")
 
 
+# -- every revision ---------------------------------------------------------------------------------
+
+
+def writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer whose revision keeps the document info and the XMP metadata in agreement.
+
+    pyHanko writes "pyHanko x.y" as the XMP producer but appends it to the info dictionary's ("LibreOffice 7.4;
+    pyHanko x.y"); PDF/A wants the two to agree, so the info dictionary says what the XMP says.
+    """
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    try:
+        info = writer.trailer["/Info"]
+    except KeyError:
+        info = None
+    if info is not None and "/Metadata" in writer.root:
+        if str(info.get("/Producer", "")) != VENDOR:
+            info["/Producer"] = generic.TextStringObject(VENDOR)
+            writer.update_container(info)
+    return writer
+
+
 # -- renewal ------------------------------------------------------------------------------------------
 
 
@@ -113,7 +136,7 @@ def renew(pdf: bytes, stamps: list, timestamper: TimeStamper, context: Validatio
     `stamps` are the file's document timestamps, as read by the caller (reading them parses every signature).
     """
     md_algorithm = "sha256"
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    writer = writer_for(pdf)
     if stamps:
         status = validate_pdf_timestamp(stamps[-1], validation_context=context)
         if not (status.intact and status.valid and status.trusted):

@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import LayoutError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -266,7 +265,7 @@ def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | N
         extra = {"stamp_style": _stamp_style(stamp.font_size),
                  "new_field_spec": SigFieldSpec(field_name, on_page=stamp.page, box=stamp.box)}
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = long_term.writer_for(pdf)
         pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, **extra)
         out = _outside_event_loop(
             pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED,

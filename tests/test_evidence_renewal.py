@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 
+import pikepdf
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select, update
@@ -147,6 +148,7 @@ def _tool(tool: str, pdf: bytes, tmp_path, *args) -> subprocess.CompletedProcess
     return subprocess.run([tool, *args, str(path)], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.libreoffice  # the real PDF/A: its fonts and metadata are what is checked
 def test_a_renewed_annotated_document_passes_pdfsig_qpdf_and_pdffonts(client, people, login, locked_with_disagreement,
                                                                      run_jobs, db, tmp_path, test_pki):
     document_id, _ = locked_with_disagreement
@@ -171,6 +173,12 @@ def test_a_renewed_annotated_document_passes_pdfsig_qpdf_and_pdffonts(client, pe
     assert qpdf.returncode == 0 and "No syntax or stream encoding errors found" in qpdf.stdout, qpdf.stdout + qpdf.stderr
     fonts = _tool("pdffonts", renewed, tmp_path).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+
+    # After every revision the document info and the XMP metadata agree, and it still says PDF/A-2b.
+    with pikepdf.open(io.BytesIO(renewed)) as opened:
+        meta = opened.open_metadata()
+        assert str(opened.docinfo["/Producer"]) == meta.get("pdf:Producer"), (opened.docinfo, str(meta))
+        assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
 
     # pyHanko: every seal intact, the timestamps' chain valid, and PAdES long-term validation passes.
     report = verify_pdf(renewed)
