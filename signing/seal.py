@@ -43,6 +43,16 @@ log = logging.getLogger(__name__)
 # this, pyHanko logs a warning with a full traceback for every untrusted signature.
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
 
+
+class _NotFetchingIsIntended(logging.Filter):
+    """The development CA's CRL is handed to pyHanko, not fetched: its warning about that is not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NotFetchingIsIntended())
+
 SEAL_FIELD = "CountersignSeal"
 # Room for the CMS signature, certificate chain and timestamp token. Fixing it skips pyHanko's trial
 # signature (and, with a TSA, a trial timestamp request) that otherwise sizes it, halving the time to seal.
