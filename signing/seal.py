@@ -523,11 +523,13 @@ def tsa_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
     return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, multiple=True)]
 
 
-def verify_pdf(pdf: bytes, config: SealConfig | None = None, *, at: dt.datetime | None = None) -> SealReport:
+def verify_pdf(pdf: bytes, config: SealConfig | None = None, *, at: dt.datetime | None = None,
+               long_term_check: bool = True) -> SealReport:
     """Check every seal in a PDF against the organisation's trusted certificates, and its long-term evidence.
 
     `at` checks the evidence as of a future moment (pyHanko's simulation, plus whether the newest timestamp's
-    certificate still lasts then); by default, as of now.
+    certificate still lasts then); by default, as of now. Without `long_term_check` only the seals themselves are
+    checked (no revocation data is fetched), as a page showing a stored copy needs.
     """
     config = config or current_config()
     file_sha = hashlib.sha256(pdf).hexdigest()
@@ -542,8 +544,8 @@ def verify_pdf(pdf: bytes, config: SealConfig | None = None, *, at: dt.datetime 
         return SealReport(True, "This PDF has no digital signature, so it is not a sealed Countersign document.",
                             [], False, file_sha)
     roots = trust_roots(config) + tsa_roots(config)
-    fresh = _fresh_crls(config)
-    checks = [_check(signature, pdf, roots, at=at, fresh_crls=fresh)
+    fresh = _fresh_crls(config) if long_term_check else []
+    checks = [_check(signature, pdf, roots, at=at, fresh_crls=fresh, long_term_check=long_term_check)
               for signature in sorted(seals, key=lambda s: s.signed_revision)]
     last_end = max(_end_of(s) for s in embedded)
     evidence = long_term.evidence_of(pdf)
@@ -586,7 +588,8 @@ def _end_of(signature) -> int:
     return start + length
 
 
-def _check(signature, pdf: bytes, roots, *, at: dt.datetime | None = None, fresh_crls=()) -> SignatureCheck:
+def _check(signature, pdf: bytes, roots, *, at: dt.datetime | None = None, fresh_crls=(),
+           long_term_check: bool = True) -> SignatureCheck:
     try:
         signed_at = _signing_time(signature)
         # Whether it is this organisation's seal is decided as of when it sealed; whether it still proves itself
@@ -608,7 +611,7 @@ def _check(signature, pdf: bytes, roots, *, at: dt.datetime | None = None, fresh
         signer, signed_at, expires = "unknown", None, None
         level, docmdp_ok = None, False
     checked = None
-    if intact and valid and trusted:
+    if intact and valid and trusted and long_term_check:
         checked = _outside_event_loop(long_term.long_term_check, signature, roots, at=at, fresh_crls=fresh_crls,
                                       fetch=not fresh_crls)
     reason = str(signature.sig_object.get("/Reason", ""))
