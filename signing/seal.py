@@ -577,6 +577,15 @@ def _evidence_problem(checks: list[SignatureCheck], evidence: long_term.Evidence
     if newest is not None and newest.certificate_expires < at:
         return (f"the newest timestamp's certificate expired on {newest.certificate_expires:%d %B %Y} before the "
                 "evidence was renewed, so nothing proves the seal was valid when it was made")
+    if not evidence.long_term:
+        # Sealed without long-term data (B-B, or before it existed): good while its certificate is, unless revoked.
+        for check in checks:
+            if check.long_term is not None and check.long_term.indication in ("REVOKED", "REVOKED_NO_POE"):
+                return f"the seal {check.field_name} no longer proves itself: {check.long_term.reason}"
+            if check.certificate_expires is not None and check.certificate_expires < at:
+                return (f"the seal {check.field_name}'s certificate expired on {check.certificate_expires:%d %B %Y} "
+                        "and the file has no long-term validation data to prove it was valid when it sealed")
+        return None
     for check in checks:
         if check.long_term is not None and not check.long_term.passed:
             return f"the seal {check.field_name} no longer proves itself: {check.long_term.reason}"

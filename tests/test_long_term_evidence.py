@@ -184,3 +184,14 @@ def test_an_older_development_seal_is_replaced_by_one_with_a_timestamp_authority
     again = runner.invoke(args=["seal-dev-ca", "--if-missing"])
     assert "making a new one" in again.output and (tmp_path / "seal" / "tsa.pem").exists()
     assert "already set up" in runner.invoke(args=["seal-dev-ca", "--if-missing"]).output
+
+
+def test_a_seal_without_long_term_data_is_reported_expired_once_its_certificate_has(test_pki):
+    # Sealed as before long-term evidence: no timestamp authority, so PAdES B-B with no validation data.
+    config = dataclasses.replace(_config(test_pki), tsa_url="")
+    plain = seal.seal_pdf(_blank_pdf(), field_name="CountersignSeal", reason="Locked", config=config)
+    assert seal.verify_pdf(plain, config).ok  # today the certificate is valid
+    after_expiry = test_pki.cert("seal")["tbs_certificate"]["validity"]["not_after"].native + _years(1)
+    report = seal.verify_pdf(plain, config, at=after_expiry)
+    assert report.unaltered and report.sealed_by_organisation and not report.ok
+    assert "expired" in report.evidence_problem and "long-term" in report.evidence_problem, report.evidence_problem
