@@ -96,7 +96,8 @@ def renew(job_id: int) -> int:
     """The background job: add a fresh document timestamp to the document's newest copy, if it is still due."""
     document_id = db.get(Job, job_id).document_id
     db.commit()
-    # The row lock serialises this with annotations being sealed into the same document (PostgreSQL).
+    # The row lock serialises this with annotations sealed into the same document (PostgreSQL; on SQLite the
+    # session's write transaction, BEGIN IMMEDIATE, already does), so both always build on the newest copy.
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     row = db.get(DocumentEvidence, document_id, populate_existing=True)
     if (document is None or row is None or row.renew_by is None or as_utc(row.renew_by) > utcnow()
