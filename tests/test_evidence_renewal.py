@@ -185,4 +185,3 @@ def test_a_renewed_annotated_document_passes_pdfsig_qpdf_and_pdffonts(client, pe
     assert report.ok and len(report.signatures) == 2 and len(report.renewals) == 1, report
     assert all(s.long_term.passed for s in report.signatures)
     assert long_term.evidence_of(renewed).crls >= 1
-
