@@ -185,3 +185,9 @@ def test_a_renewed_annotated_document_passes_pdfsig_qpdf_and_pdffonts(client, pe
     assert report.ok and len(report.signatures) == 2 and len(report.renewals) == 1, report
     assert all(s.long_term.passed for s in report.signatures)
     assert long_term.evidence_of(renewed).crls >= 1
+    # /verify and flask verify tell the whole story, the renewal included.
+    page = client.post("/verify", data={"file": (io.BytesIO(renewed), "renewed.pdf")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    for label in ("Sealed on", "Timestamped by", "Validation data embedded", "Renewed on", "Valid until"):
+        assert label in page, label
+    assert "Annotation 1" in page and "Passes (PAdES long-term validation" in page
