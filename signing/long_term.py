@@ -16,12 +16,13 @@ import logging
 import urllib.error
 import urllib.request
 
+import pikepdf
+from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
@@ -197,24 +198,46 @@ class Evidence:
 
 
 def evidence_of(pdf: bytes) -> Evidence:
-    """The document timestamps and the validation data a sealed file carries."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    """The document timestamps and the validation data a sealed file carries.
+
+    Read with pikepdf rather than pyHanko's reader, which parses every signature's reserved room byte by byte: this
+    runs after every seal and renewal, and for each file checked.
+    """
+    found = []
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        fields = opened.Root.get("/AcroForm", {}).get("/Fields", [])
+        for field in _signature_fields(fields):
+            value = field.get("/V")
+            if value is None or value.get("/Type") != "/DocTimeStamp":
+                continue
+            content = cms.ContentInfo.load(bytes(value.Contents), strict=False)
+            found.append((int(value.ByteRange[2]), str(field.get("/T", "")), content["content"]))
+        dss = opened.Root.get("/DSS")
+        counts = [len(dss.get(key, [])) if dss is not None else 0 for key in ("/Certs", "/CRLs", "/OCSPs")]
     stamps = []
-    for stamp in reader.embedded_timestamp_signatures:
-        cert = stamp.signer_cert
-        token = stamp.signed_data["encap_content_info"]["content"].parsed
+    for _, name, signed_data in sorted(found, key=lambda item: item[0]):
+        token = signed_data["encap_content_info"]["content"].parsed
+        signer = signed_data["signer_infos"][0]["sid"]
+        certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
+        cert = next((c for c in certs if signer.name == "issuer_and_serial_number"
+                     and c.serial_number == signer.chosen["serial_number"].native), certs[0])
         public_key = cert.public_key
-        bits = public_key.bit_size if public_key.algorithm == "rsa" else None
         stamps.append(Timestamp(
-            field_name=stamp.field_name, at=token["gen_time"].native, authority=cert.subject.human_friendly,
+            field_name=name, at=token["gen_time"].native, authority=cert.subject.human_friendly,
             certificate_expires=cert["tbs_certificate"]["validity"]["not_after"].native,
-            digest=token["message_imprint"]["hash_algorithm"]["algorithm"].native, key_bits=bits))
-    try:
-        dss = DocumentSecurityStore.read_dss(reader)
-        certs, crls, ocsps = len(dss.certs), len(dss.crls), len(dss.ocsps)
-    except Exception:  # noqa: BLE001 - no DSS (or an unreadable one) is simply no validation data
-        certs = crls = ocsps = 0
-    return Evidence(stamps, certs, crls, ocsps)
+            digest=token["message_imprint"]["hash_algorithm"]["algorithm"].native,
+            key_bits=public_key.bit_size if public_key.algorithm == "rsa" else None))
+    return Evidence(stamps, *counts)
+
+
+def _signature_fields(fields):
+    """Every terminal form field, through the field tree (signature fields may sit under a parent)."""
+    for field in fields:
+        kids = field.get("/Kids")
+        if kids is not None and "/V" not in field:
+            yield from _signature_fields(kids)
+        else:
+            yield field
 
 
 # -- checking it, years on ---------------------------------------------------------------------------
