@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools qpdf
+	fonts-crosextra-caladea fonts-liberation2 python3-venv python3-uno libnss3-tools qpdf redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app app
 
 .PHONY: run test setup system-packages migrate seal demo worker lint bench clean
 
-run: setup migrate seal ## Install everything and run Countersign with a demo organisation
-	$(FLASK) serve --demo
+run: setup migrate seal ## Install everything and run Countersign with a demo organisation (and its development mail page)
+	COUNTERSIGN_DEV_MAIL=true $(FLASK) serve --demo
 
 test: setup ## Install everything, check the layers and run the whole test suite (also on PostgreSQL when COUNTERSIGN_TEST_POSTGRES_URL is set)
 	$(BIN)/lint-imports
@@ -23,7 +23,7 @@ test: setup ## Install everything, check the layers and run the whole test suite
 
 setup: system-packages $(VENV)/.installed web/static/govuk/.installed
 
-system-packages: ## Debian packages: LibreOffice, poppler, Chromium, fonts (skipped when all are present)
+system-packages: ## Debian packages: LibreOffice, poppler, Chromium, fonts, Redis for the tests (skipped when all are present)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
@@ -68,6 +68,9 @@ bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python -m bench.bench_lock
 	$(BIN)/python -m bench.bench_archive  # first run generates 1,000,000 documents into bench/.data (cached)
 	$(BIN)/python -m bench.bench_disposition
+	$(BIN)/python -m bench.bench_due  # first run generates 5,000 staff and 420,000 documents into bench/.data (cached)
+	$(BIN)/python -m bench.bench_memory
+	$(BIN)/python -m bench.bench_wait
 	$(BIN)/python -m bench.bench_renewal  # 10,000 documents: about an hour and a half on a loaded 2-core machine
 
 clean:

@@ -20,7 +20,10 @@ DEFAULTS = {
     "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
     "LINK_LIFETIME_DAYS": 14,
-    "LOGIN_LIFETIME_HOURS": 10,
+    "LOGIN_LIFETIME_HOURS": 10,  # a sign-in ends this long after it began, however busy
+    "IDLE_MINUTES": 30,  # ... or after this long without a request
+    "PASSWORD_RESET_MINUTES": 60,  # how long an emailed password reset link works
+    "WELCOME_LINK_DAYS": 7,  # how long a new account's emailed link to set a password works
     "SMTP_HOST": "",
     "SMTP_PORT": 587,
     "SMTP_SECURITY": "starttls",
@@ -28,6 +31,8 @@ DEFAULTS = {
     "SMTP_PASSWORD": None,
     "SMTP_TIMEOUT": 20,
     "MAIL_FROM": "Countersign <no-reply@countersign.local>",
+    "DATABASE_BUSY_SECONDS": 10,  # longest a request waits for another's database lock before "busy, try again"
+    "WEB_THREADS": 16,  # requests served at once by `flask serve`
     "PDF_TIMEOUT_SECONDS": 120,
     "PDF_POOL_SIZE": 2,  # warm LibreOffice instances converting in parallel; 0 = a cold soffice per document
     "PDF_POOL_PYTHON": "/usr/bin/python3",  # the Python that has LibreOffice's uno module (Debian: python3-uno)
@@ -50,6 +55,14 @@ DEFAULTS = {
     "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
     "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
+    "COPY_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,  # a signed copy this size or smaller is attached to the email
+    "COPY_LINK_LIFETIME_DAYS": 7,  # ... a bigger one is a one-time download link that works this long
+    "RATELIMIT_STORAGE_URI": "memory://",  # throttle counters; redis://host:6379/0 shares them between processes
+    "THROTTLE_SIGN_IN": "10 per minute; 100 per hour",  # posts from one IP address, in Flask-Limiter's words
+    "THROTTLE_PASSWORD_RESET": "5 per 15 minutes; 20 per day",
+    "THROTTLE_VERIFY": "10 per minute; 100 per day",  # /verify uploads
+    "THROTTLE_EMAILED_LINKS": "20 per minute; 200 per hour",  # signing and mediation posts, together
+    "DEV_MAIL": False,  # development only: /dev/mail shows the outbox to people signed in (`make run` turns it on)
 }
 
 
@@ -77,6 +90,7 @@ def configure_paths(app: Flask) -> None:
     app.config["BLOB_DIR"] = app.config["BLOB_DIR"] or str(instance / "blobs")
     app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(instance / "outbox")
     app.config["LINK_LIFETIME"] = dt.timedelta(days=float(app.config["LINK_LIFETIME_DAYS"]))
+    app.config["COPY_LINK_LIFETIME"] = dt.timedelta(days=float(app.config["COPY_LINK_LIFETIME_DAYS"]))
     app.config["SEAL_DIR"] = app.config["SEAL_DIR"] or str(instance / "seal")
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 

@@ -58,8 +58,8 @@ def context_for(i: int, pages_sha: str) -> dict:
         "reviewed_sha256": f"{i:08x}" * 8,
     } for n, (party, name, email) in enumerate(people)]
     labels = ["Written", "File made", "Sent for signature", "Signing link emailed", "Signing link emailed",
-              "Opened to sign", "Signed", "Opened to sign", "Signed", "Locked", "Downloaded", "Downloaded",
-              "File made", "Opened to sign"]
+              "Opened the emailed link to sign", "Signed", "Opened the emailed link to sign", "Signed", "Locked", "Downloaded", "Downloaded",
+              "File made", "Opened the emailed link to sign"]
     events = [{"at": uk_time(at + dt.timedelta(minutes=k), with_offset=True),
                "what": f"{label} \u2013 Alex Morgan (alex.morgan@havering.example)\nsha256: {pages_sha}; party: supervisor",
                "source": "IP 203.0.113.7\nMozilla/5.0 (Windows NT 10.0; Win64; x64) Edge/131.0"}
@@ -71,6 +71,7 @@ def context_for(i: int, pages_sha: str) -> dict:
         "locked_at": uk_time(at + dt.timedelta(hours=1), with_offset=True),
         "final_docx_sha256": "ab" * 32, "final_pages_sha256": pages_sha, "signatures": signatures,
         "consent_text": CONSENT_TEXT, "events": events, "verify_url": "https://countersign.example/verify",
+        "first_page": "3", "total_pages": "5",
         "annotations": [],
     }
 

@@ -14,6 +14,8 @@ import zipfile
 
 # Every PDF the app keeps is PDF/A-2b: LibreOffice then embeds every font and writes the pdfaid XMP entries.
 # The warm pool and the cold fallback both export with exactly these settings.
+COLD_PREFIX = "countersign-pdf-"  # each cold conversion's temporary folder (swept by pool.sweep_stale)
+
 PDF_EXPORT_FILTER = "writer_pdf_Export"
 PDF_EXPORT_OPTIONS = {"SelectPdfVersion": 2}
 
@@ -44,7 +46,7 @@ def cold_docx_to_pdf(docx: bytes, *, timeout: float = 120, checked: bool = False
             "'libreoffice'); install it (Debian: apt-get install libreoffice-writer) "
             "or fix PATH for the app's user."
         )
-    with tempfile.TemporaryDirectory(prefix="countersign-pdf-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=COLD_PREFIX) as tmp:
         tmp_dir = pathlib.Path(tmp)
         source = tmp_dir / "work" / "document.docx"
         out_dir = tmp_dir / "out"

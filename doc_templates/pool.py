@@ -19,13 +19,32 @@ import threading
 import time
 import xmlrpc.client
 
-from doc_templates.libreoffice import PDF_EXPORT_FILTER, ConversionError, warm_filter_options
+from doc_templates.libreoffice import COLD_PREFIX, PDF_EXPORT_FILTER, ConversionError, warm_filter_options
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 60
 DEFAULT_SIZE = 2
 DEFAULT_PYTHON = "/usr/bin/python3"
+
+
+# Runs each instance's unoserver as its child, in the instance's own process group, and kills that whole group
+# (unoserver, oosplash, soffice.bin) as soon as the app process that started it is gone, however it went:
+# LibreOffice never outlives the process that started it, not even a `kill -9`.
+_WATCHDOG = """
+import os, signal, subprocess, sys
+parent = int(sys.argv[1])
+child = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+while True:
+    try:
+        sys.exit(child.wait(0.5))
+    except subprocess.TimeoutExpired:
+        pass
+    if os.getppid() != parent:
+        os.killpg(0, signal.SIGKILL)
+"""
+POOL_PREFIX = "countersign-lo-pool-"
 
 
 class PoolUnavailable(ConversionError):
@@ -80,6 +99,7 @@ class Instance:
             self.uno_port = _free_port()
         self.workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"instance{self.index}-", dir=self.pool.workdir))
         command = [
+            self.pool.python, "-c", _WATCHDOG, str(os.getpid()),
             self.pool.python, "-m", "unoserver.server",
             "--interface", "127.0.0.1", "--port", str(self.port),
             "--uno-interface", "127.0.0.1", "--uno-port", str(self.uno_port),
@@ -186,7 +206,8 @@ class Pool:
         self.soffice = soffice
         self.status_dir = status_dir
         self.last_error: str | None = None
-        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="countersign-lo-pool-"))
+        # The process id in the name lets a later start-up tell a folder left by a dead process (sweep_stale).
+        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"{POOL_PREFIX}{os.getpid()}-"))
         # Only unoserver goes on the LibreOffice Python's path, not the rest of our virtualenv.
         self.shim = self.workdir / "shim"
         self.shim.mkdir()
@@ -301,6 +322,74 @@ class Pool:
         shutil.rmtree(self.workdir, ignore_errors=True)
         if self.status_dir:
             (pathlib.Path(self.status_dir) / f"{os.getpid()}.json").unlink(missing_ok=True)
+
+
+def sweep_stale(temp_dir: str | None = None, *, cold_after_seconds: float = 3600) -> int:
+    """Remove the pool folders of processes that have died, and cold conversions' folders older than
+    `cold_after_seconds`, killing any LibreOffice still running from them; how many folders were removed."""
+    removed = 0
+    temp = pathlib.Path(temp_dir or tempfile.gettempdir())
+    for folder in [*temp.glob(f"{POOL_PREFIX}*"), *temp.glob(f"{COLD_PREFIX}*")]:
+        users = _processes_using(folder)
+        if folder.name.startswith(POOL_PREFIX):
+            owner = folder.name[len(POOL_PREFIX):].split("-", 1)[0]
+            if owner.isdigit() and _alive(int(owner)):
+                continue
+            if not owner.isdigit() and not _orphaned(users):
+                continue  # a folder named before names held the owner: taken only once its LibreOffice is orphaned
+        else:
+            try:
+                if time.time() - folder.stat().st_mtime < cold_after_seconds:
+                    continue
+            except OSError:
+                continue
+        for pid in users:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # killed but not yet reaped by its parent: dead all the same
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _orphaned(pids: list[int]) -> bool:
+    """Whether these processes have lost the process that started them (their eldest is now init's child)."""
+    parents = {}
+    for pid in pids:
+        try:
+            parents[pid] = int(pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return all(parent == 1 for parent in parents.values() if parent not in parents)
+
+
+def _processes_using(folder: pathlib.Path) -> list[int]:
+    """Processes whose command line names the folder (LibreOffice started from it: its profile is inside)."""
+    needle = str(folder).encode()
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if needle in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
 def read_statuses(status_dir: str) -> list[dict]:

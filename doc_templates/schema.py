@@ -19,6 +19,9 @@ ROW_COLUMNS = {
     "review": ("what", "who", "by_when", "outcome"),
 }
 MAX_ROWS = 40
+# The most characters a box of each kind takes when its field sets no maximum of its own, and a row's columns.
+KIND_LIMITS = {"text": 320, "textarea": 5000, "int": 20, "date": 40}
+COLUMN_LIMITS = {"what": 500, "who": 200, "by_when": 40, "reference": 100, "outcome": 20}
 OUTCOMES = {"done": "Done", "carried": "Carried on"}
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
@@ -54,6 +57,11 @@ class Field:
     @property
     def is_rows(self) -> bool:
         return self.kind in ROW_COLUMNS
+
+    @property
+    def limit(self) -> int:
+        """The most characters its box takes (a row's columns have COLUMN_LIMITS)."""
+        return self.max_length or KIND_LIMITS.get(self.kind, KIND_LIMITS["text"])
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -263,6 +271,8 @@ class TemplateSchema:
     system_fields: tuple[str, ...]
     # The form's sections in order, each with the policy's heading and prompts; empty for a one-part form.
     sections: tuple[Section, ...] = ()
+    # Who signs first, then next ("supervisee", "supervisor"); empty when both are sent their links at once.
+    signing_order: tuple[str, ...] = ()
 
     def __post_init__(self):
         names = [f.name for f in self.fields] + list(self.system_fields)

@@ -23,3 +23,9 @@ def _normal(name: str) -> str:
 def name_matches(typed: str, expected: str) -> bool:
     """True if the typed name is the person's name, ignoring case and spacing."""
     return bool(typed.strip()) and _normal(typed) == _normal(expected)
+
+
+def short_fingerprint(sha256: str) -> str:
+    """The start of a SHA-256 in groups of four, to read and compare by eye ("3F2A 91C0 B7D4")."""
+    head = (sha256 or "")[:12].upper()
+    return " ".join(head[i:i + 4] for i in range(0, len(head), 4))

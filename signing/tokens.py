@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    CopyLink,
     Disagreement,
     Document,
     MediationLink,
@@ -23,7 +24,7 @@ from storage.models import (
     utcnow,
 )
 
-PURPOSES = frozenset({"sign", "mediate"})
+PURPOSES = frozenset({"sign", "mediate", "copy"})
 
 
 class LinkRefused(Exception):
@@ -36,6 +37,7 @@ class LinkRefused(Exception):
         "revoked": "This link has been replaced or withdrawn.",
         "wrong_document": "This link is for a different document.",
         "wrong_purpose": "This link cannot be used for this.",
+        "signer_left": "This document can no longer be signed: one of the people who sign it has left the organisation.",
     }
 
     def __init__(self, reason: str):
@@ -108,6 +110,21 @@ def check_mediation_link(
                   max_age=max_age, document_id=document_id, lock=lock)
 
 
+def issue_copy_link(db: Session, *, secret_key: str, document: Document, person: Staff, sha256: str,
+                    lifetime: dt.timedelta) -> tuple[CopyLink, str]:
+    """Make a one-time link for a party to download a signed copy (the file `sha256`); the row and the token."""
+    link = CopyLink(document_id=document.id, sha256=sha256, purpose="copy", staff_id=person.id, email=person.email,
+                    expires_at=utcnow() + lifetime)
+    return link, _issue(db, secret_key, link, _copy_claims(link))
+
+
+def check_copy_link(db: Session, *, secret_key: str, token: str, max_age: dt.timedelta, document_id: int | None = None,
+                    lock: bool = False) -> CopyLink:
+    """The live copy link `token` stands for, or LinkRefused saying why not (as for signing links)."""
+    return _check(db, CopyLink, _copy_claims, secret_key=secret_key, token=token, purpose="copy", max_age=max_age,
+                  document_id=document_id, lock=lock)
+
+
 # What each kind of token says about its link, beside the link's id and nonce: a token is only good for the
 # document, version, party or disagreement it was made for.
 def _signing_claims(link: SigningLink) -> dict:
@@ -116,6 +133,10 @@ def _signing_claims(link: SigningLink) -> dict:
 
 def _mediation_claims(link: MediationLink) -> dict:
     return {"d": link.document_id, "g": link.disagreement_id}
+
+
+def _copy_claims(link: CopyLink) -> dict:
+    return {"d": link.document_id, "s": link.staff_id}
 
 
 def _issue(db: Session, secret_key: str, link: TokenisedLink, claims: dict) -> str:

@@ -7,10 +7,11 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent, AuditHead
+from storage.db import write_from_here
+from storage.models import AuditEvent, AuditHead, Document, Staff
 from storage.times import as_utc, utcnow
 
 GENESIS = "0" * 64
@@ -47,14 +48,8 @@ def _row_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def record(db: Session, event: str, actor: Actor, document_id: int | None = None, **detail: Any) -> AuditEvent:
-    """Append an event to the chain in the caller's transaction (the caller commits)."""
-    # Locking the head row serialises appends across workers so the chain never forks.
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        db.add(head)
+    """Add an event to the caller's transaction; it joins the chain when the caller commits."""
     row = AuditEvent(
-        id=head.last_id + 1,
         at=utcnow(),
         event=event,
         document_id=document_id,
@@ -63,13 +58,53 @@ def record(db: Session, event: str, actor: Actor, document_id: int | None = None
         ip_address=actor.ip_address,
         user_agent=(actor.user_agent or "")[:500] or None,
         detail=detail,
-        prev_hash=head.last_hash,
     )
-    # The row is written once, complete: the log's triggers refuse any later update.
-    row.hash = _row_hash(head.last_hash, row)
-    head.last_id, head.last_hash = row.id, row.hash
-    db.add(row)
+    db.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+_PENDING = "countersign.audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _append_to_chain(db: Session) -> None:
+    # The chain's head is the last lock any transaction takes: whatever else it changes is written and locked
+    # first, and the rows the new events point at are held (FOR KEY SHARE) before the head is taken. So a
+    # transaction holding the head never waits for anything, and no mix of work can deadlock on it.
+    pending = db.info.pop(_PENDING, None)
+    if not pending:
+        return
+    db.flush()
+    write_from_here(db)
+    _hold_referenced_rows(db, pending)
+    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
+        db.add(head)
+    for row in pending:
+        row.id, row.prev_hash = head.last_id + 1, head.last_hash
+        # The row is written once, complete: the log's triggers refuse any later update.
+        row.hash = _row_hash(head.last_hash, row)
+        head.last_id, head.last_hash = row.id, row.hash
+        db.add(row)
+    db.flush()
+
+
+def _hold_referenced_rows(db: Session, pending: list[AuditEvent]) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        return  # SQLite: one writer at a time already
+    for model, ids in ((Document, {r.document_id for r in pending}), (Staff, {r.actor_id for r in pending})):
+        ids.discard(None)
+        if ids:
+            db.execute(select(model.id).where(model.id.in_(sorted(ids))).order_by(model.id)
+                       .with_for_update(key_share=True, read=True))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(db: Session, transaction) -> None:
+    # Rolled back or closed: the events go with the rest of the transaction.
+    if transaction.parent is None:
+        db.info.pop(_PENDING, None)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pathlib
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -14,7 +16,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from storage.db import session
-from storage.models import Document, DocumentFile
+from storage.models import AnnotatedCopy, Document, DocumentFile, TemplateVersion
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -36,6 +38,19 @@ class BlobStore(Protocol):
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
     def delete(self, sha256: str) -> None: ...
+    def sweep(self, kept: set[str], *, now: float | None = None) -> SweepReport: ...
+
+
+# A write still in progress is never this old; a file nothing refers to after a day never will be referred to
+# (files are stored just before the transaction that refers to them commits).
+INCOMING_MAX_AGE_SECONDS = 3600
+UNREFERENCED_MAX_AGE_SECONDS = 86400
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepReport:
+    half_written: int  # `.incoming-*` files left by a write that never finished
+    unreferenced: int  # files no row refers to
 
 
 def sha256_hex(data: bytes) -> str:
@@ -98,6 +113,27 @@ class FilesystemBlobStore:
         _fsync_dir(path.parent)
 
 
+    def sweep(self, kept: set[str], *, now: float | None = None) -> SweepReport:
+        """Remove half-written files, and files not in `kept`, old enough that no write can still be using them."""
+        now = time.time() if now is None else now
+        half_written = unreferenced = 0
+        for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                try:
+                    age = now - path.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                if path.name.startswith(".incoming-") and age > INCOMING_MAX_AGE_SECONDS:
+                    path.unlink(missing_ok=True)
+                    half_written += 1
+                elif _SHA256.match(path.name) and path.name not in kept and age > UNREFERENCED_MAX_AGE_SECONDS:
+                    path.unlink(missing_ok=True)
+                    unreferenced += 1
+        return SweepReport(half_written, unreferenced)
+
+
 def _fsync_dir(directory: pathlib.Path) -> None:
     # The rename is only durable once the directory entry itself reaches the disk.
     fd = os.open(directory, os.O_RDONLY)
@@ -112,6 +148,17 @@ def referenced_by_kept_document(sha256: str) -> bool:
     kept = exists().where(DocumentFile.sha256 == sha256, DocumentFile.document_id == Document.id,
                           Document.disposal_authorised_at.is_(None))
     return bool(session.scalar(select(kept)))
+
+
+def referenced_hashes(db) -> set[str]:
+    """Every file any row refers to: documents' files in every version, annotated copies, template versions."""
+    columns = (DocumentFile.sha256, Document.docx_sha256, Document.pdf_sha256, Document.final_docx_sha256,
+               Document.final_pdf_sha256, AnnotatedCopy.previous_sha256, AnnotatedCopy.pdf_sha256,
+               TemplateVersion.sha256)
+    kept: set[str] = set()
+    for column in columns:
+        kept.update(sha for sha in db.scalars(select(column).where(column.is_not(None)).distinct()))
+    return kept
 
 
 def init_app(app) -> None:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Document, Job, utcnow
 
-CLAIM_SECONDS = 600
+# A claim is short and renewed while the work goes on (renew(), every RENEW_SECONDS), so work held by a
+# process that died is taken up again by another within CLAIM_SECONDS plus one poll.
+CLAIM_SECONDS = 20
+RENEW_SECONDS = 5
+
+
+def this_process() -> str:
+    """Who holds a claim: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def queue(db: Session, kind: str, document_id: int | None) -> Job:
@@ -32,22 +43,45 @@ def due_ids(db: Session, now: dt.datetime, limit: int) -> list[int]:
     return list(ids)
 
 
-def claim(db: Session, job_id: int) -> bool:
+def claim(db: Session, job_id: int, owner: str | None = None) -> bool:
     """Take a job for this worker; its own short transaction, so the slow work after it holds no lock."""
     now = utcnow()
     claimed = db.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == "queued", or_(Job.claimed_until.is_(None), Job.claimed_until < now))
-        .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+        .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claimed_by=owner or this_process())
     ).rowcount
     db.commit()
     return claimed == 1
 
 
+def renew(db: Session, job_ids: Iterable[int], owner: str | None = None) -> int:
+    """Keep this process's claims on the jobs it is still working on; how many it still holds."""
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    renewed = db.execute(
+        update(Job).where(Job.id.in_(ids), Job.status == "queued", Job.claimed_by == (owner or this_process()))
+        .values(claimed_until=utcnow() + dt.timedelta(seconds=CLAIM_SECONDS))
+    ).rowcount
+    db.commit()
+    return renewed
+
+
+def release_abandoned(db: Session, is_alive: Callable[[str], bool]) -> int:
+    """Free the claims of processes that have died (`is_alive(claimed_by)` is False), so their work is due now."""
+    now = utcnow()
+    claimed = db.scalars(select(Job).where(Job.status == "queued", Job.claimed_until >= now)).all()
+    released = [job for job in claimed if job.claimed_by and not is_alive(job.claimed_by)]
+    for job in released:
+        job.claimed_until, job.claimed_by, job.next_attempt_at = None, None, now
+    return len(released)
+
+
 def finish(db: Session, job_id: int) -> int:
     """Mark a job done, committing whatever the caller wrote with it; returns 1, one job done."""
     job = db.get(Job, job_id)
-    job.status, job.done_at, job.claimed_until, job.last_error = "done", utcnow(), None, None
+    job.status, job.done_at, job.claimed_until, job.claimed_by, job.last_error = "done", utcnow(), None, None, None
     db.commit()
     return 1
 
@@ -59,13 +93,15 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def retry(db: Session, job_id: int, error: str, *, document_message: str | None = None) -> int:
     """Count a failed attempt and try again after the backoff; the document can say why it waits. Returns 0."""
+    document_id = db.scalar(select(Job.document_id).where(Job.id == job_id))
+    if document_message is not None and document_id is not None:
+        # The document row before the job's, the order finishing a job takes them in, so the two never deadlock.
+        db.get(Document, document_id, with_for_update=True, populate_existing=True).pdf_error = document_message
     job = db.get(Job, job_id, populate_existing=True)
     job.attempts += 1
     job.last_error = error
-    job.claimed_until = None
+    job.claimed_until = job.claimed_by = None
     job.next_attempt_at = utcnow() + backoff(job.attempts)
-    if document_message is not None and job.document_id is not None:
-        db.get(Document, job.document_id).pdf_error = document_message
     db.commit()
     return 0
 
@@ -73,7 +109,7 @@ def retry(db: Session, job_id: int, error: str, *, document_message: str | None 
 def defer(db: Session, job_id: int, why: str, wait: dt.timedelta) -> int:
     """Not a failure, only too early (what it needs is still being made): try again shortly, no attempt counted."""
     job = db.get(Job, job_id, populate_existing=True)
-    job.claimed_until, job.last_error = None, why
+    job.claimed_until, job.claimed_by, job.last_error = None, None, why
     job.next_attempt_at = utcnow() + wait
     db.commit()
     return 0
@@ -87,6 +123,11 @@ def bring_forward(db: Session, *, document_id: int | None = None, kinds_other_th
     if kinds_other_than is not None:
         statement = statement.where(Job.kind != kinds_other_than)
     return db.execute(statement.values(next_attempt_at=utcnow())).rowcount
+
+
+def claimed_now(db: Session) -> int:
+    """How many jobs a process is working on now (its claim still running)."""
+    return db.scalar(select(func.count()).select_from(Job).where(Job.status == "queued", Job.claimed_until >= utcnow()))
 
 
 def waiting_for(db: Session, document_id: int) -> list[Job]:

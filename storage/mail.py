@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email.errors import NonASCIILocalPartDefect
 from email.message import EmailMessage
 
+from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.models import OutboxMessage, utcnow
 
 DEFAULT_SENDER = "Countersign <no-reply@countersign.local>"
@@ -176,7 +177,17 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     plain = body.isascii() and all(len(line) <= _MAX_LINE for line in body.splitlines())
     # Never base64: the text, links included, stays readable in the raw message.
     message.set_content(body, charset="utf-8", cte="7bit" if plain else "quoted-printable")
+    if row.attachment_sha256:
+        message.add_attachment(_attachment(row.attachment_sha256), maintype="application", subtype="pdf",
+                               filename=row.attachment_name or "document.pdf")
     return message
+
+
+def _attachment(sha256: str) -> bytes:
+    try:
+        return blobs().get(sha256)
+    except (BlobMissing, BlobCorrupt) as error:  # disposed of, or damaged: sending later will not mend it
+        raise PermanentMailError(f"the attached file is not available: {error}") from error
 
 
 def _check_recipient(address: str) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.jobs import this_process
 from storage.mail import PermanentMailError, build_message
 from storage.models import OutboxMessage, as_utc, utcnow
 
@@ -23,15 +24,18 @@ MAX_ATTEMPTS = 20
 
 
 def queue_email(
-    db: Session, *, to: str, subject: str, body: str, document_id: int | None = None, domain: str = "countersign.local"
+    db: Session, *, to: str, subject: str, body: str, document_id: int | None = None, domain: str = "countersign.local",
+    attachment_sha256: str | None = None, attachment_name: str | None = None,
 ) -> OutboxMessage:
-    """Queue one plain-text message; it is sent only if the caller's transaction commits."""
+    """Queue one plain-text message, with a file from the blob store if given; sent only if the caller commits."""
     message = OutboxMessage(
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
         to_address=to,
         subject=subject,
         body_text=body,
         document_id=document_id,
+        attachment_sha256=attachment_sha256,
+        attachment_name=attachment_name,
     )
     db.add(message)
     return message
@@ -98,7 +102,7 @@ def retry_failed(db: Session, message_ids: Iterable[int] | None = None) -> int:
     statement = (
         update(OutboxMessage)
         .where(OutboxMessage.status == "failed")
-        .values(status="queued", attempts=0, next_attempt_at=utcnow(), claimed_until=None)
+        .values(status="queued", attempts=0, next_attempt_at=utcnow(), claimed_until=None, claimed_by=None)
         .execution_options(synchronize_session="fetch")
     )
     if message_ids is not None:
@@ -106,6 +110,17 @@ def retry_failed(db: Session, message_ids: Iterable[int] | None = None) -> int:
     count = db.execute(statement).rowcount
     db.commit()
     return count
+
+
+def release_abandoned(db: Session, is_alive: Callable[[str], bool]) -> int:
+    """Free the claims of senders that have died (`is_alive(claimed_by)` is False); the caller commits. How many."""
+    now = utcnow()
+    claimed = db.scalars(select(OutboxMessage).where(OutboxMessage.status == "queued",
+                                                     OutboxMessage.claimed_until >= now)).all()
+    released = [message for message in claimed if message.claimed_by and not is_alive(message.claimed_by)]
+    for message in released:
+        message.claimed_until = message.claimed_by = None
+    return len(released)
 
 
 def _claimable(now: dt.datetime):
@@ -131,7 +146,7 @@ def _send_one(
         update(OutboxMessage)
         # Status and due time are checked again: another sender may have sent it since we looked.
         .where(OutboxMessage.id == message_id, _claimable(now))
-        .values(claimed_until=now + dt.timedelta(seconds=lease_seconds))
+        .values(claimed_until=now + dt.timedelta(seconds=lease_seconds), claimed_by=this_process())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -175,7 +190,7 @@ def _finish(db: Session, message_id: int, **values) -> None:
         update(OutboxMessage)
         # Only a still-queued row is ours to change: if our lease ran out and another sender sent it, leave it sent.
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-        .values(claimed_until=None, **values)
+        .values(claimed_until=None, claimed_by=None, **values)
         .execution_options(synchronize_session="fetch")
     )
     db.commit()

@@ -22,8 +22,12 @@ from storage.models import Disagreement, Document, DocumentState, Organisation, 
 from tests.factories import DocumentFactory
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, Inbox, free_port
 from tests.support.data import AGREEMENT_FORM, PASSWORD, actor_for, password_hash
+from tests.support.identity import complete_second_factor, give_second_factor
 from tests.support.links import disagree_on_link, sign
 from workflows import background
+
+# The OpenID provider on loopback and an organisation signing in through it.
+pytest_plugins = ["tests.support.identity_provider"]
 
 # Set to a PostgreSQL URL (CI does) to run the whole suite there; a server that is missing then fails the run.
 POSTGRES_URL = os.environ.get("COUNTERSIGN_TEST_POSTGRES_URL")
@@ -88,6 +92,7 @@ def app_config(database_url, tmp_path, seal_config):
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "BASE_URL": "https://countersign.test",
         "WTF_CSRF_ENABLED": False,  # test_security turns it on to prove every form needs it
+        "RATELIMIT_ENABLED": False,  # test_throttle turns it on to prove each limit holds
         "SMTP_HOST": "",
         # A live server's worker would otherwise email the fixture people's overdue supervision reminders.
         "SEND_DAILY_REMINDERS": False,
@@ -121,6 +126,7 @@ def _person(db, org, name, email, *roles, manager=None, profession="Social worke
                   profession=profession, staff_category=category, start_date=dt.date(2025, 9, 1), line_manager=manager)
     for role in roles:
         staff.grant(role)
+    give_second_factor(staff)
     db.add(staff)
     return staff
 
@@ -164,7 +170,9 @@ def login():
 
     def _login(client, person, password=PASSWORD):
         response = client.post("/sign-in", data={"email": person.email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
+        response = complete_second_factor(client, response, person.email)
+        set_up = response.status_code == 200 and "Keep your recovery codes safe" in response.get_data(as_text=True)
+        assert response.status_code == 302 or set_up, response.get_data(as_text=True)
         return response
 
     return _login

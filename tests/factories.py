@@ -23,6 +23,7 @@ from storage.models import (
     utcnow,
 )
 from tests.support.data import password_hash
+from tests.support.identity import give_second_factor
 
 
 class _Factory(SQLAlchemyModelFactory):
@@ -58,6 +59,7 @@ class StaffFactory(_Factory):
     def roles(self, create, roles, **_kwargs):
         for role in roles or (Role.SUPERVISEE,):
             self.grant(role)
+        give_second_factor(self)
         if create:
             database.session.commit()
 

@@ -28,9 +28,11 @@ ROUTE_RULES = {
     ("retention.hold_document", "POST"): "hold",
     ("disagreements.new", "GET"): "disagree",
     ("disagreements.new", "POST"): "disagree",
+    ("documents.sign", "POST"): "sign",
 }
-# Tokenised signing links are their own access (the token is the permission) and are tested in test_signing_links.
-OWN_ACCESS_BLUEPRINTS = ("signing.", "mediation.")
+# Tokenised links are their own access (the token is the permission): signing and mediating are tested in
+# test_signing_links and test_mediation_links, a signed copy's one-time link in test_signed_copies.
+OWN_ACCESS_BLUEPRINTS = ("signing.", "mediation.", "copies.")
 
 # Who may, per action, for the document between `supervisor` and `supervisee` ("ours") and the one between
 # `other_supervisor` and `other_supervisee` ("theirs").
@@ -47,6 +49,10 @@ def expected(person: str, action: str, which: str) -> bool:
         return action in ("view", "download", "history") and which in MEDIATOR_ESCALATED
     if action == "hold":
         return person == "hr"
+    if action == "sign":
+        # Only a party with a live emailed link of their own, whose turn it is; these documents have no links
+        # (test_signer_identity signs with one).
+        return False
     if action == "disagree":
         return person in PARTIES[which]
     allowed = READERS if action in ("view", "download", "history") else MANAGERS

@@ -223,7 +223,7 @@ def test_very_long_text_is_shortened_on_the_stamp_but_kept_whole_in_the_seal(
     from workflows import disagreements
 
     document_id, disagreement_id = locked_with_disagreement
-    long_text = " ".join(f"word{n}" for n in range(900)) + " THE-END"
+    long_text = " ".join(f"word{n}" for n in range(600)) + " THE-END"  # within a note's 5,000 characters
     with app.test_request_context():
         note = disagreements.add_note(disagreement_id, text=long_text, actor=actor_for(people.supervisor))
         reference = annotated_pdf.reference(note)

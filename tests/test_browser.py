@@ -48,10 +48,10 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     boss.wait_for_url(re.compile(r"/documents/\d+$"))
     document_url = boss.url
     send = boss.get_by_role("button", name="Send for signature")
-    expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page refreshes itself until the PDF is made
-    expect(boss.get_by_title(re.compile("^Preview of"))).to_be_visible()
+    expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page brings itself up to date once the PDF is made
+    expect(boss.locator("#document-text")).to_contain_text("Morgan O'Brien & <Sons>")
     submit(boss, send)
-    expect(boss.get_by_text("Sent. Each of you has been emailed a link to sign.")).to_be_visible()
+    expect(boss.get_by_text("Sent. Each of you will be emailed a link to sign in the next few minutes.")).to_be_visible()
 
     # Each party got their own link, saying who asked and when it stops working.
     please_sign = smtp.wait_for("Please sign:", 2)
@@ -71,11 +71,12 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     # Then the supervisor, from theirs; that locks it.
     assert sign(boss, supervisor_link, supervisor) == "Signed by both"
 
-    # Both are told, with a link to the document.
-    locked_mail = smtp.wait_for("Signed by both:", 2)
+    # Both are told, each with their signed copy attached, once it has been sealed.
+    locked_mail = smtp.wait_for("Signed by both:", 2, timeout=PDF_WAIT_MS / 1000)
     assert sorted(m["To"].addresses[0].addr_spec for m in locked_mail) == sorted([supervisor.email, supervisee.email])
     for message in locked_mail:
-        assert document_url in message.get_content().split(), message.get_content()
+        (copy,) = list(message.iter_attachments())
+        assert copy.get_filename() == f"{reference}-signed.pdf" and copy.get_content().startswith(b"%PDF-")
 
     # The supervisor sees it locked and downloads the signed PDF once it has been made.
     boss.goto(document_url)

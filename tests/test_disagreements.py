@@ -20,6 +20,7 @@ from storage.models import (
 )
 from storage.states import DisagreementState, DocumentState
 from tests.support.data import actor_for
+from tests.support.identity import complete_second_factor
 from tests.support.links import csrf_token, disagree_on_link, mails_to, mediation_link, sign
 
 
@@ -216,7 +217,9 @@ def test_escalation_to_the_line_manager_who_records_the_outcome_from_the_emailed
         assert "Open disagreements" not in client.get("/").get_data(as_text=True)
         client.post("/sign-out")
     login(client, people.manager)
-    assert client.get(f"/documents/{document_id}").status_code == 200  # mediator: what was escalated to them
+    # The mediator's access ends with the disagreement, except to what was sent to them: the disagreement itself.
+    assert client.get(f"/documents/{document_id}").status_code == 404
+    assert client.get(f"/disagreements/{disagreement_id}").status_code == 200
 
 
 def test_without_a_line_manager_an_admin_names_another_senior_manager(
@@ -396,6 +399,7 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
         token = csrf_token(client.get("/sign-in").get_data(as_text=True))
         signed_in = client.post("/sign-in", data={"email": person.email, "password": people.password,
                                                   "csrf_token": token})
+        signed_in = complete_second_factor(client, signed_in, person.email, csrf=True)
         assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]
         for url, data in posts:
             assert client.post(url, data=data).status_code == 400, url
@@ -403,3 +407,19 @@ def test_every_disagreement_form_needs_its_csrf_token(app, people, make_agreemen
     disagreement = db.get(Disagreement, disagreement_id)
     assert disagreement.state is DisagreementState.ESCALATED and len(disagreement.annotations) == 1
     assert db.query(AuditEvent).filter_by(event="annotation_change_refused").count() == 0
+
+
+def test_a_records_sections_are_offered_and_kept_by_their_headings(client, people, login, document_in, db):
+    document_id = document_in(DocumentState.OUT_FOR_SIGNATURE, kind="record")
+    login(client, people.supervisee)
+    form = client.get(f"/documents/{document_id}/disagreements/new").get_data(as_text=True)
+    assert "Supervisee\u2019s Well Being</option>" in form and "Section(" not in form
+    response = client.post(f"/documents/{document_id}/disagreements/new",
+                           data={"section": "wellbeing", "disagreement": "My workload was not discussed."})
+    assert response.status_code == 302
+    disagreement = db.query(Disagreement).filter_by(document_id=document_id).one()
+    assert disagreement.section_label == "Supervisee\u2019s Well Being"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Disagreement about Supervisee\u2019s Well Being" in page
+    [mail] = mails_to(db, people.supervisor, "Disagreement recorded")
+    assert "Supervisee\u2019s Well Being" in mail.body_text and "Section(" not in mail.body_text

@@ -151,8 +151,14 @@ def test_signature_block_and_certificate_page_show_who_signed_when_how_and_every
     assert "203.0.113.7" in certificate or "127.0.0.1" in certificate
     assert "I agree to sign this document electronically." in certificate
     assert f"Signed electronically via a link emailed to {people.supervisee.email}" in certificate
-    for label in ("Written", "Sent for signature", "Opened to sign", "Signed", "Locked"):
-        assert label in certificate, label
+    flowing = " ".join(certificate.split())
+    for label in ("Written", "Sent for signature", "Opened the emailed link to sign", "Signed", "Locked"):
+        assert label in flowing, label
+    # Every certificate page: the reference and its page number in the whole file.
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        total = len(opened.pages)
+    assert f"Reference: {document.reference} · Audit certificate Page {total} of {total}" in flowing
+    assert "This page is kept on purpose for disagreements" in flowing
     pages = db.scalars(select(AuditEvent).where(AuditEvent.event == "sealed")).one().detail["pages_sha256"]
     assert pages in certificate
     assert {s.party for s in signatures} == set(Party)
@@ -175,7 +181,9 @@ def test_one_changed_byte_is_reported_altered_by_the_page_and_the_cli(app, clien
     bad = client.post("/verify", data={"file": (io.BytesIO(altered), "agreement.pdf")}, content_type="multipart/form-data")
     page = bad.get_data(as_text=True)
     assert "Altered: this PDF has been changed since it was sealed" in page and "No – altered" in page
-    assert "Broken" in page
+    assert "Broken" in page and 'class="govuk-error-summary"' in page
+    # Altered is the finding: the page does not also claim the seal is someone else's.
+    assert "not this organisation" not in page and "Cannot tell – the file was altered after sealing" in page
 
     runner = app.test_cli_runner()
     (tmp_path / "good.pdf").write_bytes(pdf)
@@ -186,6 +194,7 @@ def test_one_changed_byte_is_reported_altered_by_the_page_and_the_cli(app, clien
     broken = runner.invoke(args=["verify", str(tmp_path / "altered.pdf")])
     assert broken.exit_code == 1
     assert "Altered" in broken.output and "Unaltered since sealing: no" in broken.output
+    assert "not this organisation" not in broken.output and "does not chain" not in broken.output
     assert "Signature is Valid." not in _run("pdfsig", altered, tmp_path)
 
 

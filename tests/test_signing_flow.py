@@ -238,7 +238,7 @@ def test_signing_has_a_confirm_step_that_records_nothing(client, people, make_ag
     details = {"decision": "sign", "consent": "yes", "typed_name": people.supervisee.name, "reviewed_sha256": sha}
     page = client.post(path, data=details)
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Confirm your signature" in text and "Confirm and sign" in text
+    assert page.status_code == 200 and "Check before you sign" in text and "Confirm and sign" in text
     assert db.scalars(select(Signature).where(Signature.document_id == document_id)).all() == []
     assert db.get(Document, document_id).state is DocumentState.OUT_FOR_SIGNATURE
     db.rollback()

@@ -11,6 +11,9 @@ import sys
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from doc_templates.certificate import TEMPLATE_PATH, VARIABLES
@@ -18,12 +21,14 @@ from doc_templates.render import template_variables
 
 from .make_havering_agreement import (
     GREY,
+    _field,
     _font,
     _no_split,
     _paragraph,
     _repeat_header,
     _set_up_page,
     _set_up_styles,
+    _small,
     bold,
     output_path,
     parse_out,
@@ -44,6 +49,7 @@ def build(path: pathlib.Path) -> None:
     props.title, props.author, props.revision = "Audit certificate", "Countersign", 1
     props.created = props.modified = datetime.datetime(2026, 1, 1)
 
+    _footer(doc)
     doc.add_heading("Audit certificate", level=1)
     _paragraph(doc, [
         "This page is part of the signed document before it. It records who signed, when and how, and the "
@@ -64,7 +70,7 @@ def build(path: pathlib.Path) -> None:
     doc.add_heading("Signatures", level=2)
     _table(doc, (Cm(4.6), Cm(12.0)), [
         ["{%tr for s in signatures %}", ""],
-        [bold("{{ s.party }}"), "{{ s.name }}, {{ s.email }}"],
+        [bold("{{ s.party }}"), "{{ s.name }}\n{{ s.email }}"],
         ["Signed", "{{ s.signed_at }}"],
         ["How", "{{ s.how }}"],
         ["From", "IP address {{ s.ip_address }}; browser {{ s.user_agent }}"],
@@ -104,14 +110,30 @@ def build(path: pathlib.Path) -> None:
     reserved = doc.add_heading("Annotations added after sealing", level=1)
     reserved.paragraph_format.page_break_before = True
     _paragraph(doc, [
-        "Disagreements, resolutions, mediation outcomes and notes added after this document was locked appear "
-        "below, newest last. Each is its own sealed revision of this file: the document as signed is unchanged "
-        "before it, and each box says who added it, as what, and when. Countersign holds the full text of each "
-        "under the reference printed in its box.",
+        "This page is kept on purpose for disagreements, resolutions, mediation outcomes and notes added after "
+        "the document was locked. Each appears below in a box, newest last, as its own sealed revision of this "
+        "file; the document as signed is unchanged before it. If there is no box below, nothing has been added.",
     ], size=9, colour=GREY)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
+
+
+def _footer(doc):
+    """Every page: the document's reference, and its page number in the whole file (the document's pages come
+    first, so the certificate's numbering starts after them and the total counts both)."""
+    section = doc.sections[0]
+    number_from = OxmlElement("w:pgNumType")
+    number_from.set(qn("w:start"), "{{ first_page }}")
+    section._sectPr.find(qn("w:pgMar")).addnext(number_from)  # where the schema puts it
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    usable = section.page_width - section.left_margin - section.right_margin
+    footer.paragraph_format.tab_stops.add_tab_stop(usable, alignment=2)  # right-aligned
+    for text in ("Reference: ", "{{ reference }}", " · Audit certificate\tPage "):
+        _small(footer.add_run(text))
+    _field(footer, "PAGE")
+    _small(footer.add_run(" of {{ total_pages }}"))
 
 
 def _table(doc, widths, rows, *, header=False, size=9):

@@ -129,14 +129,118 @@ def _rows_table(doc, name, kind):
     _table(doc, [bold(COLUMN_TITLES[col]) for col in columns], [loop, values, end], widths)
 
 
-def _signatures(doc, supervisor_label="Signed (Supervisor)", supervisee_label="Signed (Supervisee)"):
+def _signatures(doc, supervisor_label="Signed (Supervisor)", supervisee_label="Signed (Supervisee)", *,
+                supervisee_first=False):
     signed = doc.add_heading("Signed:", level=1)
     signed.paragraph_format.space_before = Pt(14)
     widths = (Cm(3.6), Cm(4.0), Cm(5.0), Cm(4.0))
-    _table(doc, [bold(""), bold("Name"), bold("Signature"), bold("Date")], [
+    rows = [
         [bold(supervisor_label), "{{ supervisor_name }}", "{{ supervisor_signature }}", "{{ supervisor_signed_on }}"],
         [bold(supervisee_label), "{{ supervisee_name }}", "{{ supervisee_signature }}", "{{ supervisee_signed_on }}"],
-    ], widths)
+    ]
+    _table(doc, [bold(""), bold("Name"), bold("Signature"), bold("Date")], rows[::-1] if supervisee_first else rows,
+           widths)
+
+
+def _cell_paragraph(cell, runs, *, first=False, size=9.5, colour=None):
+    p = cell.paragraphs[0] if first else cell.add_paragraph()
+    p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(2)
+    for text in runs:
+        run = p.add_run(text)
+        run.bold = isinstance(text, bold) or None
+        run.font.size = Pt(size)
+        if colour is not None:
+            run.font.color.rgb = colour
+    return p
+
+
+def _cell_rows_table(cell, name, kind, width):
+    """A field's rows (actions) as a table inside a Comment cell."""
+    columns = ROW_COLUMNS[kind]
+    share = {3: (0.55, 0.25, 0.20), 4: (0.45, 0.2, 0.18, 0.17)}[len(columns)]
+    widths = [int(width * part) for part in share]
+    table = cell.add_table(rows=0, cols=len(columns))
+    table.style = cell.part.document.styles["Table Grid"]
+    table.autofit = False
+    for col, w in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        col.w = w
+    loop = [f"{{%tr for row in {name} %}}"] + [""] * (len(columns) - 1)
+    for cells in ([bold(COLUMN_TITLES[c]) for c in columns], loop, ["{{ row." + c + " }}" for c in columns],
+                  ["{%tr endfor %}"] + [""] * (len(columns) - 1)):
+        row = table.add_row()
+        _no_split(row)
+        for inner, w, content in zip(row.cells, widths, cells, strict=True):
+            inner.width = w
+            _cell_paragraph(inner, [content], first=True, size=9)
+    _repeat_header(table.rows[0])
+    cell.add_paragraph().paragraph_format.space_after = Pt(0)  # a cell must end with a paragraph
+
+
+def build_bd_record(schema, path):
+    """Barking and Dagenham's record as its Appendix 2 lays it out: a two-column Subject | Comment/discussion table,
+    from Checking in to Any other business, then the actions agreed, the next supervision, and the supervisee
+    signing first."""
+    doc = _new_document(schema.pack, schema.title,
+                        "Adults Care and Support Supervision Policy, Appendix 2 – Recording of Supervision Discussion")
+    for text in BD_RECORD_INTRO:
+        _paragraph(doc, [text], size=9.5, colour=GREY)
+    _table(doc, [bold("Name of Supervisee:"), "{{ supervisee_name }}"],
+           [[bold("Name of Supervisor:"), "{{ supervisor_name }}"]], (Cm(5.0), Cm(11.6)))
+    grouped = dict((section.key, (section, fields)) for section, fields in schema.grouped() if section is not None)
+    for f in grouped["session"][1]:
+        _paragraph(doc, [bold(f"{f.label}: "), f"{{{{ {f.name} }}}}"])
+    subject, comment = Cm(6.0), Cm(10.6)
+    table = doc.add_table(rows=0, cols=2)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, (subject, comment), strict=True):
+        col.w = width
+    header = table.add_row()
+    for cell, width, text in zip(header.cells, (subject, comment), ("Subject", "Comment/discussion"), strict=True):
+        cell.width = width
+        _cell_paragraph(cell, [bold(text)], first=True)
+    _repeat_header(header)
+    for key in BD_TABLE_SECTIONS:
+        section, fields = grouped[key]
+        row = table.add_row()
+        left, right = row.cells
+        left.width, right.width = subject, comment
+        _cell_paragraph(left, [bold(section.title)], first=True)
+        for prompt in BD_PROMPTS.get(key, [p.strip() for p in section.help.split("·") if p.strip()]):
+            _cell_paragraph(left, [f"· {prompt}"], size=9, colour=GREY)
+        first = True
+        for f in fields:
+            if f.is_rows:
+                _cell_paragraph(right, [bold(f.label + ":")], first=first)
+                _cell_rows_table(right, f.name, f.kind, comment - Cm(0.4))
+            elif len(fields) > 1:
+                _cell_paragraph(right, [bold(f.label + ":")], first=first)
+                _cell_paragraph(right, [f"{{{{ {f.name} }}}}"])
+            else:
+                _cell_paragraph(right, [f"{{{{ {f.name} }}}}"], first=first)
+            first = False
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    for key in ("actions", "next"):
+        section, fields = grouped[key]
+        doc.add_heading(section.title, level=1)
+        if section.help:
+            _paragraph(doc, [section.help], size=9, colour=GREY)
+        for f in fields:
+            if f.is_rows:
+                _paragraph(doc, [bold(f.label + ":")], after=2).paragraph_format.keep_with_next = True
+                _rows_table(doc, f.name, f.kind)
+            else:
+                _paragraph(doc, [bold(f.label + ": "), f"{{{{ {f.name} }}}}"])
+    _signatures(doc, "Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)", supervisee_first=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+
+
+# The rows of Appendix 2's table, and the prompts where the form's help says more than the policy's bullets.
+BD_TABLE_SECTIONS = ("checking_in", "leave", "review", "team", "high_risk", "reflective", "legal", "learning",
+                     "professional", "service", "aob")
+BD_PROMPTS = {"review": ["Work related actions", "Non work related actions"]}
 
 
 def build_record(schema, intro, path, subtitle, signature_labels):
@@ -236,6 +340,9 @@ def build_bd_agreement(path):
     for heading, text in BD_SECTIONS:
         doc.add_heading(heading, level=1)
         _paragraph(doc, [text])
+        if heading == "Mediation of disagreements":  # as Havering's: what was recorded before signing, printed
+            _paragraph(doc, [bold("Disagreements recorded before signing:")], after=2)
+            _paragraph(doc, ["{{ recorded_disagreements }}"]).paragraph_format.left_indent = Cm(0.63)
     doc.add_heading("Review of supervision", level=1)
     _paragraph(doc, ["We will review all aspects of supervision, including this contract, at least once a year, or as "
                      "needed depending on changing circumstances or service requirements."])
@@ -264,9 +371,7 @@ def main(argv: list[str] | None = None) -> None:
     paths = {schema.key: output_path(schema.docx_path, out) for schema in (HAVERING_RECORD, BD_RECORD, BD_AGREEMENT)}
     build_record(HAVERING_RECORD, HAVERING_RECORD_INTRO, paths[HAVERING_RECORD.key],
                  "ASC Supervision Policy v1.2, Appendix 2", ("Signed (Supervisor)", "Signed (Supervisee)"))
-    build_record(BD_RECORD, BD_RECORD_INTRO, paths[BD_RECORD.key],
-                 "Adults Care and Support Supervision Policy, Appendix 2 – Recording of Supervision Discussion",
-                 ("Signed: (Supervisor / Line Manager)", "Signed: (Supervisee)"))
+    build_bd_record(BD_RECORD, paths[BD_RECORD.key])
     build_bd_agreement(paths[BD_AGREEMENT.key])
     for schema in (HAVERING_RECORD, BD_RECORD, BD_AGREEMENT):
         _check(schema, paths[schema.key])

@@ -36,6 +36,27 @@ def staff():
                            relationships=listed.relationships)
 
 
+class SigningSettingsForm(Form):
+    signing_code_required = YesNo(
+        "Ask whoever signs from an emailed link for a code we email to them",
+        description="They ask for a 6-digit code on the signing page and type it before they sign. It shows that the "
+                    "person signing is the person the link was sent to. People signed in to Countersign sign from "
+                    "the document's page without a code.")
+
+
+@bp.route("/signing", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def signing_settings():
+    """Whether signers confirm who they are with an emailed code."""
+    organisation = people.signing_settings(g.user.organisation_id)
+    form = SigningSettingsForm(data={"signing_code_required": organisation.signing_code_required})
+    if submit(form, lambda: people.set_signing_code(g.user.organisation_id, form.signing_code_required.data,
+                                                    actor())) is NOT_DONE:
+        return show("admin/signing_settings.html", form)
+    flash("Signing settings saved.", "success")
+    return redirect(url_for("admin.staff"))
+
+
 class PersonForm(Form):
     name = Text("Full name")
     email = Text("Work email address", description="Signing links are sent here. It is also how they sign in.")
@@ -56,29 +77,74 @@ class PersonForm(Form):
     part_time = YesNo("Part time")
     appointed_from_overseas = YesNo("Professional appointed from outside the UK")
     line_manager_id = PersonChoice("Line manager (optional)", prompt="No line manager")
-    password = Password("Password (optional)", description="At least 12 characters. Leave it blank if they will only "
-                                                           "sign from the links they are emailed; you can set one later.")
+    supervisor_id = PersonChoice("Supervisor (optional)", prompt="No supervisor",
+                                 description="Who supervises them, from their start date (or today). A new supervisor "
+                                             "takes over today, as a transfer does.")
+    send_link = YesNo("Email them a link to set their own password",
+                      description="Best for anyone who will sign in. The link works once, for a week.")
+    password = Password("Or set a password now (optional)",
+                        description="At least 12 characters. Leave it blank if they will only sign from the links they "
+                                    "are emailed, or set their own from the emailed link.")
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def add_person():
     """Add a person, with their roles and, if they will sign in, a password."""
-    form = PersonForm()
-    form.staff_category.choices = [("", "Choose…"), *frequency.policy_for(g.user.organisation.template_pack).choices()]
-    form.line_manager_id.offer((person.id, person.name) for person in people.staff_of(g.user.organisation_id))
+    form = _person_form(PersonForm())
     person = submit(form, lambda: people.add_staff(g.user.organisation_id, form.data, actor()))
     if person is NOT_DONE:
         return show("admin/person_form.html", form)
     how = ("They can sign in with the password you set." if person.password_hash else
+           "They have been emailed a link to set their password." if form.send_link.data else
            "They can sign documents from the links they are emailed. Set a password if they need to sign in.")
     flash(f"{person.name} has been added. {how}", "success")
     return redirect(url_for("admin.staff"))
 
 
+def _person_form(form: PersonForm) -> PersonForm:
+    form.staff_category.choices = [("", "Choose…"), *frequency.policy_for(g.user.organisation.template_pack).choices()]
+    everyone = people.staff_of(g.user.organisation_id)
+    form.line_manager_id.offer((person.id, person.name) for person in everyone)
+    form.supervisor_id.offer((person.id, person.name) for person in everyone if person.has_role(Role.SUPERVISOR))
+    return form
+
+
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_person(staff_id: int):
+    """Change any of a person's details, roles, line manager or supervisor."""
+    person = people.person_in(g.user.organisation_id, staff_id)
+    form = _person_form(PersonForm(data=people.person_form(person, dt.date.today())))
+    del form.password
+    del form.send_link
+    if submit(form, lambda: people.edit_staff(person.id, form.data, actor())) is NOT_DONE:
+        return show("admin/person_form.html", form, person=person)
+    flash(f"{person.name}'s details have been saved.", "success")
+    return redirect(url_for("admin.staff"))
+
+
+class ConfirmForm(Form):
+    """A button that changes something, with its CSRF token."""
+
+
+@bp.route("/staff/<int:staff_id>/second-factor", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reset_second_factor(staff_id: int):
+    """Turn off a person's second factor when they have lost their phone and their recovery codes."""
+    person = people.person_in(g.user.organisation_id, staff_id)
+    form = ConfirmForm()
+    if submit(form, lambda: people.reset_second_factor(person.id, actor())) is NOT_DONE:
+        return show("admin/second_factor.html", form, person=person)
+    flash(f"{person.name}'s second factor is off. They set up their authenticator app again when they next sign in.",
+          "success")
+    return redirect(url_for("admin.staff"))
+
+
 class PasswordForm(Form):
     password = Password("New password",
-                             description="At least 12 characters. Tell them it in person or by phone, not by email.")
+                        description="At least 12 characters, not a common one. Tell them it in person or by phone, "
+                                    "not by email – or ask them to use “Forgotten your password?” on the sign-in page.")
 
 
 @bp.route("/staff/<int:staff_id>/password", methods=["GET", "POST"])

@@ -11,10 +11,14 @@ from wtforms.validators import DataRequired, Email
 
 from storage import audit
 from storage.models import Role
+from web import throttle
 from web.forms import NOT_DONE, Form, Password, Text, submit
 from workflows import sign_in as sessions
+from workflows import single_sign_on
 
 bp = Blueprint("auth", __name__)
+DEVICE_COOKIE = "countersign_device"
+DEVICE_COOKIE_DAYS = 365
 
 
 class LoginForm(Form):
@@ -74,7 +78,7 @@ def role_required(role: Role):
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only same-site paths: a sign-in page must never bounce someone to another site.
     parts = urlsplit(target or "")
     if not target or parts.netloc or parts.scheme or not target.startswith("/") or target.startswith("//"):
@@ -82,18 +86,38 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def login_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@throttle.sign_in
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password, or with the organisation's own accounts."""
     form = LoginForm()
-    lifetime = dt.timedelta(hours=float(current_app.config["LOGIN_LIFETIME_HOURS"]))
-    token = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), lifetime))
-    if token is NOT_DONE:
+    opened = submit(form, lambda: sessions.sign_in(form.email.data, form.password.data, actor(), login_lifetime(),
+                                                   known_device=request.cookies.get(DEVICE_COOKIE)))
+    if opened is NOT_DONE:
         # 200 even when refused, as this page has always answered: nothing about the request itself was wrong.
-        return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=form, single_sign_on=single_sign_on.organisations())
     session.clear()
-    session["login"] = token
-    return redirect(_safe_next(request.args.get("next")))
+    session["login"] = opened.token
+    after = safe_next(request.args.get("next"))
+    if opened.waiting_for == sessions.SECOND_FACTOR:
+        response = redirect(url_for("account.second_factor_page", next=after))
+    elif opened.waiting_for == sessions.SET_UP_SECOND_FACTOR:
+        response = redirect(url_for("account.set_up_second_factor", next=after))
+    else:
+        response = redirect(after)
+    remember_device(response, opened.device_mark)
+    return response
+
+
+def remember_device(response, mark: str) -> None:
+    """Mark this browser as one the person signs in on: wrong passwords typed elsewhere never pause it."""
+    if mark:
+        response.set_cookie(DEVICE_COOKIE, mark, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.post("/sign-out")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import pathlib
 import signal
 import sys
@@ -14,7 +15,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from waitress import serve as waitress_serve
 
-from doc_templates import pool
+from doc_templates import PACKS, pool
 from signing import dev_ca
 from signing.seal import DEV_PKCS12_FILE, create_dev_seal
 from storage import db as database
@@ -23,12 +24,17 @@ from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
-from workflows import evidence
+from web import devmail
+from workflows import evidence, housekeeping
 from workflows.background import retry_now, run_forever, start_in_thread
+from workflows.councils import SignInSettings, change_sign_in, set_up_council
 from workflows.demo import seed_demo
+from workflows.errors import InvalidInput
 from workflows.reminders import send_reminders as send
 from workflows.retention import sweep
 from workflows.verification import SealNotConfigured, check_pdf
+
+log = logging.getLogger(__name__)
 
 
 @click.command("migrate")
@@ -77,11 +83,20 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     if worker:
         _exit_on_sigterm()
         start_in_thread(app)
-    mail = f"SMTP {app.config['SMTP_HOST']}" if app.config.get("SMTP_HOST") else (
-        f"written to {app.config['OUTBOX_DIR']} (see {app.config['BASE_URL']}/dev/mail)")
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
-               f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {mail}\nPress Ctrl+C to stop.")
-    waitress_serve(app, host=host, port=port, threads=8, ident="Countersign")
+               f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
+    waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
+
+
+def _say_where_email_goes(app) -> str:
+    """Where email goes, logged at start-up: with no mail server and no development mail page, nobody gets it."""
+    if app.config.get("SMTP_HOST"):
+        return f"SMTP {app.config['SMTP_HOST']}"
+    if devmail.enabled(app):
+        return f"written to the outbox folder, shown at {app.config['BASE_URL']}/dev/mail (development)"
+    log.warning("No mail server is set (COUNTERSIGN_SMTP_HOST), so email is only written to %s and nobody receives "
+                "it: set COUNTERSIGN_SMTP_HOST to send it.", app.config["OUTBOX_DIR"])
+    return f"written to {app.config['OUTBOX_DIR']} only: nobody receives it (set COUNTERSIGN_SMTP_HOST)"
 
 
 def _exit_on_sigterm() -> None:
@@ -95,6 +110,7 @@ def worker() -> None:
     """Run only the background worker (PDFs and email), for deployments with several app processes."""
     _refuse_unmigrated()
     _exit_on_sigterm()
+    _say_where_email_goes(current_app)
     click.echo("Worker running. Press Ctrl+C to stop.")
     run_forever(current_app._get_current_object(), threading.Event())
 
@@ -115,7 +131,23 @@ def audit_verify() -> None:
 @with_appcontext
 def retry_renders() -> None:
     """Retry waiting PDF conversions now, and put failed email back in the queue."""
-    click.echo(f"{retry_now()} PDF conversions and {retry_failed(session)} emails will be retried now.")
+    report = retry_now()
+    click.echo(f"{report.due_now} PDF conversions and {retry_failed(session)} emails will be retried now.")
+    if report.released:
+        click.echo(f"{report.released} of the conversions were held by a process that has stopped; they are free again.")
+    if report.working:
+        click.echo(f"{report.working} are being made right now by a running process and are left to it.")
+
+
+@click.command("clean-up")
+@with_appcontext
+def clean_up() -> None:
+    """Clean up what stopped processes left: LibreOffice and its folders, half-written and unreferenced files."""
+    swept = housekeeping.sweep()
+    click.echo(f"Freed {swept.abandoned_jobs} job(s) and email(s) held by stopped processes on this machine. "
+               f"Removed {swept.pool_folders} LibreOffice folder(s) of stopped processes (and any LibreOffice "
+               f"still running from them), {swept.half_written} half-written file(s) and {swept.unreferenced} "
+               "file(s) nothing refers to.")
 
 
 @click.command("render-status")
@@ -144,8 +176,13 @@ def render_status() -> None:
     click.echo(f"{len(waiting)} PDF conversion(s) waiting:")
     now = utcnow()
     for job, document in waiting:
-        when = as_utc(job.next_attempt_at)
-        due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
+        when, held = as_utc(job.next_attempt_at), as_utc(job.claimed_until)
+        if held is not None and held >= now:
+            owner = job.claimed_by or "a worker"
+            due = f"being made now by {owner}" + ("" if housekeeping.process_is_alive(owner) else
+                                                  f" (which has stopped: free again within {int((held - now).total_seconds())}s)")
+        else:
+            due = "due now" if when <= now else f"next try in {int((when - now).total_seconds())}s"
         click.echo(f"  {document.reference} ({job.kind.replace('_', ' ')}): {job.attempts} failed attempt(s), {due}")
         if job.last_error:
             click.echo(f"      why: {job.last_error}")
@@ -270,6 +307,69 @@ def send_reminders(dry_run: bool) -> None:
                + (f" {report.skipped} people were reached by another run at the same time." if report.skipped else ""))
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, seal_dev_ca, verify,
-            evidence_status, renew_evidence,
-            disposition_sweep, send_reminders]
+def _sign_in_options(command):
+    """The options saying how an organisation's staff sign in."""
+    for option in reversed((
+        click.option("--oidc-issuer", default="", help="the identity provider's issuer URL (OpenID Connect)"),
+        click.option("--oidc-client-id", default="", help="the client ID the provider gave Countersign"),
+        click.option("--oidc-client-secret", default="", envvar="COUNTERSIGN_OIDC_CLIENT_SECRET",
+                     help="its client secret (or set COUNTERSIGN_OIDC_CLIENT_SECRET)"),
+        click.option("--email-domains", default="", help="staff email domains allowed to sign in through it"),
+        click.option("--password-sign-in/--no-password-sign-in", default=True,
+                     help="whether staff may also sign in with a password"),
+    )):
+        command = option(command)
+    return command
+
+
+def _settings(options: dict) -> SignInSettings:
+    return SignInSettings(oidc_issuer=options["oidc_issuer"], oidc_client_id=options["oidc_client_id"],
+                          oidc_client_secret=options["oidc_client_secret"], email_domains=options["email_domains"],
+                          password_sign_in=options["password_sign_in"])
+
+
+def _refused(invalid: InvalidInput) -> click.ClickException:
+    return click.ClickException("Nothing was saved:\n" + "\n".join(f"  --{k.replace('_', '-')}: {v}"
+                                                                      for k, v in invalid.errors.items()))
+
+
+@click.command("create-organisation")
+@click.option("--name", required=True, help="the council's name, as staff know it")
+@click.option("--template-pack", required=True, help="its templates and supervision policy: " + ", ".join(PACKS))
+@click.option("--admin-name", required=True, help="the first admin's full name")
+@click.option("--admin-email", required=True, help="the first admin's work email address")
+@click.option("--retention-years", default=7, show_default=True, help="years a leaver's records are kept")
+@_sign_in_options
+@with_appcontext
+def create_organisation(name, template_pack, admin_name, admin_email, retention_years, **options) -> None:
+    """Set up a council and its first admin, who is emailed how to sign in."""
+    _refuse_unmigrated()
+    try:
+        done = set_up_council(name, template_pack, admin_name, admin_email, _settings(options), retention_years)
+    except InvalidInput as invalid:
+        raise _refused(invalid) from None
+    click.echo(f"{done.organisation.name} is set up. {done.admin.name} ({done.admin.email}) has been emailed "
+               + ("a link to set their password." if done.organisation.password_sign_in
+                  else "how to sign in with single sign-on."))
+    if done.organisation.single_sign_on:
+        click.echo(f"Register this redirect URI with the identity provider: {done.callback_url}")
+
+
+@click.command("configure-sign-in")
+@click.option("--name", required=True, help="the organisation's name, as it was set up")
+@_sign_in_options
+@with_appcontext
+def configure_sign_in(name, **options) -> None:
+    """Change how an organisation's staff sign in: single sign-on, allowed domains, password sign-in."""
+    _refuse_unmigrated()
+    try:
+        organisation = change_sign_in(name, _settings(options))
+    except InvalidInput as invalid:
+        raise _refused(invalid) from None
+    how = ("single sign-on" if organisation.single_sign_on else "") + (
+        (" and " if organisation.single_sign_on else "") + "passwords" if organisation.password_sign_in else "")
+    click.echo(f"{organisation.name}'s staff now sign in with {how}.")
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca, verify,
+            evidence_status, renew_evidence, disposition_sweep, send_reminders, create_organisation, configure_sign_in]

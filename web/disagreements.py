@@ -50,7 +50,7 @@ def new(document_id: int):
         document.id, section=form.section.data, text=form.disagreement.data, actor=actor()))
     if disagreement is NOT_DONE:
         return show("disagreements/new.html", form, document=document)
-    flash("Your disagreement has been recorded and the people involved have been emailed.", "success")
+    flash("Your disagreement has been recorded and the people involved will be emailed.", "success")
     return redirect(url_for("disagreements.show", disagreement_id=disagreement.id))
 
 
@@ -109,7 +109,7 @@ def escalate(disagreement_id: int):
     """The supervisor asks their line manager to mediate."""
     outcome = submit(EscalateForm(), lambda: disagreements.escalate(disagreement_id, actor=actor()))
     if outcome is not NOT_DONE and outcome.mediator is not None:
-        flash(f"Escalated. {outcome.mediator.name} has been emailed a link to mediate.", "success")
+        flash(f"Escalated. {outcome.mediator.name} will be emailed a link to mediate.", "success")
     elif outcome is not NOT_DONE:
         flash("You have no line manager on record, so we cannot send it to them. A Countersign administrator has "
               "been asked to name another senior manager to mediate; you will be emailed when they do.")
@@ -161,6 +161,6 @@ def choose_mediator(disagreement_id: int):
                         for s in disagreements.mediator_choices(disagreement))
     named = submit(form, lambda: disagreements.name_mediator(disagreement.id, form.mediator.data, actor=actor()))
     if named is not NOT_DONE:
-        flash("The mediator has been emailed a link, and both parties have been told.", "success")
+        flash("The mediator will be emailed a link, and both parties will be told by email.", "success")
         return redirect(url_for("disagreements.awaiting"))
     return show("disagreements/choose_mediator.html", form, disagreement=disagreement)

@@ -6,14 +6,15 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from storage.models import Party, RetentionState, Role
 from web.auth import actor, login_required, role_required
 from web.forms import NOT_DONE, Form, LongText, PersonChoice, submit
 from web.forms import show as show_form
+from web.link_pages import Decision, SignForm
 from web.template_forms import template_form, typed
-from workflows import agreements, downloads
+from workflows import agreements, downloads, signing_round
 from workflows.access import document_for
 from workflows.downloads import disposal_record, document_page
 from workflows.errors import NotReady
@@ -70,11 +71,50 @@ def edit(document_id: int):
 @login_required
 def show(document_id: int):
     """A document: its state, its files, who has signed, and what can be done next."""
-    document = downloads.view_document(document_id, actor())
+    # The page refreshes itself while its PDF is made; those reloads are not new views.
+    document = downloads.view_document(document_id, actor(), audited=request.args.get("refreshed") != "1")
     if document.retention_status is RetentionState.DESTROYED:  # only the metadata-only disposal record is left
         return render_template("retention/disposed.html", document=document, record=disposal_record(document))
-    return render_template("documents/show.html", document=document, page=document_page(document, g.user),
-                           form=Form(), Party=Party)
+    return _page(document)
+
+
+def _page(document, sign_form: SignForm | None = None):
+    # With the signing form sent back with its errors, the page answers 400.
+    page = document_page(document, g.user)
+    html = render_template("documents/show.html", document=document, page=page, form=Form(),
+                           sign_form=sign_form or SignForm(formdata=None), Party=Party,
+                           waiting=downloads.is_page_waiting(document, page))
+    return html, 400 if sign_form is not None and sign_form.errors else 200
+
+
+@bp.post("/documents/<int:document_id>/sign")
+@login_required
+def sign(document_id: int):
+    """Sign from the document's page while signed in: check what was typed, confirm, then sign."""
+    form = SignForm()
+    if Decision().step == "sign":
+        outcome = submit(form, lambda: signing_round.sign_signed_in(document_id, actor(), **form.details()))
+        if outcome is not NOT_DONE:
+            return render_template("signing/done.html", declined=False, locked=outcome.locked,
+                                   document=outcome.document, with_disagreement=bool(outcome.disagreement_ids),
+                                   signed_in=True)
+    else:
+        view = submit(form, lambda: signing_round.check_signature_signed_in(document_id, actor(), **form.details()))
+        if view is not NOT_DONE:
+            return show_form("signing/confirm.html", form, view=view,
+                             action=url_for("documents.sign", document_id=document_id),
+                             back=url_for("documents.show", document_id=document_id))
+    return _page(downloads.view_document(document_id, actor(), audited=False), form)
+
+
+@bp.get("/documents/<int:document_id>/pdf-status")
+@login_required
+def pdf_status(document_id: int):
+    """Whether the PDF the document's page waits for is ready: what the page's script asks every few seconds."""
+    status = downloads.pdf_status(document_id, g.user)
+    response = jsonify(waiting=status.waiting, message=status.message)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/documents/<int:document_id>/send")
@@ -82,7 +122,7 @@ def show(document_id: int):
 def send(document_id: int):
     """Email each party their signing link."""
     _unless_not_ready(lambda: agreements.send_for_signature(document_id, actor()),
-                      "Sent. Each of you has been emailed a link to sign.")
+                      "Sent. Each of you will be emailed a link to sign in the next few minutes.")
     return redirect(url_for("documents.show", document_id=document_id))
 
 
@@ -91,7 +131,7 @@ def send(document_id: int):
 def resend(document_id: int, party: str):
     """Send one party a new link; their old one stops working."""
     _unless_not_ready(lambda: agreements.resend_link(document_id, Party(party), actor()),
-                      f"A new link has been emailed to the {party}. The old link no longer works.")
+                      f"A new link will be emailed to the {party} in the next few minutes. The old link no longer works.")
     return redirect(url_for("documents.show", document_id=document_id))
 
 
@@ -106,7 +146,8 @@ def _unless_not_ready(act: Callable[[], object], done: str) -> None:
 
 
 class VoidForm(Form):
-    reason = LongText("Why are you voiding it?", description="Both parties are told this reason.")
+    reason = LongText("Why are you voiding it?", description="Both parties are told this reason.",
+                      max_length=agreements.MAX_REASON)
 
 
 @bp.route("/documents/<int:document_id>/void", methods=["GET", "POST"])

@@ -32,7 +32,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.validators import Length
 
+from storage.ids import as_id
 from storage.times import parse_date
 from workflows.errors import InvalidInput
 
@@ -78,14 +80,29 @@ def _first_input(field: Field) -> str:
     return f"{field.id}-day" if isinstance(field, DateInput) else field.id
 
 
-def Text(label: str, **kwargs) -> StringField:  # noqa: N802 - reads like a field class where forms are declared
-    """A one-line text field; the use case checks what was typed and says what is wrong."""
-    return StringField(label, widget=GovTextInput(), **kwargs)
+# The most a box takes unless its form says otherwise: one line (the longest email address), and a paragraph or more.
+LINE_MAX = 320
+PARAGRAPH_MAX = 5000
+PASSWORD_MAX = 256  # far past any passphrase; a megabyte "password" would only make hashing slow
 
 
-def LongText(label: str, **kwargs) -> TextAreaField:  # noqa: N802
-    """A box for a paragraph or more."""
-    return TextAreaField(label, widget=GovTextArea(), **kwargs)
+def _bounded(label: str, max_length: int, validators: list | None) -> list:
+    """The field's validators, with the length check that says the maximum in the page's words."""
+    return [*(validators or []), Length(max=max_length, message=f"Enter {max_length:,} characters or fewer in "
+                                                                f"“{label.removesuffix(' (optional)')}”")]
+
+
+def Text(label: str, max_length: int = LINE_MAX, validators: list | None = None, **kwargs) -> StringField:  # noqa: N802 - reads like a field class where forms are declared
+    """A one-line text field of at most `max_length` characters; the use case checks the rest and says what is wrong."""
+    return StringField(label, widget=GovTextInput(), validators=_bounded(label, max_length, validators), **kwargs)
+
+
+def LongText(label: str, max_length: int = PARAGRAPH_MAX, validators: list | None = None,  # noqa: N802
+             description: str = "", **kwargs) -> TextAreaField:
+    """A box for a paragraph or more, its hint saying how much it takes."""
+    limit = f"You can enter up to {max_length:,} characters."
+    return TextAreaField(label, widget=GovTextArea(), validators=_bounded(label, max_length, validators),
+                         description=f"{description} {limit}".strip(), **kwargs)
 
 
 class _Checkbox(GovCheckboxInput):
@@ -115,9 +132,10 @@ def Checkboxes(label: str, choices: dict[str, str], **kwargs) -> SelectMultipleF
                                validate_choice=False, widget=GovCheckboxesInput(), **kwargs)
 
 
-def Password(label: str, **kwargs) -> PasswordField:  # noqa: N802
+def Password(label: str, validators: list | None = None, **kwargs) -> PasswordField:  # noqa: N802
     """A password box, with GOV.UK's "Show" button."""
-    return PasswordField(label, widget=GovPasswordInput(), **kwargs)
+    return PasswordField(label, widget=GovPasswordInput(), validators=_bounded(label, PASSWORD_MAX, validators),
+                         **kwargs)
 
 
 def Upload(label: str, missing: str, **kwargs) -> FileField:  # noqa: N802
@@ -210,13 +228,8 @@ class PersonChoice(SelectField):
 
 
 def _id_or_none(value) -> int | None:
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    # ASCII digits only, and no bigger than a database id can be: "²" or a 30-digit number is simply not a choice.
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        return int(text)
-    return None
+    # ASCII digits that fit an id column: "²" or a 30-digit number is simply not a choice.
+    return as_id(value)
 
 
 def submit(form: Form, act: Callable[[], Any]) -> Any:

@@ -15,6 +15,7 @@ from web.forms import NOT_DONE, Form, PersonChoice, show, submit
 from web.template_forms import template_form, typed
 from workflows import records
 from workflows.access import document_for
+from workflows.errors import InvalidInput
 from workflows.teams import current_supervisees
 
 bp = Blueprint("records", __name__)
@@ -66,7 +67,10 @@ def draft(draft_id: int):
 def autosave(draft_id: int):
     """Keep what has been typed so far (the form posts here by itself as the supervisor types)."""
     form = _record_form(records.my_draft(draft_id, g.user.id))
-    saved = records.save_draft(draft_id, typed(form), actor())
+    try:
+        saved = records.save_draft(draft_id, typed(form), actor())
+    except InvalidInput as refused:  # the page shows these instead of "Draft saved"
+        return jsonify(errors=list(refused.errors.values())), 400
     return jsonify(saved_at=uk_time(saved.saved_at))
 
 

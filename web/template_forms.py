@@ -11,7 +11,7 @@ from wtforms import FieldList, FormField, HiddenField
 from wtforms import Form as RowForm
 
 from doc_templates import Field, TemplateSchema
-from doc_templates.schema import MAX_ROWS, OUTCOMES
+from doc_templates.schema import COLUMN_LIMITS, MAX_ROWS, OUTCOMES
 from web.forms import DateInput, Form, LongText, Radios, Text
 
 # Blank rows offered under each list of actions or cases; saving the draft offers more.
@@ -19,13 +19,13 @@ SPARE_ROWS = 2
 DATE_EXAMPLE = "For example, 5 3 2027."
 
 class ActionRow(RowForm):
-    what = Text("What")
-    who = Text("Who")
+    what = Text("What", max_length=COLUMN_LIMITS["what"])
+    who = Text("Who", max_length=COLUMN_LIMITS["who"])
     by_when = DateInput("By when")
 
 
 class CaseRow(RowForm):
-    reference = Text("ID and initials")
+    reference = Text("ID and initials", max_length=COLUMN_LIMITS["reference"])
 
 
 class ReviewRow(RowForm):
@@ -77,9 +77,9 @@ def _input_for(f: Field) -> FormInput:
         return DateInput(label, description=f"{f.help} {DATE_EXAMPLE}".strip(), render_kw={"params": {
             "fieldset": {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}}}})
     if f.kind == "textarea":
-        return LongText(label, description=f.help, render_kw={"params": {**plain, "rows": 5}})
+        return LongText(label, max_length=f.limit, description=f.help, render_kw={"params": {**plain, "rows": 5}})
     if f.kind == "int":
-        return Text(label, description=f.help, render_kw={"params": {
+        return Text(label, max_length=f.limit, description=f.help, render_kw={"params": {
             **plain, "classes": "govuk-input--width-3", "inputmode": "numeric", "spellcheck": False,
             **({"suffix": {"text": f.suffix}} if f.suffix else {})}})
-    return Text(label, description=f.help, render_kw={"params": plain})
+    return Text(label, max_length=f.limit, description=f.help, render_kw={"params": plain})

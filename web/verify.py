@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
+from web import throttle
 from web.forms import NOT_DONE, Form, Upload, show, submit
 from workflows.verification import NoDevelopmentCa, SealNotConfigured, check_upload, development_revocation_list
 
@@ -15,6 +16,7 @@ class VerifyForm(Form):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@throttle.verify_upload
 def verify():
     """Upload a PDF and learn whether this organisation sealed it, whether it changed, and which document it is."""
     form = VerifyForm()

@@ -17,8 +17,8 @@ Grant = Callable[[Staff, Document, dt.date], bool]
 
 
 def own_document(user: Staff, document: Document, on: dt.date) -> bool:
-    """A supervisee's own documents."""
-    return user.id == document.supervisee_id
+    """A supervisee's own documents, once sent to them: never the supervisor's unsent draft."""
+    return user.id == document.supervisee_id and document.sent_at is not None
 
 
 def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
@@ -44,15 +44,15 @@ def author_while_responsible(user: Staff, document: Document, on: dt.date) -> bo
 
 
 def party(user: Staff, document: Document, on: dt.date) -> bool:
-    """The supervisor or supervisee named in it, who signs it."""
-    return document.party_of(user.id) is not None
+    """The supervisor or supervisee named in it, who signs it (the supervisee once it has been sent to them)."""
+    return user.id == document.supervisor_id or own_document(user, document, on)
 
 
 def mediator(user: Staff, document: Document, on: dt.date) -> bool:
-    """Mediator: what was escalated to them (a disagreement on this document they were asked to mediate)."""
+    """Mediator: a document with a disagreement they are mediating, until it is closed (resolved or mediated)."""
     return db.scalar(select(Disagreement.id).where(
         Disagreement.document_id == document.id, Disagreement.mediator_id == user.id,
-        Disagreement.state.in_([DisagreementState.ESCALATED, DisagreementState.MEDIATED])).limit(1)) is not None
+        Disagreement.state == DisagreementState.ESCALATED).limit(1)) is not None
 
 
 _READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator]

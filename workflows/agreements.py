@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from sqlalchemy import select
 
 from doc_templates import TemplateSchema, get_schema, pack_schema
 from signing.seal import seal_problem
-from signing.tokens import issue_link
 from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
-from workflows import links, messages
+from storage.times import uk_date
+from workflows import messages, signing_order
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
 from workflows.templates import current_version
+
+# The longest reason for voiding: it is emailed to both parties and kept in the audit log.
+MAX_REASON = 2000
 
 
 def agreement_schema(organisation: Organisation) -> TemplateSchema:
@@ -80,8 +85,8 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
         raise NotReady(f"{problem} Ask your Countersign administrator to fix the seal and restart Countersign.")
     document.send()
     requester = db.get(Staff, actor.staff_id)
-    for party in Party:
-        _send_link(document, party, requester, actor)
+    for party in signing_order.waiting_on(document):
+        signing_order.send_link(document, party, requester, actor)
     db.commit()
     return document
 
@@ -90,9 +95,17 @@ def resend_link(document_id: int, party: Party, actor: audit.Actor) -> Document:
     """Send a party a fresh signing link; any earlier link for them stops working."""
     document = _managed(document_id, actor, lock=True)
     DOCUMENT.check("resend", document.state)
+    departed = document.departed_signer(dt.date.today())
+    if departed is not None:
+        raise NotReady(f"{departed.name} left on {uk_date(departed.leaver_date)}, so this document can no longer be "
+                       "signed. Void it, and write a new one if it is still needed.")
     if document.signature_of(party) is not None:
         raise NotReady(f"The {party.value} has already signed, so they do not need a new link.")
-    _send_link(document, party, db.get(Staff, actor.staff_id), actor)
+    if party not in signing_order.waiting_on(document):
+        first = signing_order.waiting_on(document)[0]
+        raise NotReady(f"The {party.value} signs after the {first.value}: their link is emailed to them when the "
+                       f"{first.value} has signed.")
+    signing_order.send_link(document, party, db.get(Staff, actor.staff_id), actor)
     db.commit()
     return document
 
@@ -102,6 +115,8 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are voiding this document"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are voiding it in {MAX_REASON:,} characters or fewer"})
     document = _managed(document_id, actor, lock=True)
     was_sent = document.state is not DocumentState.DRAFT
     document.void(reason)
@@ -133,19 +148,6 @@ def _managed(document_id: int, actor: audit.Actor, lock: bool = False) -> Docume
     if document is None or user is None or not can_manage(user, document):
         raise NotAllowed()
     return document
-
-
-def _send_link(document: Document, party: Party, requester: Staff, actor: audit.Actor) -> None:
-    lifetime = current_app.config["LINK_LIFETIME"]
-    link, token = issue_link(
-        db, secret_key=current_app.config["SECRET_KEY"], document=document, party=party, purpose="sign", lifetime=lifetime
-    )
-    url = links.signing_url(document.id, token)
-    person = document.signer(party)
-    subject, body = messages.please_sign(document, person, requester, url, link.expires_at)
-    queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
-    audit.record(db, "sent", actor, document.id, party=party.value, to=person.email, link_id=link.id,
-                 expires_at=link.expires_at.isoformat())
 
 
 def _revoke_links(document: Document, reason: str) -> None:

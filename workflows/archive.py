@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 import tempfile
 import zipfile
@@ -23,6 +21,7 @@ from storage.times import parse_date
 from workflows.access import allowed, can_search_archive, user_of
 from workflows.errors import NotAllowed
 from workflows.retention import retention_statement
+from workflows.spreadsheet import write_csv
 
 PER_PAGE = 25
 # Counting every match of a broad search costs more than the page itself; beyond this we say "more than".
@@ -228,15 +227,6 @@ def _audit_rows(document_id: int) -> list[dict[str, Any]]:
              "ip_address": e.ip_address, "detail": e.detail, "hash": e.hash} for e in rows]
 
 
-def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for k, v in row.items()})
-    return out.getvalue()
-
-
 def export_person(person_id: int, actor: audit.Actor) -> Export:
     """A ZIP of everything held on one person (files, manifest, audit trails, retention); the export is audited."""
     user = user_of(actor)
@@ -267,12 +257,12 @@ def export_person(person_id: int, actor: audit.Actor) -> Export:
                 zf.writestr(f"{folder}/{name}", data)
                 files.append({"file": f"{folder}/{name}", "file_kind": kind, "sha256": sha256, "bytes": len(data)})
             trail = _audit_rows(document.id)
-            zf.writestr(f"{folder}/audit-trail.csv", _csv(trail, AUDIT_COLUMNS))
+            zf.writestr(f"{folder}/audit-trail.csv", write_csv(trail, AUDIT_COLUMNS))
             zf.writestr(f"{folder}/audit-trail.json", json.dumps(trail, indent=2, ensure_ascii=False))
             manifest.append({**base, "files": files, "audit_events": len(trail)})
         rows = [{**{k: v for k, v in entry.items() if k != "files"}, **f} for entry in manifest for f in entry["files"]]
         rows += [{k: v for k, v in entry.items() if k != "files"} for entry in manifest if not entry["files"]]
-        zf.writestr("manifest.csv", _csv(rows, MANIFEST_COLUMNS))
+        zf.writestr("manifest.csv", write_csv(rows, MANIFEST_COLUMNS))
         zf.writestr("manifest.json", json.dumps({
             "person": {"id": person.id, "name": person.name, "email": person.email},
             "organisation": person.organisation.name,

@@ -3,6 +3,7 @@ process or on its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -14,11 +15,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from doc_templates import pool
-from storage import jobs, outbox
+from storage import jobs, outbox, wakeups
 from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
-from workflows import annotated_pdf, evidence, lock, reminders, renditions
+from workflows import annotated_pdf, evidence, housekeeping, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def wake() -> None:
 @event.listens_for(Session, "after_flush")
 def _note_new_work(session: Session, _context) -> None:
     if any(isinstance(obj, (Job, OutboxMessage)) for obj in session.new):
+        wakeups.announce(session)  # workers in other processes hear of it when this commits (once, however often)
         session.info["new_work"] = True
 
 
@@ -55,37 +57,108 @@ def _wake_on_new_work(session: Session) -> None:
 def run_due_jobs(now: dt.datetime | None = None, limit: int = 10) -> int:
     """Do the jobs that are due, as many at once as the LibreOffice pool has instances; returns the jobs done.
 
-    A failure is retried with backoff, never dropped.
+    A failure is retried with backoff, never dropped. Each claim is short and renewed while the work goes on,
+    so if this process dies another worker takes the work up within half a minute.
     """
-    job_ids = [job_id for job_id in jobs.due_ids(db, now or utcnow(), limit) if jobs.claim(db, job_id)]
-    workers = min(pool.parallelism(), len(job_ids))
-    if workers <= 1:
-        return sum(_run(job_id) for job_id in job_ids)
+    owner = jobs.this_process()
+    job_ids = [job_id for job_id in jobs.due_ids(db, now or utcnow(), limit) if jobs.claim(db, job_id, owner)]
+    if not job_ids:
+        return 0
     app = current_app._get_current_object()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
-        return sum(threads.map(lambda job_id: _run_in_thread(app, job_id), job_ids))
+    with _Claims(app, job_ids, owner) as claims:
+        workers = min(pool.parallelism(), len(job_ids))
+        if workers <= 1:
+            return sum(_run(job_id, claims) for job_id in job_ids)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
+            return sum(threads.map(lambda job_id: _run_in_thread(app, job_id, claims), job_ids))
 
 
-def _run(job_id: int) -> int:
-    kind = db.get(Job, job_id).kind
-    db.commit()
-    return JOBS[kind](job_id)
+class _Claims:
+    """Renews this process's claims on the jobs it is still working on, every few seconds, in a thread."""
+
+    def __init__(self, app: Flask, job_ids: list[int], owner: str):
+        self.app, self.owner = app, owner
+        self.working = set(job_ids)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep, name="countersign-claims", daemon=True)
+
+    def __enter__(self) -> _Claims:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def done(self, job_id: int) -> None:
+        with self._lock:
+            self.working.discard(job_id)
+
+    def _keep(self) -> None:
+        while not self._stop.wait(jobs.RENEW_SECONDS):
+            with self._lock:
+                working = list(self.working)
+            try:
+                with self.app.app_context():
+                    held = jobs.renew(db, working, self.owner)
+                if held < len(working):
+                    log.warning("lost the claim on %s of jobs %s; another worker may redo them", len(working) - held,
+                                working)
+            except Exception:  # a busy moment: the next beat tries again, the claim lasts several beats
+                log.warning("could not renew the claims on jobs %s", working, exc_info=True)
 
 
-def _run_in_thread(app: Flask, job_id: int) -> int:
+def _run(job_id: int, claims: _Claims | None = None) -> int:
+    try:
+        kind = db.get(Job, job_id).kind
+        db.commit()
+        return JOBS[kind](job_id)
+    except Exception as error:  # a full disk, the file store or LibreOffice gone: recorded, then retried
+        log.exception("background job %s failed; it will be retried", job_id)
+        return _record_failure(job_id, error)
+    finally:
+        if claims is not None:
+            claims.done(job_id)
+
+
+def _record_failure(job_id: int, error: Exception) -> int:
+    """Write the failure on the job and its document, and schedule the retry; a database too far gone for
+    that leaves the claim to run out, and the work is taken up again then."""
+    try:
+        db.rollback()
+        return jobs.retry(db, job_id, f"{type(error).__name__}: {error}",
+                          document_message=renditions.waiting_message(error))
+    except Exception:
+        log.exception("could not record the failure of job %s; its claim will run out and it will be retried", job_id)
+        db.rollback()
+        return 0
+
+
+def _run_in_thread(app: Flask, job_id: int, claims: _Claims) -> int:
     # Each thread has its own app context and database session (the session is thread-local).
     with app.app_context():
         try:
-            return _run(job_id)
+            return _run(job_id, claims)
         finally:
             db.remove()
 
 
-def retry_now() -> int:
-    """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff."""
+def retry_now() -> RetryReport:
+    """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff, and free
+    the claims of processes on this machine that have died."""
+    released = jobs.release_abandoned(db, housekeeping.process_is_alive)
     count = jobs.bring_forward(db)
+    working = jobs.claimed_now(db)
     db.commit()
-    return count
+    return RetryReport(count, released, working)
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryReport:
+    due_now: int  # jobs waiting, now due
+    released: int  # of them, held by a process that had died
+    working: int  # being worked on now by a live process, left to it
 
 
 def run_once() -> tuple[int, outbox.SendReport]:
@@ -117,9 +190,13 @@ def run_daily_once(today: dt.date) -> bool:
 
 def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
+    swept_on = _sweep(app)
     warm_up_pool()
+    wakeups.listen(app.config["DATABASE_URL"], wake, stop)
     daily_done: dt.date | None = None
     while not stop.is_set():
+        if swept_on != dt.date.today():
+            swept_on = _sweep(app)
         try:
             with app.app_context():
                 run_once()
@@ -131,6 +208,18 @@ def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) ->
             log.exception("background work failed; trying again shortly")
         _wake.wait(poll_seconds)
         _wake.clear()
+
+
+def _sweep(app: Flask) -> dt.date:
+    """What crashed processes left behind, swept at start-up and then daily; a failure only logs."""
+    try:
+        with app.app_context():
+            housekeeping.sweep()
+    except Exception:  # tried again tomorrow; nothing depends on it today
+        log.exception("could not sweep what stopped processes left behind")
+    finally:
+        db.remove()
+    return dt.date.today()
 
 
 def start_in_thread(app: Flask, poll_seconds: float = 2.0) -> threading.Event:

@@ -34,6 +34,7 @@ from workflows import annotated_pdf, messages
 from workflows.access import can_manage, can_view, user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.links import admin_mediator_url, disagreement_url, mediation_url
+from workflows.renditions import ShownDocument, shown_document
 
 OTHER_SECTION = ("other", "Something else in the document")
 MAX_TEXT = 5000
@@ -43,10 +44,8 @@ def sections(document: Document) -> list[tuple[str, str]]:
     """The parts of a document someone can disagree with: its template's sections or fields, then "other"."""
     schema = get_schema(document.template_key)
     # A schema that declares headings is offered by heading; otherwise each field the supervisor filled in.
-    declared = getattr(schema, "sections", None)
-    if declared:
-        parts = [(str(getattr(s, "key", s[0] if isinstance(s, tuple) else s)),
-                  str(getattr(s, "label", s[1] if isinstance(s, tuple) else s))) for s in declared]
+    if schema.sections:
+        parts = [(section.key, section.title) for section in schema.sections]
     else:
         parts = [(field.name, field.label) for field in schema.fields]
     return [*parts, OTHER_SECTION]
@@ -164,6 +163,9 @@ def resolve(disagreement_id: int, *, text: str, actor: audit.Actor) -> Disagreem
     if not text:
         db.rollback()
         raise InvalidInput({"resolution": "Say how you resolved it between you"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"resolution": f"Say how you resolved it in {MAX_TEXT:,} characters or fewer"})
     disagreement.resolve()
     _revoke_links(disagreement, "the disagreement was resolved between the parties")
     user = user_of(actor)
@@ -274,13 +276,23 @@ def _mediation_link(document_id: int, token: str, *, lock: bool = False) -> Medi
     return link
 
 
-def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> MediationLink:
+@dataclasses.dataclass(frozen=True)
+class MediationView:
+    """What the mediator's page shows: their link (the disagreement and document) and the document to read."""
+
+    link: MediationLink
+    shown: ShownDocument | None
+
+
+def open_for_mediation(document_id: int, token: str, actor: audit.Actor) -> MediationView:
     """Check the mediator's link and record that they opened the disagreement."""
     link = _mediation_link(document_id, token)
+    document = link.document
+    shown = shown_document(document.final_docx_sha256 or document.docx_sha256)
     audit.record(db, "viewed", _as_mediator(link, actor), document_id, role="mediator",
-                 disagreement_id=link.disagreement_id, link_id=link.id)
+                 disagreement_id=link.disagreement_id, link_id=link.id, html_sha256=shown.sha256 if shown else None)
     db.commit()
-    return link
+    return MediationView(link, shown)
 
 
 def mediation_pdf(document_id: int, token: str) -> bytes:
@@ -330,6 +342,9 @@ def add_note(disagreement_id: int, *, text: str, actor: audit.Actor) -> Annotati
     if not text:
         db.rollback()
         raise InvalidInput({"note": "Write your note"})
+    if len(text) > MAX_TEXT:
+        db.rollback()
+        raise InvalidInput({"note": f"Write your note in {MAX_TEXT:,} characters or fewer"})
     annotation = _annotate(disagreement.document, disagreement, AnnotationKind.NOTE, user, role, text)
     audit.record(db, "annotation_added", actor, disagreement.document_id, disagreement_id=disagreement.id,
                  annotation_id=annotation.id, kind="note", text=text)
@@ -368,26 +383,33 @@ class DisagreementView:
     disagreement: Disagreement
     actions: frozenset[str]
     mediator: Staff | None
+    sees_document: bool  # False for a mediator once it is closed: they keep only the disagreement they were sent
+    may_add_note: bool
 
 
 def view_for(disagreement_id: int, user: Staff) -> DisagreementView:
-    """A disagreement for someone who may see its document; NotAllowed otherwise, the same as a missing id."""
+    """A disagreement for someone who may see its document, or for its mediator; NotAllowed otherwise."""
     disagreement = db.get(Disagreement, disagreement_id)
-    if disagreement is None or not can_view(user, disagreement.document):
+    if disagreement is None:
+        raise NotAllowed()
+    sees_document = can_view(user, disagreement.document)
+    was_sent_it = (disagreement.mediator_id == user.id and disagreement.state is not DisagreementState.OPEN
+                   and disagreement.document.organisation_id == user.organisation_id)
+    if not (sees_document or was_sent_it):
         raise NotAllowed()
     manages = can_manage(user, disagreement.document)
     return DisagreementView(disagreement,
                             frozenset(DISAGREEMENT.allowed_actions(disagreement.state)) if manages else frozenset(),
-                            line_manager_mediator(disagreement.document.supervisor))
+                            line_manager_mediator(disagreement.document.supervisor), sees_document,
+                            sees_document and _role_in(disagreement, user) is not None)
 
 
 def _role_in(disagreement: Disagreement, user: Staff) -> str | None:
     party = disagreement.document.party_of(user.id)
     if party is not None:
         return party.value
-    if disagreement.mediator_id == user.id and disagreement.state in (DisagreementState.ESCALATED,
-                                                                        DisagreementState.MEDIATED):
-        return "mediator"
+    if disagreement.mediator_id == user.id and disagreement.state is DisagreementState.ESCALATED:
+        return "mediator"  # until it is closed
     return None
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
 
+from signing.evidence import CONSENT_TEXT
 from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
@@ -23,11 +25,11 @@ from storage.models import (
     Staff,
 )
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements, evidence
+from workflows import annotated_pdf, disagreements, evidence, signing_order, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
-from workflows.renditions import is_waiting_for_pdf
+from workflows.renditions import ShownDocument, is_waiting_for_pdf, shown_document
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -49,11 +51,14 @@ class Download:
     mimetype: str
 
 
-def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page") -> Document:
-    """The document, if the person may see it; the view is audited (NotAllowed otherwise)."""
+def view_document(document_id: int, actor: audit.Actor, *, where: str = "document page",
+                  audited: bool = True) -> Document:
+    """The document, if the person may see it; the view is audited unless it is the page coming back to itself
+    (NotAllowed otherwise)."""
     document = document_for(document_id, "view", user_of(actor))
-    audit.record(db, "viewed", actor, document.id, page=where)
-    db.commit()
+    if audited:
+        audit.record(db, "viewed", actor, document.id, page=where)
+        db.commit()
     return document
 
 
@@ -88,15 +93,26 @@ class DocumentPage:
     signed_disagreeing: set[Party]
     can_disagree: bool
     annotations: list[annotated_pdf.Listed]
+    # The document to read in the page: the signed Word file once locked, else the current version's.
+    shown: ShownDocument | None = None
+    # Whether the person is a party who may sign it here and now, being signed in.
+    can_sign: bool = False
+    consent_text: str = CONSENT_TEXT
+    # "The supervisee signs first, then the supervisor.", where the template sets an order.
+    signing_order: str | None = None
+    # A party who has left while it was out for signature: it can no longer be signed, only voided.
+    departed_signer: Staff | None = None
     # Where the sealed copy's long-term evidence stands: HR's, who keep the record.
     evidence: evidence.EvidenceStatus | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
+    departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
+    actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
     return DocumentPage(
         history=document_history(document, user),
-        actions=DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set(),
+        actions=actions - {"resend", "send"} if departed else actions,
         waiting=is_waiting_for_pdf(document),
         verification=check_stored_copy(document),
         seal_problem=seal_problem(current_app),
@@ -104,8 +120,46 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,
         annotations=annotated_pdf.listed(document),
+        shown=shown_document(document.final_docx_sha256 or document.docx_sha256),
+        can_sign=signing_round.signable_link(document, user) is not None,
+        signing_order=signing_order.describe(document),
+        departed_signer=departed,
         evidence=evidence.status_of(document) if user.has_role(Role.HR) else None,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class PdfStatus:
+    """Whether the PDF a document's page waits for is made yet, in words for the page to announce."""
+
+    waiting: bool
+    message: str
+
+
+SEALING_ANNOTATION = "Being sealed into the PDF"
+
+
+def is_page_waiting(document: Document, page: DocumentPage) -> bool:
+    """Whether the page waits for a PDF: its own, or an annotation being sealed into it."""
+    return page.waiting and document.state.value in ("draft", "locked") or any(
+        listed.where == SEALING_ANNOTATION for listed in page.annotations)
+
+
+def pdf_status(document_id: int, user: Staff) -> PdfStatus:
+    """What the page of a document waits for, for the page to learn it without reloading; not audited, as it shows
+    nothing of the document's content (NotAllowed for anyone who may not view it)."""
+    document = document_for(document_id, "view", user)
+    sealing = any(listed.where == SEALING_ANNOTATION for listed in annotated_pdf.listed(document))
+    if is_waiting_for_pdf(document) and document.pdf_error:
+        status = PdfStatus(True, f"Rendering the PDF is waiting. {document.pdf_error}")
+    elif is_waiting_for_pdf(document):
+        status = PdfStatus(True, "The PDF is being prepared.")
+    elif sealing:
+        status = PdfStatus(True, "An annotation is being sealed into the PDF.")
+    else:
+        status = PdfStatus(False, "The PDF is ready.")
+    db.rollback()  # a read: end it, so a poll never holds SQLite's lock
+    return status
 
 
 def disposal_record(document: Document) -> DisposalRecord | None:

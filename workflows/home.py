@@ -16,7 +16,7 @@ from storage.models import (
     Role,
     Staff,
 )
-from workflows import disagreements
+from workflows import disagreements, signing_order
 from workflows.records import unfinished_records
 from workflows.teams import current_supervisees, needs_agreement
 
@@ -60,9 +60,10 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
 
 
 def own_documents(supervisee_id: int) -> list[Document]:
-    """The documents about this person that have left draft, newest first."""
+    """The documents about this person that have been sent to them, newest first."""
     return list(db.scalars(select(Document).where(Document.supervisee_id == supervisee_id,
-                                                  Document.state != DocumentState.DRAFT)
+                                                  Document.state != DocumentState.DRAFT,
+                                                  Document.sent_at.is_not(None))
                            .order_by(Document.created_at.desc())))
 
 
@@ -74,10 +75,13 @@ def out_for_signature_by(supervisor_id: int) -> list[Document]:
 
 
 def awaiting_signature(user: Staff, documents: list[Document]) -> list[Document]:
-    """Those of the documents still open for signature that the person has not signed, each once."""
+    """Those of the documents still open for signature that it is the person's turn to sign, each once (not those
+    a leaver can no longer sign)."""
     waiting = {}
+    today = dt.date.today()
     for document in documents:
         party = document.party_of(user.id)
-        if document.state.is_open_for_signature and party is not None and document.signature_of(party) is None:
+        if (document.state.is_open_for_signature and party in signing_order.waiting_on(document)
+                and document.departed_signer(today) is None):
             waiting[document.id] = document
     return list(waiting.values())

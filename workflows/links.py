@@ -27,6 +27,11 @@ def mediation_url(document_id: int, token: str) -> str:
     return _base() + f"/mediate/{document_id}/{token}"
 
 
+def copy_url(document_id: int, token: str) -> str:
+    """A party's one-time link to download their signed copy."""
+    return _base() + f"/copy/{document_id}/{token}"
+
+
 def disagreement_url(disagreement_id: int) -> str:
     return _base() + f"/disagreements/{disagreement_id}"
 
@@ -42,3 +47,21 @@ def verify_url() -> str:
 def due_url() -> str:
     """A supervisor's page of what is due."""
     return _base() + "/due"
+
+
+def password_url(token: str) -> str:
+    """A person's own link to set their password (a reset, or a new account's welcome)."""
+    return _base() + f"/password/{token}"
+
+
+def forgotten_password_url() -> str:
+    return _base() + "/password/forgotten"
+
+
+def sign_in_url() -> str:
+    return _base() + "/sign-in"
+
+
+def single_sign_on_callback_url() -> str:
+    """Where an organisation's OpenID provider sends the browser back to (register it with the provider)."""
+    return _base() + "/sign-in/sso/callback"

@@ -13,16 +13,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from doc_templates import ConversionError, docx_to_pdf
-from doc_templates.certificate import append_pages, render_certificate
+from doc_templates.certificate import append_pages, page_count, render_certificate
 from signing.evidence import CONSENT_TEXT
 from signing.seal import SEAL_FIELD, SealError, seal_pdf
 from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
-from storage.outbox import queue_email
 from storage.times import uk_time
-from workflows import evidence, links, messages
+from workflows import copies, evidence, links
 from workflows.renditions import render_word, waiting_message
 
 log = logging.getLogger(__name__)
@@ -42,16 +41,21 @@ def lock(document: Document) -> None:
     jobs.queue(db, SEAL_FINAL_PDF, document.id)
     audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
                  final_docx_sha256=sha256, reviewed_sha256=document.pdf_sha256)
-    for party in Party:
-        person = document.signer(party)
-        subject, body = messages.locked(document, person, links.document_url(document.id))
-        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+    # "Signed by both" goes out with each party's copy once the sealed PDF is made (attach_sealed).
+
+
+def unbroken(email: str) -> str:
+    """An email address that a line never breaks inside: a word joiner after each hyphen, where lines may break."""
+    return email.replace("-", "-\u2060")
 
 
 def how_signed(signature: Signature) -> str:
     """How a party signed ("via a link emailed to …, typed name, consent given"), for the document and certificate."""
     consent = "consent given" if signature.consent_text else "no consent recorded"
-    return f"via a link emailed to {signature.email}, typed name \u201c{signature.typed_name}\u201d, {consent}"
+    where = ("from the document's page in Countersign" if signature.signed_from == "document page"
+             else f"via a link emailed to {unbroken(signature.email)}")
+    checked = f", identity confirmed by {signature.identity_check}" if signature.identity_check else ""
+    return f"{where}, typed name \u201c{signature.typed_name}\u201d, {consent}{checked}"
 
 
 def recorded_disagreements(document: Document) -> str:
@@ -96,7 +100,7 @@ def seal_final_pdf(job_id: int) -> int:
     timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
     try:
         pages = docx_to_pdf(blobs().get(source), timeout=timeout)
-        certificate = docx_to_pdf(certificate_docx(document_id, pages), timeout=timeout)
+        certificate = numbered_certificate(document_id, pages, timeout)
         final = seal_final(reference, pages, certificate)
     except (ConversionError, SealError, OSError) as error:
         log.warning("Sealed PDF for document %s failed (attempt will be retried): %s", document_id, error)
@@ -108,10 +112,27 @@ def seal_final_pdf(job_id: int) -> int:
     return jobs.finish(db, job_id)
 
 
-def certificate_docx(document_id: int, pages_pdf: bytes) -> bytes:
+# The certificate is usually its page and the page kept for annotations; a longer one is numbered again.
+USUAL_CERTIFICATE_PAGES = 2
+
+
+def numbered_certificate(document_id: int, pages_pdf: bytes, timeout: float) -> bytes:
+    """The certificate as PDF, each page numbered in the whole file ("Page 4 of 5"), after the document's pages."""
+    before = page_count(pages_pdf)
+    certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, before + USUAL_CERTIFICATE_PAGES),
+                              timeout=timeout)
+    if page_count(certificate) != USUAL_CERTIFICATE_PAGES:
+        total = before + page_count(certificate)
+        certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, total), timeout=timeout)
+    return certificate
+
+
+def certificate_docx(document_id: int, pages_pdf: bytes, total_pages: int | None = None) -> bytes:
     """The document's audit certificate as a Word file, ready for the same PDF/A conversion as the document."""
     document = db.get(Document, document_id)
+    first = page_count(pages_pdf) + 1
     context = certificate_context(document, hashlib.sha256(pages_pdf).hexdigest())
+    context.update(first_page=str(first), total_pages=str(total_pages or first))
     db.commit()
     return render_certificate(context)
 
@@ -128,7 +149,7 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
         signatures.append({
             "party": party.label,
             "name": document.signer(party).name,
-            "email": signature.email,
+            "email": unbroken(signature.email),
             "signed_at": uk_time(signature.signed_at, with_offset=True),
             "how": f"Signed electronically {how_signed(signature)}",
             "ip_address": signature.ip_address or "not recorded",
@@ -159,12 +180,25 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
 _HIDDEN_DETAIL = {"link_id", "consent"}
 EVENT_LABELS = {
     "created": "Written", "edited": "Changed", "rendered": "File made", "sent": "Sent for signature",
-    "link_sent": "Signing link emailed", "viewed": "Opened to sign", "signed": "Signed", "declined": "Declined",
+    "link_sent": "Signing link emailed", "signed": "Signed", "declined": "Declined",
     "locked": "Locked", "downloaded": "Downloaded", "amended": "Amended", "voided": "Voided",
     "disagreement_raised": "Disagreement recorded", "annotation_added": "Note added",
     "disagreement_resolved": "Resolved between the parties", "disagreement_escalated": "Escalated for mediation",
     "mediation_recorded": "Mediation outcome recorded", "annotation_sealed": "Annotation sealed into the PDF",
+    "signing_code_sent": "Code emailed to confirm who is signing", "copy_sent": "Signed copy emailed",
 }
+
+
+def event_label(event: AuditEvent) -> str:
+    """What happened, in words; a view says whether a page was looked at or an emailed link was opened."""
+    detail = event.detail or {}
+    if event.event == "viewed":
+        if detail.get("role") == "mediator":
+            return "Opened the emailed link to mediate"
+        if "link_id" in detail:
+            return "Opened the emailed link to sign"
+        return f"Viewed in Countersign ({detail.get('page', 'document page')})"
+    return EVENT_LABELS.get(event.event, event.event.replace("_", " ").capitalize())
 
 
 def _event_row(event: AuditEvent, names: dict[int, str]) -> dict:
@@ -177,7 +211,7 @@ def _event_row(event: AuditEvent, names: dict[int, str]) -> dict:
         if key in _HIDDEN_DETAIL:
             continue
         details.append(f"{key.replace('_', ' ')}: {value}")
-    what = f"{EVENT_LABELS.get(event.event, event.event.capitalize())} \u2013 {who}" + (f" ({email})" if email else "")
+    what = f"{event_label(event)} \u2013 {who}" + (f" ({email})" if email else "")
     if details:
         what += "\n" + "; ".join(details)
     source = f"IP {event.ip_address or 'none (system)'}\n{event.user_agent or 'no browser (system)'}"
@@ -214,3 +248,4 @@ def attach_sealed(document: Document, sha256: str, final: FinalPdf) -> None:
     audit.record(db, "sealed", audit.SYSTEM, document.id, sha256=sha256, unsealed_sha256=final.unsealed_sha256,
                  pages_sha256=final.pages_sha256)
     jobs.bring_forward(db, document_id=document.id, kinds_other_than=SEAL_FINAL_PDF)
+    copies.send_copies(document, sha256, len(final.sealed))

@@ -32,16 +32,78 @@ Countersign
     return subject, body
 
 
-def locked(document: Document, person: Staff, link: str) -> tuple[str, str]:
+def signing_code(document: Document, person: Staff, code: str, expires_at: dt.datetime) -> tuple[str, str]:
+    subject = f"Your code to sign {document.reference}: {code}"
+    body = f"""Dear {person.name},
+
+Your code to confirm it is you signing {document.title} ({document.reference}) is:
+
+  {code}
+
+Type it on the signing page. It works until {uk_time(expires_at, with_offset=True)}.
+
+If you did not ask for this code, someone may have your signing link. Do not share the code, and tell
+{document.supervisor.name} ({document.supervisor.email}).
+
+Countersign
+"""
+    return subject, body
+
+
+def other_signed(document: Document, person: Staff, signer: Staff, link: str) -> tuple[str, str]:
+    subject = f"{signer.name} has signed: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{signer.name} has signed {document.title} ({document.reference}).
+
+It is waiting for your signature. Use the link in the email that asked you to sign, or sign in and sign it
+from the document's page:
+
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def your_turn(document: Document, person: Staff, signer: Staff, link: str, expires_at: dt.datetime) -> tuple[str, str]:
+    subject = f"Please sign: {document.title} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{signer.name} has signed {document.title} ({document.reference}). It is now your turn to read and sign it.
+
+Open this link to read it and sign it, or to decline it and say why:
+
+{link}
+
+The link is for you only and can be used once. It expires on {uk_time(expires_at, with_offset=True)}.
+You can also sign in to Countersign and sign it from the document's page.
+
+Countersign
+"""
+    return subject, body
+
+
+def locked(document: Document, person: Staff, *, attached: str | None = None, copy_link: str | None = None,
+           copy_expires_at: dt.datetime | None = None) -> tuple[str, str]:
+    """"Signed by both", with the person's signed copy: attached (its file name), or a one-time download link."""
     subject = f"Signed by both: {document.title} ({document.reference})"
+    if attached:
+        copy = f"""Your signed copy is attached to this email ({attached}). Keep it somewhere safe."""
+    else:
+        copy = f"""Download your signed copy from this link. It works once, until
+{uk_time(copy_expires_at, with_offset=True)}, and needs no password:
+
+{copy_link}"""
     body = f"""Dear {person.name},
 
 {document.title} ({document.reference}) has now been signed by {document.supervisor.name} and {document.supervisee.name}.
 It is locked: its content can no longer change.
 
-Sign in to download your copy:
+{copy}
 
-{link}
+The copy is sealed by {document.organisation.name}: anyone can check it is genuine and unaltered
+on the "Check a signed PDF" page of Countersign.
 
 Countersign
 """

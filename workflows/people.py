@@ -11,16 +11,17 @@ from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from storage import audit
 from storage.db import session as db
-from storage.models import LoginSession, Organisation, Role, Staff, SupervisionRelationship, utcnow
+from storage.ids import as_id
+from storage.models import Organisation, RecoveryCode, Role, Staff, SupervisionRelationship, utcnow
+from storage.outbox import queue_email
 from storage.times import parse_date, uk_date
-from workflows import frequency
+from workflows import account_messages, frequency, passwords, transfers
 from workflows.errors import InvalidInput, NotAllowed
+from workflows.sign_in import end_logins
 
-MIN_PASSWORD_LENGTH = 12
 CSV_COLUMNS = ("name", "email", "roles", "profession", "staff_category", "start_date",
                "line_manager_email", "supervisor_email", "qualified_on", "part_time", "appointed_from_overseas")
 CSV_REQUIRED_COLUMNS = ("name", "email", "roles")
@@ -104,25 +105,30 @@ def add_staff(organisation_id: int, form: Mapping[str, object], actor: audit.Act
     """
     _check_admin(actor, organisation_id)
     values, errors = _check_person(form, _emails_on_record(), _pack(organisation_id))
-    line_manager = None
-    line_manager_id = str(form.get("line_manager_id") or "").strip()
-    if line_manager_id:
-        line_manager = (db.get(Staff, int(line_manager_id))
-                        if line_manager_id.isascii() and line_manager_id.isdigit() else None)
-        if line_manager is None or line_manager.organisation_id != organisation_id:
-            errors["line_manager_id"] = "Choose a line manager from your organisation"
+    line_manager = _chosen(form, "line_manager_id", organisation_id, errors,
+                           "Choose a line manager from your organisation")
+    supervisor = _chosen(form, "supervisor_id", organisation_id, errors, "Choose a supervisor from your organisation")
+    if supervisor is not None and not supervisor.has_role(Role.SUPERVISOR):
+        errors["supervisor_id"] = f"Choose someone with the supervisor role – {supervisor.name} does not have it"
     password = str(form.get("password") or "")
-    if password and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters, or leave it blank"
+    if password and (problem := passwords.password_problem(password)):
+        errors["password"] = f"{problem}, or leave it blank"
     if errors:
         raise InvalidInput(errors)
     staff = _new_staff(organisation_id, values, line_manager)
     if password:
-        staff.password_hash = generate_password_hash(password)
+        staff.password_hash = passwords.hash_password(password)
     db.add(staff)
+    if supervisor is not None:
+        db.add(SupervisionRelationship(supervisor=supervisor, supervisee=staff,
+                                       starts_on=staff.start_date or dt.date.today()))
     db.flush()
+    invited = _yes(form.get("send_link")) and staff.organisation.password_sign_in and not password
+    if invited:
+        passwords.email_password_link(staff, "welcome")
     audit.record(db, "staff_added", actor, staff_id=staff.id, email=staff.email,
-                 roles=sorted(r.value for r in staff.roles), password_set=bool(password))
+                 roles=sorted(r.value for r in staff.roles), password_set=bool(password),
+                 supervisor_id=supervisor.id if supervisor else None, emailed_link=bool(invited))
     try:
         db.commit()
     except IntegrityError:
@@ -137,17 +143,172 @@ def set_password(staff_id: int, password: str, actor: audit.Actor) -> Staff:
     staff = db.get(Staff, staff_id)
     if staff is None:
         raise NotAllowed()
-    _check_admin(actor, staff.organisation_id)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput({"password": f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters"})
-    staff.password_hash = generate_password_hash(password)
+    admin = _check_admin(actor, staff.organisation_id)
+    problem = passwords.password_problem(password, staff)
+    if problem:
+        raise InvalidInput({"password": problem})
+    staff.password_hash = passwords.hash_password(password)
+    staff.failed_sign_ins, staff.sign_in_paused_until = 0, None
     # Whoever knew the old password may be signed in with it.
-    for login in db.scalars(select(LoginSession).where(LoginSession.staff_id == staff.id,
-                                                       LoginSession.ended_at.is_(None))):
-        login.ended_at = utcnow()
-    audit.record(db, "password_set", actor, staff_id=staff.id, email=staff.email)
+    end_logins(staff)
+    audit.record(db, "password_set", actor, staff_id=staff.id, email=staff.email,
+                 privileged=_privileged(staff.roles))
+    if _privileged(staff.roles) and admin is not None:
+        # Someone who sees HR records or manages staff always hears of a change to their account.
+        subject, body = account_messages.account_changed(staff, admin, "a new password has been set")
+        queue_email(db, to=staff.email, subject=subject, body=body)
     db.commit()
     return staff
+
+
+def signing_settings(organisation_id: int) -> Organisation:
+    """The organisation, for its signing settings page."""
+    return db.get(Organisation, organisation_id)
+
+
+def set_signing_code(organisation_id: int, required: bool, actor: audit.Actor) -> Organisation:
+    """Turn on or off the emailed one-time code that signers from an emailed link type before signing."""
+    _check_admin(actor, organisation_id)
+    organisation = db.get(Organisation, organisation_id)
+    organisation.signing_code_required = bool(required)
+    audit.record(db, "signing_settings_changed", actor, organisation_id=organisation.id,
+                 signing_code_required=organisation.signing_code_required)
+    db.commit()
+    return organisation
+
+
+def reset_second_factor(staff_id: int, actor: audit.Actor) -> Staff:
+    """Turn off a person's second factor (a lost phone and lost codes): they set it up again at their next sign-in."""
+    staff = db.get(Staff, staff_id)
+    if staff is None:
+        raise NotAllowed()
+    admin = _check_admin(actor, staff.organisation_id)
+    if admin is not None and admin.id == staff.id:
+        raise InvalidInput({"staff": "Ask another admin to do this – you cannot turn off your own second factor"})
+    staff.totp_secret, staff.totp_enabled_at, staff.totp_last_step = None, None, None
+    for code in db.scalars(select(RecoveryCode).where(RecoveryCode.staff_id == staff.id,
+                                                      RecoveryCode.used_at.is_(None))):
+        code.used_at = utcnow()
+    end_logins(staff)
+    audit.record(db, "second_factor_reset", actor, staff_id=staff.id, email=staff.email)
+    if admin is not None:
+        subject, body = account_messages.account_changed(
+            staff, admin, "your second factor has been turned off; set up your authenticator app again when you "
+                          "next sign in")
+        queue_email(db, to=staff.email, subject=subject, body=body)
+    db.commit()
+    return staff
+
+
+def edit_staff(staff_id: int, form: Mapping[str, object], actor: audit.Actor) -> Staff:
+    """Change any of a person's details: name, email, roles, profession, category, dates, line manager, supervisor.
+
+    A new supervisor takes over today, as a transfer does (the old one's unsent drafts are voided)."""
+    staff = db.get(Staff, staff_id)
+    if staff is None:
+        raise NotAllowed()
+    admin = _check_admin(actor, staff.organisation_id)
+    organisation_id = staff.organisation_id
+    values, errors = _check_person(form, _emails_on_record() - {staff.email.lower()}, _pack(organisation_id))
+    line_manager = _chosen(form, "line_manager_id", organisation_id, errors,
+                           "Choose a line manager from your organisation")
+    if line_manager is not None and line_manager.id == staff.id:
+        errors["line_manager_id"] = "Choose someone else – a person cannot be their own line manager"
+    supervisor = _chosen(form, "supervisor_id", organisation_id, errors, "Choose a supervisor from your organisation")
+    today = dt.date.today()
+    current = [r for r in db.scalars(select(SupervisionRelationship).where(
+        SupervisionRelationship.supervisee_id == staff.id)) if r.is_current(today)]
+    if supervisor is not None and not supervisor.has_role(Role.SUPERVISOR):
+        errors["supervisor_id"] = f"Choose someone with the supervisor role – {supervisor.name} does not have it"
+    elif supervisor is not None and supervisor.id == staff.id:
+        errors["supervisor_id"] = "Choose someone else – a person cannot supervise themselves"
+    elif supervisor is None and current:
+        errors["supervisor_id"] = (f"Choose {staff.name}'s supervisor – to end their supervision, choose End beside "
+                                   "it on the staff page")
+    if admin is not None and admin.id == staff.id and Role.ADMIN not in values.get("roles", set()):
+        errors["roles"] = "Keep the admin role on your own account – another admin can remove it"
+    if errors:
+        raise InvalidInput(errors)
+    before = {"roles": sorted(r.value for r in staff.roles), "email": staff.email}
+    changed = _apply(staff, values, line_manager)
+    if supervisor is not None and supervisor.id not in [r.supervisor_id for r in current]:
+        try:
+            transfers.move_supervisee(staff, supervisor, today, actor)
+        except InvalidInput:
+            db.rollback()  # nothing of the edit is kept
+            raise
+        changed.append("supervisor")
+    after_roles = sorted(r.value for r in staff.roles)
+    audit.record(db, "staff_changed", actor, staff_id=staff.id, email=staff.email, changed=changed,
+                 roles_before=before["roles"], roles=after_roles, email_before=before["email"])
+    if "roles" in changed and (_privileged(before["roles"]) or _privileged(after_roles)):
+        # A change to who can see HR records or manage staff: audited as such, told to the person, and they sign in
+        # again (with the second factor their new roles may need).
+        audit.record(db, "privileged_roles_changed", actor, staff_id=staff.id, roles_before=before["roles"],
+                     roles=after_roles)
+        end_logins(staff)
+        if admin is not None:
+            what = f"your roles are now {', '.join(Role(r).label for r in after_roles)}"
+            subject, body = account_messages.account_changed(staff, admin, what)
+            for address in {before["email"], staff.email}:
+                queue_email(db, to=address, subject=subject, body=body)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise InvalidInput({"email": _email_taken(values["email"])}) from None
+    return staff
+
+
+def person_form(staff: Staff, today: dt.date) -> dict:
+    """A person's details as the edit form shows them."""
+    current = [r for r in db.scalars(select(SupervisionRelationship).where(
+        SupervisionRelationship.supervisee_id == staff.id)) if r.is_current(today)]
+    return {"name": staff.name, "email": staff.email, "roles": [r.value for r in staff.roles],
+            "profession": staff.profession, "staff_category": staff.staff_category, "start_date": staff.start_date,
+            "qualified_on": staff.qualified_on, "part_time": staff.part_time,
+            "appointed_from_overseas": staff.appointed_from_overseas,
+            "line_manager_id": staff.line_manager_id, "supervisor_id": current[0].supervisor_id if current else None}
+
+
+def _apply(staff: Staff, values: dict, line_manager: Staff | None) -> list[str]:
+    """Set the checked values on the person; the names of the fields that changed."""
+    changed = []
+    for field in ("name", "email", "profession", "staff_category", "start_date", "qualified_on", "part_time",
+                  "appointed_from_overseas"):
+        if getattr(staff, field) != values[field]:
+            setattr(staff, field, values[field])
+            changed.append(field)
+    if staff.line_manager_id != (line_manager.id if line_manager else None):
+        staff.line_manager = line_manager
+        changed.append("line_manager")
+    if staff.roles != values["roles"]:
+        staff.role_rows = [row for row in staff.role_rows if row.role in values["roles"]]
+        for role in sorted(values["roles"]):
+            staff.grant(role)
+        changed.append("roles")
+    return changed
+
+
+def _yes(value) -> bool:
+    return value is True or str(value or "").strip().lower() in ("y", "yes", "true", "on", "1")
+
+
+def _privileged(roles) -> bool:
+    return bool({Role(r) for r in roles} & {Role.HR, Role.ADMIN})
+
+
+def _chosen(form: Mapping, field: str, organisation_id: int, errors: dict[str, str], message: str) -> Staff | None:
+    """The person chosen in a field (an id), if any; an error if it is not someone in the organisation."""
+    raw = str(form.get(field) or "").strip()
+    if not raw:
+        return None
+    person_id = as_id(raw)
+    person = db.get(Staff, person_id) if person_id is not None else None
+    if person is None or person.organisation_id != organisation_id:
+        errors[field] = message
+        return None
+    return person
 
 
 # --- supervision relationships -------------------------------------------------------------------

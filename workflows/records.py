@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from doc_templates import get_schema, pack_schema
-from doc_templates.schema import MAX_ROWS, ROW_COLUMNS, TemplateSchema
+from doc_templates.schema import COLUMN_LIMITS, MAX_ROWS, ROW_COLUMNS, TemplateSchema
 from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, RecordDraft, Staff, utcnow
@@ -17,9 +17,6 @@ from workflows.errors import InvalidInput, NotAllowed
 from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
 from workflows.templates import current_version
-
-# Longer than any field allows, so a paste is saved whole and the form's own check says what is too long.
-MAX_SAVED_CHARACTERS = 20_000
 
 
 def record_schema(organisation: Organisation) -> TemplateSchema:
@@ -168,11 +165,24 @@ def _writable(draft_id: int, actor: audit.Actor) -> RecordDraft:
 
 
 def _kept(schema: TemplateSchema, form: dict[str, str]) -> dict[str, str]:
-    """The form's own inputs, and nothing else a request might carry."""
-    names = set()
+    """The form's own inputs, and nothing else a request might carry; InvalidInput, saving nothing, if one is too long."""
+    limits: dict[str, tuple[int, str, str]] = {}  # input's name: (most characters, field, words for the message)
     for f in schema.fields:
         if f.is_rows:
-            names.update(f"{f.name}-{i}-{col}" for i in range(MAX_ROWS) for col in ROW_COLUMNS[f.kind])
+            for i in range(MAX_ROWS):
+                for col in ROW_COLUMNS[f.kind]:
+                    limits[f"{f.name}-{i}-{col}"] = (COLUMN_LIMITS[col], f.name, f"{f.label}, row {i + 1}, {col}")
         else:
-            names.add(f.name)
-    return {key: str(value)[:MAX_SAVED_CHARACTERS] for key, value in form.items() if key in names and value}
+            limits[f.name] = (f.limit, f.name, f.label)
+    kept, errors = {}, {}
+    for key, value in form.items():
+        if key not in limits or not value:
+            continue
+        most, field, words = limits[key]
+        if len(str(value)) > most:
+            errors.setdefault(field, f"Enter {most:,} characters or fewer in “{words.replace('_', ' ')}”")
+        kept[key] = str(value)
+    if errors:
+        db.rollback()
+        raise InvalidInput(errors)
+    return kept

@@ -3,13 +3,19 @@ reviews, made in the background."""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import logging
+import zipfile
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from doc_templates import ConversionError, docx_to_pdf, get_schema, render_docx
+from doc_templates.html import docx_to_html, html_sha256
+from doc_templates.pool import PoolUnavailable
 from storage import audit, jobs
-from storage.blobs import blobs
+from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import Document, DocumentState, FileKind, Job, Party
 from storage.times import add_years, as_utc, uk_date, uk_time
@@ -18,6 +24,28 @@ from workflows.templates import template_source
 log = logging.getLogger(__name__)
 
 REVIEW_PDF = "review_pdf"
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownDocument:
+    """A Word file as read in the page: its HTML, the HTML's fingerprint, and the Word file it was made from."""
+
+    html: str
+    sha256: str
+    word_sha256: str
+
+
+def shown_document(word_sha256: str | None) -> ShownDocument | None:
+    """The document to read in the page, made from its Word file (the same file always gives the same HTML)."""
+    if word_sha256 is None:
+        return None
+    try:
+        html = docx_to_html(blobs().get(word_sha256))
+    except (BlobMissing, BlobCorrupt, zipfile.BadZipFile, KeyError, ValueError) as error:
+        # The page then says to open the PDF; the PDF is still what is signed.
+        log.warning("The Word file %s cannot be shown as HTML: %s", word_sha256, error)
+        return None
+    return ShownDocument(html, html_sha256(html), word_sha256)
 
 
 def system_fields(document: Document, *, signatures: dict[Party, str] | None = None,
@@ -77,9 +105,27 @@ def make_review_pdf(job_id: int) -> int:
     return jobs.finish(db, job_id)
 
 
-def waiting_message(error: Exception) -> str:
+def waiting_message(error: BaseException) -> str:
     """What the document page says while a failed conversion waits for its next try."""
-    return f"The PDF could not be made yet ({error}). Countersign will keep trying."
+    return (f"The PDF could not be made yet: {what_went_wrong(error)} ({error}). "
+            "Countersign will keep trying by itself, and the PDF will appear here once it works.")
+
+
+def what_went_wrong(error: BaseException) -> str:
+    """A failure in background work, in the words of someone who does not run the server."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "the server's disk is full (your administrator needs to free some space)"
+    if isinstance(error, PoolUnavailable):
+        return "LibreOffice, which makes the PDFs, is not running on the server"
+    if isinstance(error, ConversionError):
+        return "LibreOffice, which makes the PDFs, could not convert the document"
+    if isinstance(error, (BlobMissing, BlobCorrupt)):
+        return "a file it is made from is missing or damaged in the file store"
+    if isinstance(error, OperationalError):
+        return "the database was busy or out of reach"
+    if isinstance(error, OSError):
+        return "the file store could not be read or written"
+    return "an unexpected problem on the server"
 
 
 def is_waiting_for_pdf(document: Document) -> bool:

@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from storage import audit
 from storage.blobs import BlobInUse, blobs
 from storage.db import session as db
+from storage.ids import as_whole_number
 from storage.models import (
+    CopyLink,
     DisposalRecord,
     DispositionReview,
     Document,
@@ -24,6 +26,7 @@ from storage.models import (
     RetentionState,
     Role,
     ScheduledRun,
+    SigningCode,
     SigningLink,
     Staff,
     UTCDateTime,
@@ -272,9 +275,10 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
         labels = "; ".join(label for _, label in frequency.policy_for(pack).choices())
         errors["staff_category"] = f"Choose a staff category from your supervision policy ({labels}), or leave it blank"
     text = str(years).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 100:
+    number = as_whole_number(text)
+    if number is None or not 1 <= number <= 100:
         errors["years"] = "Enter the number of years as a whole number from 1 to 100, like 7"
-    elif int(text) < 7:
+    elif number < 7:
         errors["years"] = "Enter 7 years or more – both policies keep a leaver's records at least seven years"
     if not basis:
         errors["basis"] = "Enter the policy this comes from, like Havering policy 9.4"
@@ -288,7 +292,7 @@ def set_policy(organisation_id: int, staff_category: str, years: str | int, basi
     if row is None:
         row = RetentionPolicy(organisation_id=organisation_id, staff_category=category)
         db.add(row)
-    row.years, row.basis, row.updated_at = int(text), basis, utcnow()
+    row.years, row.basis, row.updated_at = number, basis, utcnow()
     db.flush()
     leavers = db.scalars(select(Staff).where(Staff.organisation_id == organisation_id,
                                              Staff.leaver_date.is_not(None))).all()
@@ -499,10 +503,17 @@ def _destroy(document: Document, review: DispositionReview, hr: Staff, note: str
     for signature in document.signatures:
         signature.typed_name, signature.email = REMOVED, ""
         signature.ip_address, signature.user_agent = "", ""
+        signature.identity_check = REMOVED if signature.identity_check else None  # it names their email address
     for link in db.scalars(select(SigningLink).where(SigningLink.document_id == document.id)):
         link.email = ""
+        for code in db.scalars(select(SigningCode).where(SigningCode.link_id == link.id)):
+            code.sent_to = ""
+    for copy_link in db.scalars(select(CopyLink).where(CopyLink.document_id == document.id)):
+        copy_link.email = ""
+        copy_link.revoke("document destroyed")
     for message in db.scalars(select(OutboxMessage).where(OutboxMessage.document_id == document.id)):
         message.to_address, message.subject, message.body_text = "", REMOVED, ""
+        message.attachment_sha256 = message.attachment_name = None
     db.add(_disposal_record(document, review, hr, "destroyed", note, len(files),
                             "Destroyed: files deleted from the file store; the agreement's content, signers' typed "
                             "names, email addresses, IP addresses and browsers removed; this record and the audit "

@@ -1,8 +1,10 @@
-"""A party's use cases from their emailed link: open it, record a disagreement, sign, or decline."""
+"""A party's use cases from their emailed link (open it, confirm it is them, record a disagreement, sign, or
+decline), and signing from the document's page when signed in."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,11 +14,17 @@ from signing.tokens import check_link
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import Disagreement, Document, Party, Signature, SigningLink, utcnow
+from storage.models import Disagreement, Document, Party, Signature, SigningLink, Staff, utcnow
 from storage.outbox import queue_email
-from workflows import disagreements, links, messages
-from workflows.errors import InvalidInput, LinkRefused
+from storage.times import uk_time
+from workflows import disagreements, identity, links, messages, signing_order
+from workflows.access import user_of
+from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.lock import lock
+from workflows.renditions import ShownDocument, shown_document
+
+# The longest reason for declining: it is emailed to the supervisor and kept in the audit log.
+MAX_REASON = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,16 +38,32 @@ class SigningView:
     # The parts of the document they may disagree with, and what they have recorded against this version.
     sections: list[tuple[str, str]]
     recorded: list[Disagreement]
+    # The document as read in the page, made from the Word file the PDF was made from.
+    shown: ShownDocument | None = None
+    # Whether the signer must type a code emailed to them, and where it goes ("j•••@havering.example").
+    code_required: bool = False
+    code_sent_to: str | None = None
     consent_text: str = CONSENT_TEXT
 
 
-def _view(link: SigningLink) -> SigningView:
+def _view(link: SigningLink, *, signed_in: bool = False) -> SigningView:
     document = link.document
+    required = not signed_in and identity.code_required(link)
     return SigningView(document, link, link.party, document.pdf_sha256, disagreements.sections(document),
-                       disagreements.raised_through_link(document, link.party))
+                       disagreements.raised_through_link(document, link.party), shown_document(document.docx_sha256),
+                       code_required=required, code_sent_to=identity.masked(link.email) if required else None)
 
 
 def _link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
+    link = _checked_link(document_id, token, lock=lock)
+    # Signable up to and including a leaver's last working day; after it, by neither party (see README: leavers).
+    if link.document.state.is_open_for_signature and link.document.departed_signer(dt.date.today()) is not None:
+        db.rollback()
+        raise LinkRefused("signer_left")
+    return link
+
+
+def _checked_link(document_id: int, token: str, *, lock: bool = False) -> SigningLink:
     return check_link(
         db,
         secret_key=current_app.config["SECRET_KEY"],
@@ -57,10 +81,11 @@ def open_for_signing(document_id: int, token: str, actor: audit.Actor) -> Signin
     document = link.document
     if not document.state.is_open_for_signature or document.pdf_sha256 is None:
         raise LinkRefused("revoked")
+    view = _view(link)
     audit.record(db, "viewed", _as_party(link, actor), document.id, party=link.party.value, link_id=link.id,
-                 sha256=document.pdf_sha256)
+                 sha256=document.pdf_sha256, html_sha256=view.shown.sha256 if view.shown else None)
     db.commit()
-    return _view(link)
+    return view
 
 
 def record_disagreement(document_id: int, token: str, *, section: str, text: str, actor: audit.Actor) -> SigningView:
@@ -83,13 +108,32 @@ def review_pdf(document_id: int, token: str) -> bytes:
     return data
 
 
-def check_signature(document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str) -> SigningView:
-    """Check what the party typed before they confirm; records nothing."""
+def send_code(document_id: int, token: str, actor: audit.Actor) -> SigningView:
+    """Email the link's holder a one-time code to confirm it is them signing; the page they go back to."""
+    link = _link(document_id, token)
+    if not link.document.state.is_open_for_signature:
+        raise LinkRefused("revoked")
+    if not identity.code_required(link):
+        db.rollback()
+        raise InvalidInput({"code": "You do not need a code to sign this document: type your name and sign"})
+    identity.send_code(link, _as_party(link, actor))
+    db.commit()
+    return _view(link)
+
+
+def check_signature(document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str,
+                    code: str = "") -> SigningView:
+    """Check what the party typed before they confirm, and the emailed code if their organisation asks for one."""
     link = _link(document_id, token)
     document = link.document
     _check_details(link, typed_name, consented)
     if reviewed_sha256 != document.pdf_sha256 or not document.state.is_open_for_signature:
         raise LinkRefused("revoked")
+    if identity.code_required(link):
+        # A wrong code is counted (and committed) before the form comes back with its error.
+        identity.confirm_code(link, code)
+        db.commit()
+        return _view(link)
     view = _view(link)
     db.rollback()
     return view
@@ -115,29 +159,89 @@ class SignOutcome:
 
 
 def sign_document(
-    document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str, actor: audit.Actor
+    document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str, actor: audit.Actor,
 ) -> SignOutcome:
-    """Record a party's signature with its evidence; the second signature locks the document, once."""
+    """Record a party's signature from their emailed link; the second signature locks the document, once."""
     # The document row is locked first, so two parties signing at the same moment take turns.
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     link = _link(document_id, token, lock=True)
-    person = link.staff
     _check_details(link, typed_name, consented)
     if reviewed_sha256 != document.pdf_sha256:
         db.rollback()
         raise LinkRefused("revoked")
-    signer = _as_party(link, actor)
+    checked = identity.code_confirmed(link) if identity.code_required(link) else None
+    return _sign(document, link, typed_name, reviewed_sha256, _as_party(link, actor),
+                 signed_from="emailed link", identity_check=checked)
+
+
+def signable_link(document: Document, person: Staff) -> SigningLink | None:
+    """The live signing link of a party who may sign the document now, from its page, or None."""
+    party = document.party_of(person.id)
+    if party is None or not document.state.is_open_for_signature or document.signature_of(party) is not None:
+        return None
+    return db.scalars(select(SigningLink).where(
+        SigningLink.document_id == document.id, SigningLink.party == party, SigningLink.purpose == "sign",
+        SigningLink.content_version == document.content_version, SigningLink.used_at.is_(None),
+        SigningLink.revoked_at.is_(None), SigningLink.expires_at > utcnow()).order_by(SigningLink.id.desc())).first()
+
+
+def _signed_in_link(document_id: int, actor: audit.Actor, *, lock: bool = False) -> SigningLink:
+    document = db.get(Document, document_id, with_for_update=lock, populate_existing=lock)
+    person = user_of(actor)
+    link = signable_link(document, person) if document is not None and person is not None else None
+    if link is None:
+        db.rollback()
+        raise NotAllowed()
+    if lock:
+        db.refresh(link, with_for_update=True)
+    return link
+
+
+def check_signature_signed_in(document_id: int, actor: audit.Actor, *, typed_name: str, consented: bool,
+                              reviewed_sha256: str) -> SigningView:
+    """A signed-in party's details checked before they confirm, on the document's page; records nothing."""
+    link = _signed_in_link(document_id, actor)
+    _check_details(link, typed_name, consented)
+    if reviewed_sha256 != link.document.pdf_sha256:
+        db.rollback()
+        raise InvalidInput({"typed_name": "The document has changed since you opened it. Read it again, then sign."})
+    view = _view(link, signed_in=True)
+    db.rollback()
+    return view
+
+
+def sign_signed_in(document_id: int, actor: audit.Actor, *, typed_name: str, consented: bool,
+                   reviewed_sha256: str) -> SignOutcome:
+    """A party signs from the document's page while signed in; their emailed link is then used up."""
+    link = _signed_in_link(document_id, actor, lock=True)
+    document = link.document
+    _check_details(link, typed_name, consented)
+    if reviewed_sha256 != document.pdf_sha256:
+        db.rollback()
+        raise InvalidInput({"typed_name": "The document has changed since you opened it. Read it again, then sign."})
+    person = user_of(actor)
+    checked = f"signed in to Countersign as {person.email} at {uk_time(utcnow(), with_offset=True)}"
+    return _sign(document, link, typed_name, reviewed_sha256, actor, signed_from="document page",
+                 identity_check=checked)
+
+
+def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha256: str, signer: audit.Actor, *,
+          signed_from: str, identity_check: str | None) -> SignOutcome:
+    shown = shown_document(document.docx_sha256)
     signature = Signature(
         party=link.party,
-        staff_id=person.id,
+        staff_id=link.staff_id,
         typed_name=" ".join(typed_name.split()),
         email=link.email,
         link_id=link.id,
         signed_at=utcnow(),
-        ip_address=actor.ip_address or "",
-        user_agent=actor.user_agent or "",
+        ip_address=signer.ip_address or "",
+        user_agent=signer.user_agent or "",
         reviewed_sha256=reviewed_sha256,
         consent_text=CONSENT_TEXT,
+        shown_html_sha256=shown.sha256 if shown else None,
+        signed_from=signed_from,
+        identity_check=identity_check,
     )
     link.used_at = signature.signed_at
     locking = document.add_signature(signature)
@@ -145,9 +249,12 @@ def sign_document(
     disagreed = tuple(d.id for d in disagreements.raised_through_link(document, link.party))
     extra = {"with_recorded_disagreements": list(disagreed)} if disagreed else {}
     audit.record(db, "signed", signer, document.id, party=link.party.value, link_id=link.id, email=link.email,
-                 typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT, **extra)
+                 typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT,
+                 html_sha256=signature.shown_html_sha256, signed_from=signed_from, identity=identity_check, **extra)
     if locking:
         lock(document)
+    else:
+        signing_order.after_one_signed(document, link.party, audit.SYSTEM)
     db.commit()
     return SignOutcome(document, locking, disagreed)
 
@@ -157,6 +264,8 @@ def decline_document(document_id: int, token: str, *, reason: str, actor: audit.
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": "Enter why you are declining to sign, so your supervisor can put it right"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Say why you are declining in {MAX_REASON:,} characters or fewer"})
     document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
     link = _link(document_id, token, lock=True)
     by = link.staff

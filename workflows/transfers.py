@@ -15,7 +15,6 @@ from storage.times import parse_date, uk_date
 from workflows import links, messages
 from workflows.access import user_of
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.people import staff_of
 
 # Nobody is part-way through signing these, and they name the old supervisor: voided, with the reason.
 VOIDED_ON_TRANSFER = (DocumentState.DRAFT, DocumentState.DECLINED)
@@ -45,7 +44,7 @@ class Choices:
 def choices(organisation_id: int, today: dt.date | None = None) -> Choices:
     """The organisation's supervisees, with their current supervisors in the name, and its supervisors."""
     today = today or dt.date.today()
-    everyone = staff_of(organisation_id)
+    everyone = list(db.scalars(select(Staff).where(Staff.organisation_id == organisation_id).order_by(Staff.name)))
     current: dict[int, list[str]] = {}
     for r in db.scalars(select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
                         .where(Staff.organisation_id == organisation_id)):
@@ -78,7 +77,13 @@ def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on
         errors["starts_on"] = date_error or "Enter the date the new supervisor takes over"
     if errors:
         raise InvalidInput(errors)
+    outcome = move_supervisee(supervisee, new_supervisor, start, actor)
+    db.commit()
+    return outcome
 
+
+def move_supervisee(supervisee: Staff, new_supervisor: Staff, start: dt.date, actor: audit.Actor) -> TransferOutcome:
+    """The transfer itself, for a use case that has checked who and when (the caller commits)."""
     relationships = db.scalars(
         select(SupervisionRelationship).where(SupervisionRelationship.supervisee_id == supervisee.id)
         .with_for_update()
@@ -110,7 +115,6 @@ def transfer(supervisee_id: int | None, new_supervisor_id: int | None, starts_on
     for old in old_supervisors:
         subject, body = messages.transferred_out(supervisee, old, new_supervisor, start, voided, kept)
         queue_email(db, to=old.email, subject=subject, body=body)
-    db.commit()
     return TransferOutcome(relationship, running, voided, kept)
 
 

@@ -54,6 +54,18 @@ class VerificationResult:
             return "Sealed by this organisation, but not a document Countersign holds"
         return "Valid: sealed by this organisation and unaltered"
 
+    @property
+    def sealed_by_words(self) -> str:
+        """Whose seal it is, in words; on an altered file whose seal no longer checks, that cannot be told."""
+        check = self.check
+        if not check.signatures:
+            return "No – it has no digital seal"
+        if check.sealed_by_organisation:
+            return "Yes"
+        if not check.unaltered:
+            return "Cannot tell – the file was altered after sealing, so its seal cannot be checked"
+        return "No – the seal's certificate is not this organisation's"
+
     def timeline(self) -> list[tuple[str, str]]:
         """The file's evidence in order: sealed on, by whom, timestamped by, validation data, renewed on, valid until."""
         check = self.check
@@ -87,8 +99,7 @@ class VerificationResult:
         if check.problem:
             out.append(check.problem)
         if check.signatures:
-            out.append("Sealed by this organisation: " + ("yes" if check.sealed_by_organisation else
-                       "no - the signer's certificate does not chain to the organisation's certificate"))
+            out.append("Sealed by this organisation: " + self.sealed_by_words.lower())
             out.append("Unaltered since sealing: " + ("yes" if check.unaltered else "no"))
             if check.bytes_after_last_signature:
                 out.append("Bytes were added after the last seal, outside any signature.")

@@ -13,13 +13,19 @@ TEMPLATE_PATH = pathlib.Path(__file__).resolve().parent / "audit-certificate-v1.
 VARIABLES = {
     "title", "reference", "document_id", "organisation", "template", "template_version", "content_version",
     "locked_at", "final_docx_sha256", "final_pages_sha256", "signatures", "consent_text", "events",
-    "verify_url", "annotations",
+    "verify_url", "annotations", "first_page", "total_pages",
 }
 
 
 def render_certificate(context: dict) -> bytes:
     """The certificate as a Word file, filled (and escaped) from the given values."""
     return render_docx(TEMPLATE_PATH, context)
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF has."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        return len(opened.pages)
 
 
 def append_pages(document_pdf: bytes, certificate_pdf: bytes) -> bytes:

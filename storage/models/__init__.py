@@ -1,6 +1,7 @@
 """The typed database models, one module per concern; everything is importable from here."""
 
 from storage.models.base import Base, UTCDateTime, as_utc, utcnow
+from storage.models.copies import CopyLink, SigningCode
 from storage.models.disagreements import (
     AnnotatedCopy,
     Annotation,
@@ -23,6 +24,7 @@ from storage.models.documents import (
     reference_of,
 )
 from storage.models.evidence import DocumentEvidence
+from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
 from storage.models.queue import Job, OutboxMessage, QueuedWork
@@ -38,11 +40,11 @@ from storage.models.supervision import PostponedSession, QualityActivity, Remind
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AnnotatedCopy", "Annotation", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "AnnotatedCopy", "Annotation", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentEvidence", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
-    "MediationLink", "Organisation", "OutboxMessage", "Party", "PostponedSession", "QualityActivity", "QueuedWork",
+    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
-    "Signature", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
+    "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",
 ]

@@ -38,7 +38,8 @@ class Disagreement(Base):
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     party: Mapped[Party] = mapped_column(Enum(Party, native_enum=False, length=20))
     section_key: Mapped[str] = mapped_column(String(100))
-    section_label: Mapped[str] = mapped_column(String(200))
+    # The section's heading as the template names it; long enough for the longest heading of any template.
+    section_label: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     # Whether the document was already locked when it was raised (then it is an annotation on the locked copy).
     raised_after_lock: Mapped[bool] = mapped_column(default=False)

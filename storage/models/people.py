@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,23 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     template_pack: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Whoever signs from an emailed link first types a one-time code emailed to them.
+    signing_code_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Single sign-on with the council's OpenID Connect provider (Entra ID, Google Workspace...), when set.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_client_id: Mapped[str | None] = mapped_column(String(200))
+    oidc_client_secret: Mapped[str | None] = mapped_column(String(500))
+    # Space-separated: only staff whose verified email is at one of these domains may sign in through it.
+    oidc_email_domains: Mapped[str] = mapped_column(String(1000), default="")
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def single_sign_on(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def email_domains(self) -> list[str]:
+        return self.oidc_email_domains.lower().split()
 
 
 class Staff(Base):
@@ -51,6 +68,13 @@ class Staff(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The last working day; from it their records are HR's and the seven years run.
     leaver_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Wrong passwords in a row, and until when sign-in is paused because of them (never for good).
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    sign_in_paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The second factor: a TOTP secret, once confirmed, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship()
     line_manager: Mapped[Staff | None] = relationship(remote_side=[id])
@@ -64,6 +88,10 @@ class Staff(Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+    def has_left(self, on: dt.date) -> bool:
+        """True from the day after their last working day: they can no longer sign in or sign."""
+        return self.leaver_date is not None and on > self.leaver_date
 
     def grant(self, role: Role) -> None:
         """Give this person a role (idempotent)."""
@@ -91,9 +119,9 @@ class SupervisionRelationship(Base):
     supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
 
     def is_current(self, on: dt.date) -> bool:
-        """In force on that date; it ends at the supervisee's leaver date, when their records become HR's."""
-        left = self.supervisee.leaver_date
-        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on) and (left is None or on < left)
+        """In force on that date; it ends at either party's leaver date (the supervisee's records become HR's)."""
+        left = [d for d in (self.supervisee.leaver_date, self.supervisor.leaver_date) if d is not None]
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on) and all(on < d for d in left)
 
 
 class LoginSession(Base):
@@ -107,5 +135,7 @@ class LoginSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set while the password was right but the second factor is still to come ("second_factor", "set_up").
+    waiting_for: Mapped[str | None] = mapped_column(String(20))
 
     staff: Mapped[Staff] = relationship()

@@ -17,6 +17,8 @@ class QueuedWork:
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # host:pid of the process whose claim it is, so the claims of a process that died can be freed at once
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -33,6 +35,9 @@ class OutboxMessage(QueuedWork, Base):
     body_text: Mapped[str] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A file from the blob store sent with the message (a party's signed copy), and its name.
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Job(QueuedWork, Base):

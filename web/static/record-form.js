@@ -15,10 +15,17 @@
     dirty = false;
     fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (response) {
+        if (response.status === 400) {
+          // Refused, not failed: say what to put right, and try again only after the next change.
+          return response.json().then(function (body) {
+            status.textContent = "Your latest changes are not saved: " + body.errors.join(" ");
+            return null;
+          });
+        }
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
-      .then(function (body) { status.textContent = "Draft saved " + body.saved_at + "."; })
+      .then(function (body) { if (body) status.textContent = "Draft saved " + body.saved_at + "."; })
       .catch(function () {
         dirty = true;
         status.textContent = "Your latest changes are not saved yet: the connection failed. Countersign will try again; you can also press Save draft.";

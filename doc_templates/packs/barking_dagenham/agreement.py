@@ -88,5 +88,6 @@ SCHEMA = TemplateSchema(
         "supervisor_signed_on",
         "supervisee_signature",
         "supervisee_signed_on",
+        "recorded_disagreements",
     ),
 )

@@ -59,6 +59,8 @@ SCHEMA = TemplateSchema(
     version=1,
     docx_path=pathlib.Path(__file__).resolve().parent / "supervision-record-v1.docx",
     sections=SECTIONS,
+    # Its Appendix 2 puts the supervisee's signature first: the supervisor is sent their link once it is in.
+    signing_order=("supervisee", "supervisor"),
     fields=(
         Field(name="supervision_date", label="Date of this supervision",
               help="The date this supervision session was held.", kind="date", section="session",
@@ -79,8 +81,12 @@ SCHEMA = TemplateSchema(
         _discussion("professional_requirements", "professional", "Professional Requirements"),
         _discussion("service_expectations", "service", "Service Expectations"),
         _discussion("any_other_business", "aob", "Any other business"),
-        Field(name="agreed_actions", label="Actions agreed", help="What, who, by when.", kind="actions",
-              required=False, section="actions", blank_text="No actions agreed."),
+        # Work related and non work related, as the policy's review of actions divides them.
+        Field(name="agreed_actions", label="Work related actions", help="What, who, by when.", kind="actions",
+              required=False, section="actions", blank_text="No work related actions agreed."),
+        Field(name="non_work_actions", label="Non work related actions",
+              help="For example wellbeing or learning outside work: what, who, by when.", kind="actions",
+              required=False, section="actions", blank_text="No non work related actions agreed."),
         Field(name="next_supervision_date", label="Date of next Supervision",
               help="Every 4 to 8 weeks, as your supervision agreement says.", kind="date", required=False,
               section="next", blank_text="Not yet arranged.", error_name="the date of the next supervision"),

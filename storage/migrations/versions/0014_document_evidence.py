@@ -1,7 +1,7 @@
 """document evidence: where each sealed document's long-term evidence stands, and when to renew it
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: document_evidence
+Revises: 0009_due_columns
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009'
-down_revision = '0008'
+revision = 'document_evidence'
+down_revision = '0009_due_columns'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,148 @@
+"""Setting up a council: its organisation, how its staff sign in, and its first admin, emailed a link to start."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from doc_templates import PACKS
+from storage import audit
+from storage.db import session as db
+from storage.models import Organisation, RetentionPolicy, Role, Staff
+from storage.outbox import queue_email
+from workflows import links
+from workflows.errors import InvalidInput
+from workflows.passwords import email_password_link
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class SignInSettings:
+    """How an organisation's staff sign in: its OpenID Connect provider, if any, and whether passwords work."""
+
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    email_domains: str = ""
+    password_sign_in: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class CouncilSetUp:
+    organisation: Organisation
+    admin: Staff
+    callback_url: str
+
+
+def set_up_council(name: str, template_pack: str, admin_name: str, admin_email: str, sign_in: SignInSettings,
+                   retention_years: int = 7) -> CouncilSetUp:
+    """Create an organisation and its first admin, who is emailed how to sign in; all or nothing."""
+    name = " ".join((name or "").split())
+    admin_name = " ".join((admin_name or "").split())
+    admin_email = (admin_email or "").strip().lower()
+    errors: dict[str, str] = {}
+    if not name or len(name) > 200:
+        errors["name"] = "Give the council's name, of 200 characters or fewer"
+    elif db.scalars(select(Organisation).where(func.lower(Organisation.name) == name.lower())).first():
+        errors["name"] = f"{name} is already set up – choose another name"
+    if template_pack not in PACKS:
+        errors["template_pack"] = f"Choose a template pack: {', '.join(sorted(PACKS))}"
+    if not admin_name or len(admin_name) > 200:
+        errors["admin_name"] = "Give the first admin's full name, of 200 characters or fewer"
+    if not _EMAIL.match(admin_email) or len(admin_email) > 320:
+        errors["admin_email"] = "Give the first admin's work email address, like name@council.gov.uk"
+    elif db.scalars(select(Staff).where(func.lower(Staff.email) == admin_email)).first():
+        errors["admin_email"] = f"{admin_email} already belongs to someone on record – give another"
+    if not 7 <= retention_years <= 100:
+        errors["retention_years"] = "Give a retention period of 7 to 100 years"
+    errors.update(_check_sign_in(sign_in, admin_email))
+    if errors:
+        raise InvalidInput(errors)
+    organisation = Organisation(name=name, template_pack=template_pack)
+    _apply_sign_in(organisation, sign_in)
+    admin = Staff(organisation=organisation, name=admin_name, email=admin_email)
+    admin.grant(Role.ADMIN)
+    db.add_all([organisation, admin,
+                RetentionPolicy(organisation=organisation, staff_category="", years=retention_years,
+                                basis="Set when the council was set up")])
+    db.flush()
+    if organisation.password_sign_in:
+        email_password_link(admin, "welcome")
+    else:
+        _email_single_sign_on_welcome(admin)
+    audit.record(db, "organisation_created", audit.SYSTEM, organisation_id=organisation.id, name=name,
+                 template_pack=template_pack, single_sign_on=organisation.single_sign_on,
+                 password_sign_in=organisation.password_sign_in)
+    audit.record(db, "staff_added", audit.SYSTEM, staff_id=admin.id, email=admin.email, roles=["admin"],
+                 password_set=False, via="council set-up")
+    db.commit()
+    return CouncilSetUp(organisation, admin, links.single_sign_on_callback_url())
+
+
+def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
+    """Change how an organisation's staff sign in (its provider, allowed domains, whether passwords work)."""
+    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
+        (name or "").split()).lower())).one_or_none()
+    if organisation is None:
+        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+    errors = _check_sign_in(sign_in, None)
+    if errors:
+        raise InvalidInput(errors)
+    _apply_sign_in(organisation, sign_in)
+    audit.record(db, "sign_in_settings_changed", audit.SYSTEM, organisation_id=organisation.id,
+                 oidc_issuer=organisation.oidc_issuer, oidc_client_id=organisation.oidc_client_id,
+                 email_domains=organisation.oidc_email_domains, password_sign_in=organisation.password_sign_in)
+    db.commit()
+    return organisation
+
+
+def _check_sign_in(settings: SignInSettings, admin_email: str | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    issuer, client_id = settings.oidc_issuer.strip(), settings.oidc_client_id.strip()
+    domains = settings.email_domains.lower().replace(",", " ").split()
+    if issuer or client_id or settings.oidc_client_secret:
+        parts = urlsplit(issuer)
+        loopback = parts.hostname in ("localhost", "127.0.0.1")
+        if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+            errors["oidc_issuer"] = ("Give the identity provider's issuer address, starting https://, like "
+                                     "https://login.microsoftonline.com/<tenant id>/v2.0")
+        if not client_id or len(client_id) > 200:
+            errors["oidc_client_id"] = "Give the client (application) ID the identity provider gave Countersign"
+        if not settings.oidc_client_secret or len(settings.oidc_client_secret) > 500:
+            errors["oidc_client_secret"] = "Give the client secret the identity provider gave Countersign"
+        if not domains or not all(_DOMAIN.match(d) for d in domains):
+            errors["email_domains"] = ("Give the council's email domains whose staff may sign in this way, like "
+                                       "havering.gov.uk")
+        elif admin_email and admin_email.rsplit("@", 1)[-1] not in domains:
+            errors["admin_email"] = f"Give an admin email address at one of {', '.join(domains)}"
+    elif not settings.password_sign_in:
+        errors["password_sign_in"] = "Set up single sign-on before switching password sign-in off, or nobody can sign in"
+    return errors
+
+
+def _apply_sign_in(organisation: Organisation, settings: SignInSettings) -> None:
+    organisation.oidc_issuer = settings.oidc_issuer.strip().rstrip("/") or None
+    organisation.oidc_client_id = settings.oidc_client_id.strip() or None
+    organisation.oidc_client_secret = settings.oidc_client_secret or None
+    organisation.oidc_email_domains = " ".join(settings.email_domains.lower().replace(",", " ").split())
+    organisation.password_sign_in = settings.password_sign_in
+
+
+def _email_single_sign_on_welcome(admin: Staff) -> None:
+    body = f"""Dear {admin.name},
+
+You are the first Countersign administrator for {admin.organisation.name}. Sign in with your
+{admin.organisation.name} account: open
+
+{links.sign_in_url()}
+
+and choose “Sign in with {admin.organisation.name}”. Then add your staff under Staff.
+
+Countersign
+"""
+    queue_email(db, to=admin.email, subject="Your Countersign account", body=body)
