@@ -35,6 +35,7 @@ from wtforms import (
 )
 from wtforms.validators import Length
 
+from doc_templates.render import clean_text
 from storage.ids import as_id
 from storage.times import parse_date
 from workflows.errors import InvalidInput
@@ -102,9 +103,15 @@ def _bounded(label: str, max_length: int, validators: list | None) -> list:
                                                                 f"“{label.removesuffix(' (optional)')}”")]
 
 
+def _printable(value):
+    # A NUL or other control character typed or pasted in can be stored nowhere (PostgreSQL refuses a NUL), nor shown.
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def Text(label: str, max_length: int = LINE_MAX, validators: list | None = None, **kwargs) -> StringField:  # noqa: N802 - reads like a field class where forms are declared
     """A one-line text field of at most `max_length` characters; the use case checks the rest and says what is wrong."""
-    return StringField(label, widget=GovTextInput(), validators=_bounded(label, max_length, validators), **kwargs)
+    return StringField(label, widget=GovTextInput(), validators=_bounded(label, max_length, validators),
+                       filters=[_printable, *kwargs.pop("filters", ())], **kwargs)
 
 
 def LongText(label: str, max_length: int = PARAGRAPH_MAX, validators: list | None = None,  # noqa: N802
@@ -112,7 +119,8 @@ def LongText(label: str, max_length: int = PARAGRAPH_MAX, validators: list | Non
     """A box for a paragraph or more, its hint saying how much it takes."""
     limit = f"You can enter up to {max_length:,} characters."
     return TextAreaField(label, widget=GovTextArea(), validators=_bounded(label, max_length, validators),
-                         description=f"{description} {limit}".strip(), **kwargs)
+                         description=f"{description} {limit}".strip(), filters=[_printable, *kwargs.pop("filters", ())],
+                         **kwargs)
 
 
 class _Checkbox(GovCheckboxInput):

@@ -158,7 +158,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
             frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
             agreement_needed_by=needed_by,
         ))
-    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
+    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name, row.supervisee.id))
 
 
 # The due pages show an agreement's reference and state; its form data and signatures load only if asked for.
