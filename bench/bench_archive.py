@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 from storage.states import DocumentState, RetentionState
 
@@ -55,40 +56,55 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
-    """A migrated SQLite database with `documents` synthetic documents (metadata only)."""
-    from storage import db as database
-
-    path.unlink(missing_ok=True)
-    database.upgrade(f"sqlite:///{path}")
+def rows(documents: int, seed: int = 5) -> tuple[list[tuple], list[tuple], Iterator[tuple]]:
+    """The synthetic organisations, staff and documents (metadata only), as rows for the INSERTs below."""
     rng = random.Random(seed)
-    connection = sqlite3.connect(path)
-    connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;")
     now = _stamp(dt.datetime.now(dt.UTC))
-    connection.executemany("INSERT INTO organisations (id, name, template_pack, created_at) VALUES (?, ?, ?, ?)",
-                           [(o, f"Council {o}", "havering", now) for o in range(1, ORGANISATIONS + 1)])
+    organisations = [(o, f"Council {o}", "havering", now) for o in range(1, ORGANISATIONS + 1)]
     staff = []
     for i in range(1, SUPERVISORS + SUPERVISEES + 1):
         org = 1 + i % ORGANISATIONS
         staff.append((i, org, f"Person {i:06d}", f"person{i}@council{org}.example", "", "", now))
-    connection.executemany("INSERT INTO staff (id, organisation_id, name, email, profession, staff_category, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", staff)
     # Supervisors are ids 1..SUPERVISORS; each supervisee has one, in the same organisation (same id parity).
     supervisor_of = {s: (2 * (s % (SUPERVISORS // 2)) + s % 2) or SUPERVISORS
                      for s in range(SUPERVISORS + 1, SUPERVISORS + SUPERVISEES + 1)}
     # The state column holds the enum's name, as SQLAlchemy writes it; retention_status holds the value.
     states = [s.upper() for s, weight in STATES for _ in range(weight)]
     supervisees = list(supervisor_of)
+
+    def documents_rows() -> Iterator[tuple]:
+        for doc_id in range(1, documents + 1):
+            supervisee = rng.choice(supervisees)
+            supervisor = supervisor_of[supervisee]
+            created = START + dt.timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
+            state = rng.choice(states)
+            yield (doc_id, 1 + supervisee % ORGANISATIONS, "agreement" if rng.random() < 0.2 else "record",
+                   "havering/supervision-agreement", 1, supervisor, supervisee, supervisor, "{}", state, 1,
+                   _stamp(created), _stamp(created + dt.timedelta(days=3)) if state == "LOCKED" else None, KEPT)
+
+    return organisations, staff, documents_rows()
+
+
+ORGANISATION_COLUMNS = "id, name, template_pack, created_at"
+STAFF_COLUMNS = "id, organisation_id, name, email, profession, staff_category, created_at"
+DOCUMENT_COLUMNS = ("id, organisation_id, kind, template_key, template_version, supervisor_id, supervisee_id, "
+                    "created_by_id, data, state, content_version, created_at, locked_at, retention_status")
+
+
+def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
+    """A migrated SQLite database with `documents` synthetic documents (metadata only)."""
+    from storage import db as database
+
+    path.unlink(missing_ok=True)
+    database.upgrade(f"sqlite:///{path}")
+    organisations, staff, documents_rows = rows(documents, seed)
+    connection = sqlite3.connect(path)
+    connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;")
+    connection.executemany(f"INSERT INTO organisations ({ORGANISATION_COLUMNS}) VALUES (?, ?, ?, ?)", organisations)
+    connection.executemany(f"INSERT INTO staff ({STAFF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", staff)
     batch = []
-    for doc_id in range(1, documents + 1):
-        supervisee = rng.choice(supervisees)
-        supervisor = supervisor_of[supervisee]
-        created = START + dt.timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
-        state = rng.choice(states)
-        batch.append((doc_id, 1 + supervisee % ORGANISATIONS, "agreement" if rng.random() < 0.2 else "record",
-                      "havering/supervision-agreement", 1, supervisor, supervisee, supervisor, "{}", state, 1,
-                      _stamp(created), _stamp(created + dt.timedelta(days=3)) if state == "LOCKED" else None,
-                      KEPT))
+    for row in documents_rows:
+        batch.append(row)
         if len(batch) == 50_000:
             _insert(connection, batch)
             batch = []
@@ -100,10 +116,7 @@ def generate(path: pathlib.Path, documents: int, seed: int = 5) -> None:
 
 
 def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
-    connection.executemany(
-        "INSERT INTO documents (id, organisation_id, kind, template_key, template_version, supervisor_id, supervisee_id,"
-        " created_by_id, data, state, content_version, created_at, locked_at, retention_status)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    connection.executemany(f"INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def baseline_copy(ours: pathlib.Path, baseline: pathlib.Path) -> None:
@@ -146,13 +159,12 @@ def databases(documents: int, rebuild: bool) -> tuple[pathlib.Path, pathlib.Path
     return ours, baseline
 
 
-def make_queries(path: pathlib.Path, iterations: int, seed: int = 11) -> dict[str, list[dict]]:
-    """The same random parameters for both databases: real people, real supervisors, real states."""
+def make_queries(iterations: int, seed: int = 11) -> dict[str, list[dict]]:
+    """The same random parameters for every database: real people, real supervisors, real states (as `rows` made
+    them)."""
     rng = random.Random(seed)
-    connection = sqlite3.connect(path)
-    supervisees = [r for r in connection.execute("SELECT id, organisation_id FROM staff WHERE id > ?", (SUPERVISORS,))]
-    supervisors = [r for r in connection.execute("SELECT id, organisation_id FROM staff WHERE id <= ?", (SUPERVISORS,))]
-    connection.close()
+    supervisees = [(i, 1 + i % ORGANISATIONS) for i in range(SUPERVISORS + 1, SUPERVISORS + SUPERVISEES + 1)]
+    supervisors = [(i, 1 + i % ORGANISATIONS) for i in range(1, SUPERVISORS + 1)]
     queries: dict[str, list[dict]] = {"person": [], "supervisor": [], "status": []}
     for _ in range(iterations):
         person, org = rng.choice(supervisees)
@@ -234,7 +246,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ours_path, baseline_path = databases(args.documents, args.rebuild)
-    queries = make_queries(ours_path, args.iterations)
+    queries = make_queries(args.iterations)
     scratch = tempfile.mkdtemp(prefix="bench-archive-")
     results: dict[str, dict] = {}
     plans: dict[str, dict] = {}

@@ -48,22 +48,9 @@ LOCKED, VOIDED, DECLINED = DocumentState.LOCKED.name, DocumentState.VOIDED.name,
 KEPT, ARCHIVED = RetentionState.KEPT.value, RetentionState.ARCHIVED.value
 
 
-def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
-    """A migrated SQLite file holding `documents` synthetic documents; what was made."""
-    from storage import db as database
-
-    if path.exists():
-        path.unlink()
-    database.upgrade(f"sqlite:///{path}")
+def rows(documents: int, seed: int = 5) -> dict:
+    """The synthetic council as rows for the INSERTs below: staff (15% leavers), holds, and the documents (lazily)."""
     rng = random.Random(seed)
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
-    now = "2026-11-23 09:00:00.000000"
-    con.execute("INSERT INTO organisations (id, name, template_pack, created_at) VALUES (1, 'Bench Council', "
-                "'havering', ?)", (now,))
-    con.execute("INSERT INTO retention_policies (organisation_id, staff_category, years, basis, updated_at) "
-                "VALUES (1, '', 7, 'Havering policy 9.4', ?)", (now,))
     leavers: dict[int, dt.date] = {}
     staff_rows = []
     for staff_id in range(1, STAFF + 1):
@@ -72,16 +59,12 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
             left = dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(0, 3600))
             leavers[staff_id] = left
         staff_rows.append((staff_id, 1, f"Person {staff_id}", f"p{staff_id}@bench.example", "Social worker",
-                           "Qualified social worker", now, left.isoformat() if left else None))
-    con.executemany("INSERT INTO staff (id, organisation_id, name, email, profession, staff_category, created_at, "
-                    "leaver_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", staff_rows)
+                           "Qualified social worker", NOW, left.isoformat() if left else None))
     held_staff = rng.sample(sorted(leavers), HOLDS)
-    con.executemany("INSERT INTO legal_holds (organisation_id, staff_id, reason, placed_at) VALUES (1, ?, "
-                    "'Bench hold', ?)", [(s, now) for s in held_staff])
     until = {s: add_years(d, 7).isoformat() for s, d in leavers.items()}
     states = (LOCKED,) * 8 + (VOIDED, DECLINED)
 
-    def rows():
+    def documents_rows():
         for doc_id in range(1, documents + 1):
             supervisee = rng.randrange(2, STAFF + 1)
             supervisor = supervisee - 1
@@ -89,18 +72,48 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
             # A few of the long-gone leavers' records were reviewed in earlier sweeps.
             status = ARCHIVED if retain and retain < "2025-01-01" and doc_id % 7 == 0 else KEPT
             yield (doc_id, 1, "agreement" if doc_id % 3 else "record", "havering/supervision-agreement", 1,
-                   supervisor, supervisee, supervisor, "{}", states[doc_id % 10], 1, now, retain, status)
+                   supervisor, supervisee, supervisor, "{}", states[doc_id % 10], 1, NOW, retain, status)
 
+    return {"staff": staff_rows, "holds": [(s, NOW) for s in held_staff], "leavers": len(leavers),
+            "documents": documents_rows()}
+
+
+NOW = "2026-11-23 09:00:00.000000"
+ORGANISATION = "INSERT INTO organisations (id, name, template_pack, created_at) VALUES (1, 'Bench Council', 'havering', '" \
+    + NOW + "')"
+POLICY = ("INSERT INTO retention_policies (organisation_id, staff_category, years, basis, updated_at) "
+          "VALUES (1, '', 7, 'Havering policy 9.4', '" + NOW + "')")
+AUDIT_HEAD = "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"
+STAFF_COLUMNS = "id, organisation_id, name, email, profession, staff_category, created_at, leaver_date"
+HOLD_COLUMNS = "organisation_id, staff_id, reason, placed_at"
+DOCUMENT_COLUMNS = ("id, organisation_id, kind, template_key, template_version, supervisor_id, supervisee_id, "
+                    "created_by_id, data, state, content_version, created_at, retain_until, retention_status")
+
+
+def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
+    """A migrated SQLite file holding `documents` synthetic documents; what was made."""
+    from storage import db as database
+
+    if path.exists():
+        path.unlink()
+    database.upgrade(f"sqlite:///{path}")
+    council = rows(documents, seed)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute(ORGANISATION)
+    con.execute(POLICY)
+    con.executemany(f"INSERT INTO staff ({STAFF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", council["staff"])
+    con.executemany(f"INSERT INTO legal_holds ({HOLD_COLUMNS}) VALUES (1, ?, 'Bench hold', ?)", council["holds"])
     started = time.perf_counter()
-    con.executemany("INSERT INTO documents (id, organisation_id, kind, template_key, template_version, supervisor_id, "
-                    "supervisee_id, created_by_id, data, state, content_version, created_at, retain_until, "
-                    "retention_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
-    con.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, ?)", ("0" * 64,))
+    con.executemany(f"INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    council["documents"])
+    con.execute(AUDIT_HEAD)
     con.commit()
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
-    return {"documents": documents, "staff": STAFF, "leavers": len(leavers), "holds": HOLDS,
+    return {"documents": documents, "staff": STAFF, "leavers": council["leavers"], "holds": HOLDS,
             "insert_seconds": round(time.perf_counter() - started, 1)}
 
 

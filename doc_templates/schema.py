@@ -79,8 +79,7 @@ class Field:
         """Collect and check this field's rows from the form; blank rows are dropped."""
         rows, problems = [], []
         for index in range(MAX_ROWS):
-            raw = {col: " ".join(clean_text(form.get(f"{self.name}-{index}-{col}") or "").split())
-                   for col in ROW_COLUMNS[self.kind]}
+            raw = self._raw_row(form, index)
             if not any(raw.values()):
                 continue
             row, problem = _ROW_CHECKS[self.kind](raw, self)
@@ -94,6 +93,19 @@ class Field:
         if not rows and self.required:
             return None, f"Enter {self._what()}"
         return rows, None
+
+    def first_problem_box(self, form: Mapping[str, str]) -> str | None:
+        """The id of the box to put right first in this field's rows (its row's first box), if a row is wrong."""
+        for index in range(MAX_ROWS):
+            raw = self._raw_row(form, index)
+            if any(raw.values()) and _ROW_CHECKS[self.kind](raw, self)[1]:
+                # A row to review shows only its outcome's radios; the others are its first box.
+                return f"{self.name}-{index}-done" if self.kind == "review" else f"{self.name}-{index}-{ROW_COLUMNS[self.kind][0]}"
+        return None
+
+    def _raw_row(self, form: Mapping[str, str], index: int) -> dict[str, str]:
+        return {col: " ".join(clean_text(form.get(f"{self.name}-{index}-{col}") or "").split())
+                for col in ROW_COLUMNS[self.kind]}
 
     def _row_word(self) -> str:
         return {"actions": "Action", "cases": "Case", "review": "Action"}[self.kind]

@@ -48,7 +48,7 @@ def test_whole_round_in_chromium(browser, live_url, smtp, people, tmp_path):
     boss.wait_for_url(re.compile(r"/documents/\d+$"))
     document_url = boss.url
     send = boss.get_by_role("button", name="Send for signature")
-    expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page refreshes itself until the PDF is made
+    expect(send).to_be_enabled(timeout=PDF_WAIT_MS)  # the page brings itself up to date once the PDF is made
     expect(boss.locator("#document-text")).to_contain_text("Morgan O'Brien & <Sons>")
     submit(boss, send)
     expect(boss.get_by_text("Sent. Each of you will be emailed a link to sign in the next few minutes.")).to_be_visible()

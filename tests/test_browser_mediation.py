@@ -39,7 +39,7 @@ def _link(messages, person, pattern) -> str:
 
 def _pdf_text(page, link_name: str, tmp_path, name: str) -> str:
     link = page.get_by_role("link", name=link_name)
-    expect(link).to_be_visible(timeout=PDF_WAIT_MS)  # the page refreshes itself until the copy is sealed
+    expect(link).to_be_visible(timeout=PDF_WAIT_MS)  # the page brings itself up to date once the copy is sealed
     with page.expect_download() as info:
         link.click()
     target = tmp_path / name

@@ -155,6 +155,8 @@ def test_record_is_signed_locked_and_its_actions_come_back_for_review(client, pe
     page = client.get(f"/records/drafts/{draft_id}").get_data(as_text=True)
     assert "Review of agreed action points" in page
     assert "Book safeguarding refresher" in page and "Share the MCA article" in page
+    # Each action's date reads as people write it, never as the ISO date it is kept as.
+    assert ", by 15 January 2027" in page and "2027-01-15</div>" not in page
 
     # One done, one carried on: the carried one is open again in the next record.
     form = {f"action_review-{i}-{k}": v for i, row in enumerate(records.agreed_actions(db.get(Document, first)))

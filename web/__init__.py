@@ -95,7 +95,7 @@ def configure_templates(app: Flask) -> None:
     ])
     WTFormsHelpers(app)
     app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
-                                  event_label=event_label)
+                                  event_label=event_label, typed_date=typed_date)
 
     @app.context_processor
     def _globals():
@@ -190,3 +190,11 @@ def _leave_the_database() -> None:
         pass
     database.remove()
     g.user = None
+
+
+def typed_date(value: str | None) -> str:
+    """A date a form kept as typed, as people write it ("31 December 2026") when it is one, else as it was typed."""
+    try:
+        return uk_date(value) if value else ""
+    except (TypeError, ValueError):
+        return str(value)

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from storage.models import Party, RetentionState, Role
 from web.auth import actor, login_required, role_required
@@ -80,9 +80,11 @@ def show(document_id: int):
 
 def _page(document, sign_form: SignForm | None = None):
     # With the signing form sent back with its errors, the page answers 400.
-    page = render_template("documents/show.html", document=document, page=document_page(document, g.user),
-                           form=Form(), sign_form=sign_form or SignForm(formdata=None), Party=Party)
-    return page, 400 if sign_form is not None and sign_form.errors else 200
+    page = document_page(document, g.user)
+    html = render_template("documents/show.html", document=document, page=page, form=Form(),
+                           sign_form=sign_form or SignForm(formdata=None), Party=Party,
+                           waiting=downloads.is_page_waiting(document, page))
+    return html, 400 if sign_form is not None and sign_form.errors else 200
 
 
 @bp.post("/documents/<int:document_id>/sign")
@@ -103,6 +105,16 @@ def sign(document_id: int):
                              action=url_for("documents.sign", document_id=document_id),
                              back=url_for("documents.show", document_id=document_id))
     return _page(downloads.view_document(document_id, actor(), audited=False), form)
+
+
+@bp.get("/documents/<int:document_id>/pdf-status")
+@login_required
+def pdf_status(document_id: int):
+    """Whether the PDF the document's page waits for is ready: what the page's script asks every few seconds."""
+    status = downloads.pdf_status(document_id, g.user)
+    response = jsonify(waiting=status.waiting, message=status.message)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/documents/<int:document_id>/send")
@@ -131,6 +143,18 @@ def _unless_not_ready(act: Callable[[], object], done: str) -> None:
         flash(str(wait))
     else:
         flash(done, "success")
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(document_id: int):
+    """Delete a draft nobody was ever sent, after asking to be sure."""
+    document = document_for(document_id, "manage", g.user)
+    form = Form()
+    if submit(form, lambda: agreements.delete_draft(document_id, actor())) is NOT_DONE:
+        return show_form("documents/delete.html", form, document=document)
+    flash(f"The draft {document.title.lower()} has been deleted.", "success")
+    return redirect(url_for("documents.home"))
 
 
 class VoidForm(Form):

@@ -15,11 +15,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from doc_templates import pool
-from storage import jobs, outbox
+from storage import jobs, outbox, wakeups
 from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
-from workflows import annotated_pdf, housekeeping, lock, reminders, renditions
+from workflows import annotated_pdf, evidence, housekeeping, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ JOBS: dict[str, Callable[[int], int]] = {
     renditions.REVIEW_PDF: renditions.make_review_pdf,
     lock.SEAL_FINAL_PDF: lock.seal_final_pdf,
     annotated_pdf.SEAL_ANNOTATIONS: annotated_pdf.seal_annotations,
+    evidence.RENEW_EVIDENCE: evidence.renew,
 }
 
 _wake = threading.Event()
@@ -42,6 +43,7 @@ def wake() -> None:
 @event.listens_for(Session, "after_flush")
 def _note_new_work(session: Session, _context) -> None:
     if any(isinstance(obj, (Job, OutboxMessage)) for obj in session.new):
+        wakeups.announce(session)  # workers in other processes hear of it when this commits (once, however often)
         session.info["new_work"] = True
 
 
@@ -168,6 +170,8 @@ def run_once() -> tuple[int, outbox.SendReport]:
         )
         if current_app.config.get("DISPOSITION_SWEEP"):
             run_daily_sweep()
+        if current_app.config.get("EVIDENCE_RENEWAL"):
+            evidence.run_daily()
         return done, report
     finally:
         db.remove()
@@ -188,6 +192,7 @@ def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) ->
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
     swept_on = _sweep(app)
     warm_up_pool()
+    wakeups.listen(app.config["DATABASE_URL"], wake, stop)
     daily_done: dt.date | None = None
     while not stop.is_set():
         if swept_on != dt.date.today():

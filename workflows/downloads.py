@@ -13,9 +13,19 @@ from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
+from storage.models import (
+    AuditEvent,
+    Disagreement,
+    DisposalRecord,
+    Document,
+    FileKind,
+    Party,
+    RetentionState,
+    Role,
+    Staff,
+)
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements, signing_order, signing_round
+from workflows import annotated_pdf, disagreements, evidence, signing_order, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
@@ -92,12 +102,16 @@ class DocumentPage:
     signing_order: str | None = None
     # A party who has left while it was out for signature: it can no longer be signed, only voided.
     departed_signer: Staff | None = None
+    # Where the sealed copy's long-term evidence stands: HR's, who keep the record.
+    evidence: evidence.EvidenceStatus | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
     departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
     actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
+    # A draft nobody has seen is deleted; once sent, a document is voided, and the parties are told why.
+    actions -= {"void"} if "delete" in actions and not document.was_ever_sent else {"delete"}
     return DocumentPage(
         history=document_history(document, user),
         actions=actions - {"resend", "send"} if departed else actions,
@@ -112,7 +126,42 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         can_sign=signing_round.signable_link(document, user) is not None,
         signing_order=signing_order.describe(document),
         departed_signer=departed,
+        evidence=evidence.status_of(document) if user.has_role(Role.HR) else None,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class PdfStatus:
+    """Whether the PDF a document's page waits for is made yet, in words for the page to announce."""
+
+    waiting: bool
+    message: str
+
+
+SEALING_ANNOTATION = "Being sealed into the PDF"
+
+
+def is_page_waiting(document: Document, page: DocumentPage) -> bool:
+    """Whether the page waits for a PDF: its own, or an annotation being sealed into it."""
+    return page.waiting and document.state.value in ("draft", "locked") or any(
+        listed.where == SEALING_ANNOTATION for listed in page.annotations)
+
+
+def pdf_status(document_id: int, user: Staff) -> PdfStatus:
+    """What the page of a document waits for, for the page to learn it without reloading; not audited, as it shows
+    nothing of the document's content (NotAllowed for anyone who may not view it)."""
+    document = document_for(document_id, "view", user)
+    sealing = any(listed.where == SEALING_ANNOTATION for listed in annotated_pdf.listed(document))
+    if is_waiting_for_pdf(document) and document.pdf_error:
+        status = PdfStatus(True, f"Rendering the PDF is waiting. {document.pdf_error}")
+    elif is_waiting_for_pdf(document):
+        status = PdfStatus(True, "The PDF is being prepared.")
+    elif sealing:
+        status = PdfStatus(True, "An annotation is being sealed into the PDF.")
+    else:
+        status = PdfStatus(False, "The PDF is ready.")
+    db.rollback()  # a read: end it, so a poll never holds SQLite's lock
+    return status
 
 
 def disposal_record(document: Document) -> DisposalRecord | None:

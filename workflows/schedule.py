@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import defer, lazyload
 
 from storage import audit
 from storage.db import session as db
@@ -98,39 +99,43 @@ def _status(day: dt.date | None, today: dt.date, soon: int) -> str | None:
 def due_for_supervisor(supervisor_id: int, today: dt.date | None = None) -> list[SupervisionDue]:
     """Each of this supervisor's current supervisees, soonest due first."""
     today = today or dt.date.today()
-    return _due_rows(current_relationships(supervisor_id, today), today)
+    relationships = current_relationships(supervisor_id, today)
+    return _due_rows(relationships, today, {r.supervisee_id for r in relationships})
 
 
 def due_everywhere(today: dt.date) -> list[SupervisionDue]:
     """Every current supervision relationship's position, for the daily reminders."""
-    return _due_rows(current_relationships(None, today), today)
+    return _due_rows(current_relationships(None, today), today, None)
 
 
 def team_due(manager_id: int, today: dt.date | None = None) -> list[tuple[Staff, list[SupervisionDue]]]:
     """For a manager: each supervisor they line-manage, with every supervisee's position."""
     today = today or dt.date.today()
-    return [(supervisor, due_for_supervisor(supervisor.id, today)) for supervisor in team_supervisors(manager_id)]
+    supervisors = team_supervisors(manager_id)
+    relationships = current_relationships([s.id for s in supervisors], today)
+    rows = _due_rows(relationships, today, {r.supervisee_id for r in relationships})
+    return [(supervisor, [row for row in rows if row.relationship.supervisor_id == supervisor.id])
+            for supervisor in supervisors]
 
 
-def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> list[SupervisionDue]:
-    supervisee_ids = {r.supervisee_id for r in relationships}
-    if not supervisee_ids:
+def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
+              supervisee_ids: set[int] | None) -> list[SupervisionDue]:
+    """Each relationship's position from three grouped queries (None: every supervisee's documents)."""
+    if not relationships:
         return []
-    documents = db.scalars(select(Document).where(
-        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
+    last_records = _last_records(supervisee_ids)
+    signed_agreements = _latest_signed_agreements(supervisee_ids)
+    pending_agreements = _pending_agreements(supervisee_ids)
     changed = policy_changes.latest_changes(r.supervisee.organisation_id for r in relationships)
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
-        mine = [d for d in documents if d.supervisee_id == person.id and d.organisation_id == person.organisation_id]
-        held = [(day, d) for d in mine if d.kind == "record" and (day := _date(d.data.get("supervision_date")))]
-        last_held, last_record = max(held, key=lambda pair: pair[0]) if held else (None, None)
-        agreements = [d for d in mine if d.kind == "agreement"]
-        signed = max((d for d in agreements if d.state is DocumentState.LOCKED),
-                     key=lambda d: (_date(d.data.get("start_date")) or dt.date.min, d.id), default=None)
-        pending = max((d for d in agreements if d.state.is_open_for_signature or d.state is DocumentState.DRAFT),
-                      key=lambda d: d.id, default=None)
-        agreed_weeks = _int(signed.data.get("frequency_weeks")) if signed else None
+        mine = (person.id, person.organisation_id)
+        last_record = last_records.get(mine)
+        last_held = last_record.supervision_date if last_record is not None else None
+        signed = signed_agreements.get(mine)
+        pending = pending_agreements.get(mine)
+        agreed_weeks = signed.agreed_frequency_weeks if signed else None
         facts = Person(person.staff_category or None, person.start_date, person.qualified_on, person.part_time,
                        person.appointed_from_overseas, agreed_weeks)
         pack = person.organisation.template_pack
@@ -139,17 +144,17 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
         else:
             # Never supervised here yet: count from when supervision starts – the relationship, their first day
             # or the agreement's start, whichever is latest.
-            starts = [relationship.starts_on, person.start_date, _date(signed.data.get("start_date")) if signed else None]
+            starts = [relationship.starts_on, person.start_date, signed.agreement_start_date if signed else None]
             base = max(day for day in starts if day is not None)
         frequency = frequency_on(pack, facts, base)
         review_due = None
         if signed is not None:
-            began = _date(signed.data.get("start_date")) or (as_utc(signed.locked_at) or utcnow()).date()
+            began = signed.agreement_start_date or (as_utc(signed.locked_at) or utcnow()).date()
             review_due = policy_changes.review_due(add_years(began, 1), began, changed.get(person.organisation_id))
         needed_by = None if signed is not None else newly_qualified.agreement_needed_by(
             pack, person.staff_category, person.start_date, relationship.starts_on, today)
         learning_until = newly_qualified.learning_agreement_until(pack, person.staff_category, person.start_date)
-        booked = _date(last_record.data.get("next_supervision_date")) if last_record is not None else None
+        booked = last_record.next_supervision_date if last_record is not None else None
         rows.append(SupervisionDue(
             supervisee=person, supervisor=relationship.supervisor, relationship=relationship,
             category=category_label(pack, person.staff_category), last_held=last_held,
@@ -158,7 +163,63 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date) -> l
             agreement_needed_by=needed_by,
             learning_agreement_until=learning_until if learning_until and today < learning_until else None,
         ))
-    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
+    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name, row.supervisee.id))
+
+
+# The due pages show an agreement's reference and state; its form data and signatures load only if asked for.
+_JUST_THE_DOCUMENT = (defer(Document.data), lazyload(Document.signatures))
+
+
+# Each query groups by supervisee and organisation: only documents written in the supervisee's own organisation
+# count, and `_due_rows` looks each up by (supervisee, their organisation).
+def _theirs(query, supervisee_ids: set[int] | None):
+    """Documents of these supervisees (or everyone's) that are not voided or deleted unsent."""
+    query = query.where(Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]))
+    return query if supervisee_ids is None else query.where(Document.supervisee_id.in_(sorted(supervisee_ids)))
+
+
+def _last_records(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Row]:
+    """Each supervisee's record of their latest session (the first written, if two are of one day)."""
+    latest = _theirs(select(Document.supervisee_id, Document.organisation_id,
+                            func.max(Document.supervision_date).label("day"))
+                     .where(Document.kind == "record", Document.supervision_date.is_not(None)), supervisee_ids
+                     ).group_by(Document.supervisee_id, Document.organisation_id).subquery()
+    found: dict[tuple[int, int], Row] = {}
+    for row in db.execute(_theirs(select(
+            Document.id, Document.supervisee_id, Document.organisation_id, Document.supervision_date,
+            Document.next_supervision_date).join(latest, and_(
+                Document.supervisee_id == latest.c.supervisee_id, Document.organisation_id == latest.c.organisation_id,
+                Document.supervision_date == latest.c.day)).where(Document.kind == "record"), supervisee_ids)
+            .order_by(Document.id)):
+        found.setdefault((row.supervisee_id, row.organisation_id), row)
+    return found
+
+
+def _latest_signed_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Document]:
+    """Each supervisee's locked agreement with the latest start date (the newest, if two start on one day or none
+    says when it starts)."""
+    signed = (Document.kind == "agreement", Document.state == DocumentState.LOCKED)
+    latest = _theirs(select(Document.supervisee_id, Document.organisation_id,
+                            func.max(Document.agreement_start_date).label("day")).where(*signed), supervisee_ids
+                     ).group_by(Document.supervisee_id, Document.organisation_id).subquery()
+    found: dict[tuple[int, int], Document] = {}
+    for document in db.scalars(_theirs(select(Document).join(latest, and_(
+            Document.supervisee_id == latest.c.supervisee_id, Document.organisation_id == latest.c.organisation_id,
+            or_(Document.agreement_start_date == latest.c.day, latest.c.day.is_(None)))).where(*signed),
+            supervisee_ids).order_by(Document.id.desc()).options(*_JUST_THE_DOCUMENT)):
+        found.setdefault((document.supervisee_id, document.organisation_id), document)
+    return found
+
+
+def _pending_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Document]:
+    """Each supervisee's newest agreement still being written or signed."""
+    newest = _theirs(select(func.max(Document.id)).where(
+        Document.kind == "agreement",
+        Document.state.in_([DocumentState.DRAFT, DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
+    ), supervisee_ids).group_by(Document.supervisee_id, Document.organisation_id)
+    documents = db.scalars(select(Document).where(Document.id.in_(newest.scalar_subquery()))
+                           .options(*_JUST_THE_DOCUMENT))
+    return {(d.supervisee_id, d.organisation_id): d for d in documents}
 
 
 def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date | None = None) -> list[PostponedSession]:
@@ -169,18 +230,11 @@ def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date |
         if not ids:
             return []
         query = query.where(PostponedSession.supervisor_id.in_(ids))
-    sessions = db.scalars(query).all()
-    if not sessions:
-        return []
-    records = db.scalars(select(Document).where(
-        Document.kind == "record", Document.state != DocumentState.VOIDED,
-        Document.supervisee_id.in_(sorted({s.supervisee_id for s in sessions})))).all()
-    outstanding = []
-    for session in sessions:
-        held = [day for d in records if d.supervisee_id == session.supervisee_id
-                and (day := _date(d.data.get("supervision_date"))) and day >= session.postponed_on]
-        if not held:
-            outstanding.append(session)
+    held = select(Document.id).where(
+        Document.supervisee_id == PostponedSession.supervisee_id, Document.kind == "record",
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]),
+        Document.supervision_date >= PostponedSession.postponed_on)
+    outstanding = db.scalars(query.where(~held.exists())).all()
     return sorted(outstanding, key=lambda s: (s.hold_by, s.id))
 
 
@@ -267,20 +321,3 @@ def record_held(postponed_id: int, held_on: str | dt.date | None, actor: audit.A
                  held_on=day.isoformat(), within_seven_days=day <= session.hold_by)
     db.commit()
     return session
-
-
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from storage.db import session as db
 from storage.models import Document, DocumentState, Role, Staff, SupervisionRelationship
@@ -26,12 +28,18 @@ def current_supervisees(supervisor_id: int, on: dt.date | None = None) -> list[S
     return sorted((r.supervisee for r in rows if r.is_current(on)), key=lambda s: s.name)
 
 
-def current_relationships(supervisor_id: int | None = None, on: dt.date | None = None) -> list[SupervisionRelationship]:
-    """The supervision relationships in force on that date: one supervisor's, or everyone's."""
+def current_relationships(supervisor_id: int | Iterable[int] | None = None,
+                          on: dt.date | None = None) -> list[SupervisionRelationship]:
+    """The supervision relationships in force on that date: one supervisor's, several's, or everyone's."""
     on = on or dt.date.today()
-    query = select(SupervisionRelationship)
-    if supervisor_id is not None:
+    # Both people in one query each; their roles only if asked for (every relationship may be thousands).
+    query = select(SupervisionRelationship).options(
+        selectinload(SupervisionRelationship.supervisee).lazyload(Staff.role_rows),
+        selectinload(SupervisionRelationship.supervisor).lazyload(Staff.role_rows))
+    if isinstance(supervisor_id, int):
         query = query.where(SupervisionRelationship.supervisor_id == supervisor_id)
+    elif supervisor_id is not None:
+        query = query.where(SupervisionRelationship.supervisor_id.in_(list(supervisor_id)))
     return [r for r in db.scalars(query) if r.is_current(on)]
 
 
@@ -48,7 +56,7 @@ def needs_agreement(supervisor_id: int, supervisees: list[Staff]) -> list[Staff]
     covered = set(db.scalars(select(Document.supervisee_id).where(
         Document.supervisor_id == supervisor_id, Document.kind == "agreement",
         Document.supervisee_id.in_([s.id for s in supervisees]),
-        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED]),
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED, DocumentState.DELETED]),
     )))
     return [s for s in supervisees if s.id not in covered]
 

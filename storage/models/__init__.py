@@ -23,6 +23,7 @@ from storage.models.documents import (
     TokenisedLink,
     reference_of,
 )
+from storage.models.evidence import DocumentEvidence
 from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
@@ -49,7 +50,7 @@ from storage.states import DisagreementState, DocumentState, IllegalMove, Retent
 
 __all__ = [
     "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "CoverArrangement", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
-    "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
+    "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentEvidence", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
     "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "PolicyChange", "RecoveryCode", "PostponedSession", "ProfessionalSupervision", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",

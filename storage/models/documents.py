@@ -7,11 +7,11 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from storage.models.base import Base, UTCDateTime, as_utc, utcnow
 from storage.models.people import Organisation, Staff
-from storage.states import DOCUMENT, RETENTION, DocumentState, RetentionState
+from storage.states import DOCUMENT, RETENTION, DocumentState, IllegalMove, RetentionState
 
 
 class Party(enum.StrEnum):
@@ -31,6 +31,7 @@ class FileKind(enum.StrEnum):
     SIGNED_WORD = "signed-word"  # the Word file made again at lock, with the signatures
     SIGNED_PDF = "signed-pdf"  # the sealed PDF with its audit certificate, exactly as locked
     ANNOTATED_PDF = "annotated-pdf"  # the sealed PDF with annotations sealed in after lock, one per revision
+    RENEWED_PDF = "renewed-pdf"  # the newest sealed copy with a fresh document timestamp over it (evidence renewed)
 
 
 def _values(states: type[enum.Enum]) -> list[str]:
@@ -82,6 +83,12 @@ class Document(Base):
     # Set only by an approved destruction; the database refuses deletes and redactions without it.
     disposal_authorised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     disposed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What the due pages read from the form, copied from `data` whenever it is set, so what is due is a query:
+    # a record's session date and the next one booked, an agreement's start date and agreed frequency.
+    supervision_date: Mapped[dt.date | None] = mapped_column(Date)
+    next_supervision_date: Mapped[dt.date | None] = mapped_column(Date)
+    agreement_start_date: Mapped[dt.date | None] = mapped_column(Date)
+    agreed_frequency_weeks: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship()
     supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
@@ -123,6 +130,12 @@ class Document(Base):
     def signer(self, party: Party) -> Staff:
         return self.supervisor if party is Party.SUPERVISOR else self.supervisee
 
+    @validates("data")
+    def _keep_due_facts(self, _key: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        for column, value in due_facts(data).items():
+            setattr(self, column, value)
+        return data
+
     # -- its files ------------------------------------------------------------------------------
 
     def attach(self, kind: FileKind, sha256: str) -> None:
@@ -135,9 +148,9 @@ class Document(Base):
     def current_files(self) -> dict[str, str]:
         """The files that can be downloaded now, by name; "current-pdf" is the newest sealed copy."""
         current = {kind.value: getattr(self, column) for kind, column in _COLUMN.items() if getattr(self, column)}
-        annotated = self.annotated_pdfs()
-        if annotated or self.final_pdf_sha256:
-            current["current-pdf"] = annotated[-1] if annotated else self.final_pdf_sha256
+        later = [f.sha256 for f in self.files if f.kind in (FileKind.ANNOTATED_PDF, FileKind.RENEWED_PDF)]
+        if later or self.final_pdf_sha256:
+            current["current-pdf"] = later[-1] if later else self.final_pdf_sha256
         return current
 
     def annotated_pdfs(self) -> list[str]:
@@ -184,6 +197,19 @@ class Document(Base):
         self._move("void", DocumentState.VOIDED)
         self.closed_reason, self.closed_at = reason, utcnow()
 
+    @property
+    def was_ever_sent(self) -> bool:
+        """Whether anyone was ever sent it: an amended draft was, its first version having been declined."""
+        return self.sent_at is not None or self.content_version > 1
+
+    def delete(self) -> None:
+        """Discard a draft nobody was ever sent (one that was is voided, with a reason the parties are told)."""
+        if self.was_ever_sent:
+            raise IllegalMove("delete", self.state, "This draft has been sent before: void it instead, saying why",
+                              DocumentState.DELETED)
+        self._move("delete", DocumentState.DELETED)
+        self.closed_at = utcnow()
+
     def amend(self) -> None:
         self._move("amend", DocumentState.DRAFT)
         self.content_version += 1
@@ -215,6 +241,37 @@ class Document(Base):
         """Its files and personal content have been removed at disposal; only metadata is left."""
         self._retention_move("destroy", RetentionState.DESTROYED)
         self.disposed_at = at
+
+
+def due_facts(data: dict[str, Any] | None) -> dict[str, dt.date | int | None]:
+    """The due pages' columns as a document's form data gives them (unreadable values count as missing)."""
+    data = data or {}
+    return {"supervision_date": form_date(data.get("supervision_date")),
+            "next_supervision_date": form_date(data.get("next_supervision_date")),
+            "agreement_start_date": form_date(data.get("start_date")),
+            "agreed_frequency_weeks": positive_int(data.get("frequency_weeks"))}
+
+
+def form_date(value: Any) -> dt.date | None:
+    """A date kept in a form's data (ISO text), or None if there is none or it cannot be read."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def positive_int(value: Any) -> int | None:
+    """A whole number kept in a form's data, or None if there is none, it cannot be read or it is not above zero
+    (or too big for an integer column)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number < 2**31 else None
 
 
 def reference_of(kind: str, document_id: int) -> str:
@@ -381,5 +438,8 @@ for _name, _columns in {
     "ix_documents_archive_created": ("organisation_id", "created_at", "id"),
 }.items():
     Index(_name, *(Document.__table__.c[c] for c in _columns))
+# What is due: each supervisee's latest record and agreement, without reading the documents' data.
+Index("ix_documents_due", Document.kind, Document.supervisee_id, Document.organisation_id, Document.supervision_date,
+      Document.state)
 # The disposition sweep: the date range, then what it filters on, so only due rows touch the table.
 Index("ix_documents_retention_sweep", Document.retain_until, Document.retention_status, Document.supervisee_id)

@@ -3,7 +3,7 @@ changes, after which every agreement is reviewed; the items a supervisee adds to
 professional supervisors
 
 Revision ID: supervision_sessions
-Revises: 0009_job_claim_owner
+Revises: document_evidence
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'supervision_sessions'
-down_revision = '0009_job_claim_owner'
+down_revision = 'document_evidence'
 branch_labels = None
 depends_on = None
 
