@@ -53,12 +53,16 @@ DEFAULTS = {
     "SEAL_PASSPHRASE": None,  # default: read from instance/seal/passphrase beside the development seal
     "SEAL_DIR": None,  # default: instance/seal, where seal-dev-ca writes the development CA and seal
     "SEAL_TRUST_PEM": None,  # CA certificate(s) a seal must chain to; default: the CA inside the PKCS#12
-    "TSA_URL": "",  # an RFC 3161 timestamp authority; set it and seals are PAdES B-T
+    "TSA_URL": "",  # an RFC 3161 timestamp authority; with it (or the development one) seals are PAdES B-LTA
+    "TSA_TRUST_PEM": None,  # the timestamp authority's root certificate(s), when not the seal's own CA
+    "EVIDENCE_RENEWAL": True,  # the worker queues due evidence renewals once a day
+    "EVIDENCE_RENEW_BEFORE_DAYS": 90,  # renew this long before the newest timestamp's certificate expires
     "RETENTION_YEARS": 7,  # a leaver's records are kept this long unless HR sets a policy (H 9.4, B 9.4)
     "DISPOSITION_SWEEP": True,  # the background worker puts records past retention into review once a day
     "TEMPLATE_MAX_BYTES": 5 * 1024 * 1024,  # an uploaded .docx template, as uploaded
     "TEMPLATE_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,  # ... and unpacked (a ZIP bomb is refused unopened)
     "RECORD_AUTOSAVE_SECONDS": 3,  # how long the record form waits after typing before saving the draft
+    "RECORD_SEND_WORKING_DAYS": 5,  # a record not sent for signature this many working days after its session is flagged
     "UNSIGNED_REMINDER_DAYS": 5,  # remind whoever has not signed, every this many days after sending
     "SEND_DAILY_REMINDERS": True,  # the background worker emails the day's reminders once a day
     "COPY_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,  # a signed copy this size or smaller is attached to the email

@@ -225,7 +225,7 @@ def baseline_due_rows(relationships, today: dt.date):
     if not supervisee_ids:
         return []
     documents = db.scalars(select(Document).where(
-        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state != DocumentState.VOIDED)).all()
+        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]))).all()
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
@@ -261,7 +261,7 @@ def baseline_due_rows(relationships, today: dt.date):
             frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
             agreement_needed_by=needed_by,
         ))
-    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
+    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name, row.supervisee.id))
 
 
 def baseline_due_for_supervisor(supervisor_id: int, today: dt.date):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from doc_templates.render import clean_text
 from storage.times import uk_date
 
-KINDS = ("text", "textarea", "int", "date", "actions", "cases", "review")
+KINDS = ("text", "textarea", "int", "date", "choice", "actions", "cases", "review")
 # Kinds whose value is a list of rows, typed into the form as "<field>-<row>-<column>".
 ROW_COLUMNS = {
     "actions": ("what", "who", "by_when"),
@@ -53,6 +53,8 @@ class Field:
     section: str | None = None
     # The policy paragraph an error message cites, e.g. "Havering policy 7.2 e".
     policy_ref: str | None = None
+    # A "choice" field's (stored value, words printed) pairs.
+    choices: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_rows(self) -> bool:
@@ -70,13 +72,14 @@ class Field:
             )
         if not self.name.isidentifier():
             raise ValueError(f"Field {self.name!r}: name must be a Python identifier")
+        if (self.kind == "choice") != bool(self.choices):
+            raise ValueError(f"Field {self.name!r}: a choice field, and only a choice field, has choices")
 
     def clean_rows(self, form: Mapping[str, str]) -> tuple[list[dict] | None, str | None]:
         """Collect and check this field's rows from the form; blank rows are dropped."""
         rows, problems = [], []
         for index in range(MAX_ROWS):
-            raw = {col: " ".join(clean_text(form.get(f"{self.name}-{index}-{col}") or "").split())
-                   for col in ROW_COLUMNS[self.kind]}
+            raw = self._raw_row(form, index)
             if not any(raw.values()):
                 continue
             row, problem = _ROW_CHECKS[self.kind](raw, self)
@@ -90,6 +93,19 @@ class Field:
         if not rows and self.required:
             return None, f"Enter {self._what()}"
         return rows, None
+
+    def first_problem_box(self, form: Mapping[str, str]) -> str | None:
+        """The id of the box to put right first in this field's rows (its row's first box), if a row is wrong."""
+        for index in range(MAX_ROWS):
+            raw = self._raw_row(form, index)
+            if any(raw.values()) and _ROW_CHECKS[self.kind](raw, self)[1]:
+                # A row to review shows only its outcome's radios; the others are its first box.
+                return f"{self.name}-{index}-done" if self.kind == "review" else f"{self.name}-{index}-{ROW_COLUMNS[self.kind][0]}"
+        return None
+
+    def _raw_row(self, form: Mapping[str, str], index: int) -> dict[str, str]:
+        return {col: " ".join(clean_text(form.get(f"{self.name}-{index}-{col}") or "").split())
+                for col in ROW_COLUMNS[self.kind]}
 
     def _row_word(self) -> str:
         return {"actions": "Action", "cases": "Case", "review": "Action"}[self.kind]
@@ -110,6 +126,11 @@ class Field:
             return self._clean_int(text)
         if self.kind == "date":
             return self._clean_date(text)
+        if self.kind == "choice":
+            if text not in dict(self.choices):
+                words = ", ".join(label.lower() for _value, label in self.choices)
+                return None, f"Choose {self._what()}: {words}"
+            return text, None
         if self.max_length is not None and len(text) > self.max_length:
             return (
                 None,
@@ -160,6 +181,8 @@ class Field:
             return format_quantity(int(value), self.suffix)
         if self.kind == "date":
             return uk_date(value)
+        if self.kind == "choice":
+            return dict(self.choices).get(str(value), str(value))
         return str(value)
 
     def _printed_rows(self, rows: list[dict]) -> list[dict]:
@@ -337,11 +360,12 @@ class TemplateSchema:
 
     def context(self, values: dict, system: dict) -> dict:
         """Build the plain render context from cleaned values and the app's system values."""
-        missing = [f.name for f in self.fields if f.name not in values]
+        # An optional field added to the form after a record was written prints its blank text for that record.
+        missing = [f.name for f in self.fields if f.name not in values and (f.required or f.blank_text is None)]
         missing += [name for name in self.system_fields if system.get(name) is None]
         if missing:
             raise ValueError(f"{self.key}: missing values for {', '.join(missing)}")
-        context = {f.name: f.printed(values[f.name]) for f in self.fields}
+        context = {f.name: f.printed(values.get(f.name)) for f in self.fields}
         context.update({name: str(system[name]) for name in self.system_fields})
         return context
 

@@ -10,7 +10,6 @@ import hashlib
 import io
 import logging
 import pathlib
-import secrets
 import threading
 import urllib.error
 import urllib.request
@@ -19,14 +18,10 @@ import pikepdf
 from asn1crypto import pem as asn1_pem
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import current_app
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import LayoutError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -36,22 +31,39 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from signing import dev_ca, long_term
 
 log = logging.getLogger(__name__)
 # An uploaded PDF sealed by someone else is an answer for the person checking it, not a fault: without
 # this, pyHanko logs a warning with a full traceback for every untrusted signature.
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
 
+
+class _NotFetchingIsIntended(logging.Filter):
+    """The development CA's CRL is handed to pyHanko, not fetched: its warning about that is not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NotFetchingIsIntended())
+
 SEAL_FIELD = "CountersignSeal"
 # Room for the CMS signature, certificate chain and timestamp token. Fixing it skips pyHanko's trial
 # signature (and, with a TSA, a trial timestamp request) that otherwise sizes it, halving the time to seal.
 SIGNATURE_BYTES_RESERVED = 32 * 1024
-DEV_PASSPHRASE_FILE = "passphrase"
-DEV_PKCS12_FILE = "seal.p12"
-DEV_CA_FILE = "ca.pem"
+DEV_PASSPHRASE_FILE = dev_ca.PASSPHRASE_FILE
+DEV_PKCS12_FILE = dev_ca.PKCS12_FILE
+DEV_CA_FILE = dev_ca.CA_FILE
+# The development seal is made by signing.dev_ca; these names are where the rest of the app has always found it.
+DevSeal = dev_ca.DevSeal
+create_dev_seal = dev_ca.create_dev_seal
+dev_timestamping_certificate = dev_ca.dev_timestamping_certificate
 
 
 class SealError(Exception):
@@ -69,6 +81,11 @@ class SealConfig:
     passphrase: bytes | None
     tsa_url: str
     trust_pem: pathlib.Path | None
+    # The timestamp authority's root certificate(s), when they are not the seal's own.
+    tsa_trust_pem: pathlib.Path | None = None
+    # Where seal-dev-ca writes; its development timestamp authority and CRL serve a seal that CA issued.
+    dev_dir: pathlib.Path | None = None
+    renew_before: dt.timedelta = long_term.DEFAULT_RENEW_BEFORE
 
 
 def config_from(app_config) -> SealConfig:
@@ -80,11 +97,15 @@ def config_from(app_config) -> SealConfig:
         beside = path.parent / DEV_PASSPHRASE_FILE
         passphrase = beside.read_text().strip() if beside.exists() else None
     trust = app_config.get("SEAL_TRUST_PEM")
+    tsa_trust = app_config.get("TSA_TRUST_PEM")
     return SealConfig(
         pkcs12_path=path,
         passphrase=passphrase.encode() if passphrase else None,
         tsa_url=app_config.get("TSA_URL") or "",
         trust_pem=pathlib.Path(trust) if trust else None,
+        tsa_trust_pem=pathlib.Path(tsa_trust) if tsa_trust else None,
+        dev_dir=pathlib.Path(app_config["SEAL_DIR"]) if app_config.get("SEAL_DIR") else None,
+        renew_before=dt.timedelta(days=int(app_config.get("EVIDENCE_RENEW_BEFORE_DAYS") or 90)),
     )
 
 
@@ -189,35 +210,105 @@ class Stamp:
 STAMP_FONT = pathlib.Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf")
 
 
+def _dev_pki(config: SealConfig, signer: signers.SimpleSigner) -> dev_ca.DevPki | None:
+    """The development CA in instance/seal, only when it issued the seal in use (never beside a real seal)."""
+    pki = dev_ca.load(config.dev_dir)
+    return pki if pki is not None and pki.issued(signer.signing_cert) else None
+
+
+def timestamper_for(config: SealConfig) -> TimeStamper | None:
+    """The configured timestamp authority; else the development one beside a development seal; else none."""
+    if config.tsa_url:
+        return _UrllibTimeStamper(config.tsa_url)
+    pki = _dev_pki(config, load_signer(config))
+    return pki.timestamper() if pki is not None else None
+
+
+def evidence_context(config: SealConfig, certs: list[asn1_x509.Certificate]) -> ValidationContext:
+    """Where a seal's validation data comes from: the development CA's own CRL, or each certificate's CRL and OCSP."""
+    signer = load_signer(config)
+    roots = trust_roots(config) + tsa_roots(config)
+    chain = [signer.signing_cert, *signer.cert_registry, *certs]
+    pki = _dev_pki(config, signer)
+    if pki is not None:
+        return long_term.validation_context(roots, chain, crls=[pki.crl()], fetch=False)
+    try:
+        crls = long_term.fetch_crls(chain)
+    except long_term.EvidenceError as error:
+        raise SealError(str(error)) from error
+    return long_term.validation_context(roots, chain, crls=crls, fetch=True)
+
+
+def development_crl(config: SealConfig | None = None) -> bytes | None:
+    """Today's CRL from the development CA beside the seal (DER), for readers fetching the address it names."""
+    config = config or current_config()
+    pki = dev_ca.load(config.dev_dir)
+    return pki.crl().dump() if pki is not None else None
+
+
 def seal_pdf(pdf: bytes, *, field_name: str, reason: str, config: SealConfig | None = None,
              stamp: Stamp | None = None) -> bytes:
     """Append the organisation's PAdES approval signature as an incremental update (works on sealed PDFs too).
 
+    With a timestamp authority the seal is PAdES B-LTA: timestamped, with the certificate chains and revocation data
+    of the seal and of its timestamp in the DSS, closed by a document timestamp in the same revision.
     With a stamp, the signature is a visible one: a new signature field whose widget shows the stamp's text.
     That is a change pyHanko's diff policy accepts after earlier seals, where a plain comment annotation is not.
     """
     config = config or current_config()
     signer = load_signer(config)
+    timestamper = timestamper_for(config)
+    long_term_data = {}
+    if timestamper is not None:
+        long_term_data = {"embed_validation_info": True, "use_pades_lta": True, "dss_settings": long_term.DSS_SETTINGS,
+                          "validation_context": evidence_context(config, []),
+                          "timestamp_field_name": f"{field_name}{long_term.TIMESTAMP_FIELD_SUFFIX}"}
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
         subfilter=SigSeedSubFilter.PADES,
         md_algorithm="sha256",
+        **long_term_data,
     )
-    timestamper = _UrllibTimeStamper(config.tsa_url) if config.tsa_url else None
     extra = {}
     if stamp is not None:
         extra = {"stamp_style": _stamp_style(stamp.font_size),
                  "new_field_spec": SigFieldSpec(field_name, on_page=stamp.page, box=stamp.box)}
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = long_term.writer_for(pdf)
         pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper, **extra)
         out = _outside_event_loop(
             pdf_signer.sign_pdf, writer, bytes_reserved=SIGNATURE_BYTES_RESERVED,
             appearance_text_params={"annotation": stamp.text} if stamp is not None else None)
     except (SigningError, TimestampRequestError, LayoutError, ValueError, OSError) as error:
-        raise SealError(f"The PDF could not be sealed: {error}") from error
+        cause = f" ({error.__cause__})" if error.__cause__ is not None else ""
+        raise SealError(f"The PDF could not be sealed: {error}{cause}") from error
+    except Exception as error:  # pyHanko's validation errors: revocation data missing, a chain that does not build
+        if type(error).__module__.startswith(("pyhanko_certvalidator", "pyhanko")):
+            raise SealError(f"The seal's validation data could not be gathered: {error}. Check that the CRL and "
+                            "OCSP addresses in the certificates answer, and COUNTERSIGN_TSA_TRUST_PEM.") from error
+        raise
     return out.getvalue()
+
+
+def renew_evidence(pdf: bytes, config: SealConfig | None = None) -> bytes:
+    """Add a fresh document timestamp over a sealed file, with the validation data of the timestamp before it."""
+    config = config or current_config()
+    timestamper = timestamper_for(config)
+    if timestamper is None:
+        raise SealError("Evidence cannot be renewed without a timestamp authority: set COUNTERSIGN_TSA_URL.")
+    stamps = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures
+    # The newest timestamp's certificates, whose CRLs go in beside it.
+    certs = [c.chosen for s in stamps[-1:] for c in s.signed_data["certificates"] if c.name == "certificate"]
+    context = evidence_context(config, certs)
+    try:
+        return _outside_event_loop(long_term.renew, pdf, stamps, timestamper, context)
+    except (long_term.EvidenceError, SigningError, TimestampRequestError, ValueError, OSError) as error:
+        raise SealError(f"The evidence could not be renewed: {error}") from error
+    except Exception as error:
+        if type(error).__module__.startswith(("pyhanko_certvalidator", "pyhanko")):
+            raise SealError(f"The evidence could not be renewed: {error}") from error
+        raise
 
 
 _font_classes: dict = {}
@@ -289,7 +380,7 @@ def check_seal(config: SealConfig) -> str:
     blank.save(buffer)
     # The timestamp authority is not asked here: being offline delays sealing, it does not make it wrong.
     sealed = seal_pdf(buffer.getvalue(), field_name="StartupCheck", reason="Start-up check",
-                      config=dataclasses.replace(config, tsa_url=""))
+                      config=dataclasses.replace(config, tsa_url="", dev_dir=None))
     signature = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures[0]
     status = _outside_event_loop(
         validate_pdf_signature, signature, ValidationContext(trust_roots=[load_signer(config).signing_cert]),
@@ -333,6 +424,7 @@ class SignatureCheck:
     timestamped: bool
     intact: bool
     valid: bool
+    # Its certificate chains to the organisation's, as of when it sealed.
     trusted: bool
     covers_whole_file: bool
     revision: int
@@ -341,6 +433,9 @@ class SignatureCheck:
     # LTA_UPDATES, FORM_FILLING (later seals and signature fields), ANNOTATIONS or OTHER (not allowed).
     modification_level: str | None = None
     docmdp_ok: bool | None = None
+    # pyHanko's PAdES long-term validation (None when the seal was not checked that way: it is broken or foreign).
+    long_term: long_term.LongTermCheck | None = None
+    certificate_expires: dt.datetime | None = None
 
     @property
     def suspicious(self) -> bool:
@@ -357,6 +452,11 @@ class SealReport:
     signatures: list[SignatureCheck]
     bytes_after_last_signature: bool
     file_sha256: str
+    evidence: long_term.Evidence | None = None
+    # The file as first sealed: up to the first seal, or to the document timestamp that closed it (B-LTA).
+    first_sealed_sha256: str | None = None
+    # Why the evidence no longer holds as of the moment checked (None when it does, or nothing was checked).
+    evidence_problem: str | None = None
 
     @property
     def sealed_by_organisation(self) -> bool:
@@ -372,18 +472,37 @@ class SealReport:
         return any(s.suspicious for s in self.signatures)
 
     @property
+    def valid_long_term(self) -> bool:
+        """The seals still prove themselves: each passes long-term validation, or is still valid as it stands."""
+        return self.evidence_problem is None
+
+    @property
     def ok(self) -> bool:
-        return self.readable and self.sealed_by_organisation and self.unaltered
+        return self.readable and self.sealed_by_organisation and self.unaltered and self.valid_long_term
 
     @property
     def sealed_revision_sha256(self) -> str | None:
         """The SHA-256 of the file as first sealed: what Countersign stored as the document's signed PDF."""
-        return self.signatures[0].revision_sha256 if self.signatures else None
+        return self.first_sealed_sha256 or (self.signatures[0].revision_sha256 if self.signatures else None)
 
     @property
     def annotations(self) -> list[SignatureCheck]:
         """Sealed revisions added after the first seal (annotations)."""
         return self.signatures[1:]
+
+    @property
+    def renewals(self) -> list[long_term.Timestamp]:
+        """Document timestamps added after the seals' own (evidence renewals)."""
+        if self.evidence is None:
+            return []
+        return [t for t in self.evidence.timestamps if t.field_name.startswith(long_term.RENEWAL_FIELD_PREFIX)]
+
+    @property
+    def valid_until(self) -> dt.datetime | None:
+        """Until when the evidence holds without renewal: the newest timestamp's certificate's expiry."""
+        newest = self.evidence.newest if self.evidence is not None else None
+        return newest.certificate_expires if newest is not None else (
+            self.signatures[0].certificate_expires if self.signatures else None)
 
 
 def trust_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
@@ -396,25 +515,81 @@ def trust_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
     return roots or [signer.signing_cert]
 
 
-def verify_pdf(pdf: bytes, config: SealConfig | None = None) -> SealReport:
-    """Check every signature in a PDF against the organisation's trusted certificates."""
+def tsa_roots(config: SealConfig) -> list[asn1_x509.Certificate]:
+    """The timestamp authority's roots (COUNTERSIGN_TSA_TRUST_PEM), which long-term validation must also trust."""
+    if config.tsa_trust_pem is None:
+        return []
+    data = config.tsa_trust_pem.read_bytes()
+    return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, multiple=True)]
+
+
+def verify_pdf(pdf: bytes, config: SealConfig | None = None, *, at: dt.datetime | None = None,
+               long_term_check: bool = True) -> SealReport:
+    """Check every seal in a PDF against the organisation's trusted certificates, and its long-term evidence.
+
+    `at` checks the evidence as of a future moment (pyHanko's simulation, plus whether the newest timestamp's
+    certificate still lasts then); by default, as of now. Without `long_term_check` only the seals themselves are
+    checked (no revocation data is fetched), as a page showing a stored copy needs.
+    """
     config = config or current_config()
     file_sha = hashlib.sha256(pdf).hexdigest()
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
+        seals = reader.embedded_regular_signatures
     except Exception as error:  # noqa: BLE001 - any parse failure means "not a readable PDF"
         return SealReport(False, f"This is not a readable PDF ({type(error).__name__}: {error}).", [], False,
                              file_sha)
-    if not embedded:
+    if not seals:
         return SealReport(True, "This PDF has no digital signature, so it is not a sealed Countersign document.",
                             [], False, file_sha)
-    roots = trust_roots(config)
-    checks = []
-    for signature in sorted(embedded, key=lambda s: s.signed_revision):
-        checks.append(_check(signature, pdf, roots))
+    roots = trust_roots(config) + tsa_roots(config)
+    fresh = _fresh_crls(config) if long_term_check else []
+    checks = [_check(signature, pdf, roots, at=at, fresh_crls=fresh, long_term_check=long_term_check)
+              for signature in sorted(seals, key=lambda s: s.signed_revision)]
     last_end = max(_end_of(s) for s in embedded)
-    return SealReport(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha)
+    evidence = long_term.evidence_of(pdf)
+    return SealReport(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha, evidence,
+                      hashlib.sha256(pdf[:_first_sealed_end(embedded)]).hexdigest(),
+                      _evidence_problem(checks, evidence, at or dt.datetime.now(dt.UTC)))
+
+
+def _first_sealed_end(embedded) -> int:
+    in_order = sorted(embedded, key=lambda s: s.signed_revision)
+    first = next(i for i, s in enumerate(in_order) if s.sig_object.get("/Type") != "/DocTimeStamp")
+    after = in_order[first + 1] if first + 1 < len(in_order) else None
+    if after is not None and after.sig_object.get("/Type") == "/DocTimeStamp":
+        return _end_of(after)
+    return _end_of(in_order[first])
+
+
+def _fresh_crls(config: SealConfig) -> list:
+    # Today's CRL from the development CA, for the newest timestamp; a real CA's is fetched when checking.
+    try:
+        pki = _dev_pki(config, load_signer(config))
+    except SealError:
+        return []
+    return [pki.crl()] if pki is not None else []
+
+
+def _evidence_problem(checks: list[SignatureCheck], evidence: long_term.Evidence, at: dt.datetime) -> str | None:
+    newest = evidence.newest
+    if newest is not None and newest.certificate_expires < at:
+        return (f"the newest timestamp's certificate expired on {newest.certificate_expires:%d %B %Y} before the "
+                "evidence was renewed, so nothing proves the seal was valid when it was made")
+    if not evidence.long_term:
+        # Sealed without long-term data (B-B, or before it existed): good while its certificate is, unless revoked.
+        for check in checks:
+            if check.long_term is not None and check.long_term.indication in ("REVOKED", "REVOKED_NO_POE"):
+                return f"the seal {check.field_name} no longer proves itself: {check.long_term.reason}"
+            if check.certificate_expires is not None and check.certificate_expires < at:
+                return (f"the seal {check.field_name}'s certificate expired on {check.certificate_expires:%d %B %Y} "
+                        "and the file has no long-term validation data to prove it was valid when it sealed")
+        return None
+    for check in checks:
+        if check.long_term is not None and not check.long_term.passed:
+            return f"the seal {check.field_name} no longer proves itself: {check.long_term.reason}"
+    return None
 
 
 def _end_of(signature) -> int:
@@ -422,12 +597,18 @@ def _end_of(signature) -> int:
     return start + length
 
 
-def _check(signature, pdf: bytes, roots) -> SignatureCheck:
-    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+def _check(signature, pdf: bytes, roots, *, at: dt.datetime | None = None, fresh_crls=(),
+           long_term_check: bool = True) -> SignatureCheck:
     try:
+        signed_at = _signing_time(signature)
+        # Whether it is this organisation's seal is decided as of when it sealed; whether it still proves itself
+        # years on is the long-term check's question, below.
+        context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
+                                    moment=signed_at, best_signature_time=signed_at)
         status = _outside_event_loop(validate_pdf_signature, signature, context)
         intact, valid, trusted = status.intact, status.valid, status.trusted
         signer = status.signing_cert.subject.human_friendly
+        expires = status.signing_cert["tbs_certificate"]["validity"]["not_after"].native
         stamp = status.timestamp_validity
         signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
         timestamped = stamp is not None
@@ -436,8 +617,12 @@ def _check(signature, pdf: bytes, roots) -> SignatureCheck:
     except Exception as error:  # noqa: BLE001 - a mangled signature is reported as invalid, not a crash
         log.info("Signature %s could not be validated: %s", signature.field_name, error)
         intact = valid = trusted = timestamped = False
-        signer, signed_at = "unknown", None
+        signer, signed_at, expires = "unknown", None, None
         level, docmdp_ok = None, False
+    checked = None
+    if intact and valid and trusted and long_term_check:
+        checked = _outside_event_loop(long_term.long_term_check, signature, roots, at=at, fresh_crls=fresh_crls,
+                                      fetch=not fresh_crls)
     reason = str(signature.sig_object.get("/Reason", ""))
     end = _end_of(signature)
     return SignatureCheck(
@@ -454,88 +639,16 @@ def _check(signature, pdf: bytes, roots) -> SignatureCheck:
         revision_sha256=hashlib.sha256(pdf[:end]).hexdigest(),
         modification_level=level,
         docmdp_ok=docmdp_ok,
+        long_term=checked,
+        certificate_expires=expires,
     )
 
 
-# -- the development seal ------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class DevSeal:
-    """Where a development seal was written; the CA key stays in memory, to issue a test timestamping certificate."""
-
-    pkcs12_path: pathlib.Path
-    ca_path: pathlib.Path
-    passphrase: str
-    ca_cert: x509.Certificate
-    ca_key: rsa.RSAPrivateKey
-
-
-def create_dev_seal(directory: pathlib.Path, organisation: str, *, years: int = 10) -> DevSeal:
-    """Make a development CA and a sealing certificate it issued, as a PKCS#12 with its passphrase beside it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    until = now + dt.timedelta(days=365 * years)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} Countersign development CA"),
-    ])
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    seal_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    seal_name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} document seal (development)"),
-    ])
-    seal_cert = (
-        x509.CertificateBuilder().subject_name(seal_name).issuer_name(ca_name).public_key(seal_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(until)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                              x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    passphrase = secrets.token_urlsafe(24)
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"countersign-seal", seal_key, seal_cert, [ca_cert],
-        serialization.BestAvailableEncryption(passphrase.encode()))
-    seal = DevSeal(directory / DEV_PKCS12_FILE, directory / DEV_CA_FILE, passphrase, ca_cert, ca_key)
-    for path, data in ((seal.pkcs12_path, p12), (directory / DEV_PASSPHRASE_FILE, passphrase.encode() + b"\n"),
-                       (seal.ca_path, ca_cert.public_bytes(serialization.Encoding.PEM))):
-        path.write_bytes(data)
-    seal.pkcs12_path.chmod(0o600)
-    (directory / DEV_PASSPHRASE_FILE).chmod(0o600)
-    return seal
-
-
-def dev_timestamping_certificate(seal: DevSeal) -> tuple[bytes, bytes]:
-    """A timestamping certificate and key (DER) issued by a development CA, for a local test TSA."""
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Countersign development timestamp authority")])
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(seal.ca_cert.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now)
-        .not_valid_after(seal.ca_cert.not_valid_after_utc)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(seal.ca_key.public_key()), critical=False)
-        .sign(seal.ca_key, hashes.SHA256())
-    )
-    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return cert.public_bytes(serialization.Encoding.DER), key_der
+def _signing_time(signature) -> dt.datetime:
+    """When a seal was made: its timestamp's time, else the time it claims, else now."""
+    try:
+        for token in extract_tst_data_iter(signature.signer_info, signed=False):
+            return token["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:  # noqa: BLE001 - an unreadable timestamp leaves the claimed time
+        pass
+    return signature.self_reported_timestamp or dt.datetime.now(dt.UTC)

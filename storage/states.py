@@ -58,6 +58,8 @@ class DocumentState(enum.StrEnum):
     LOCKED = "locked"
     DECLINED = "declined"
     VOIDED = "voided"
+    # A draft nobody was ever sent, discarded by its writer: kept, so its history stays whole, but listed nowhere.
+    DELETED = "deleted"
 
     @property
     def label(self) -> str:
@@ -75,6 +77,7 @@ _DOCUMENT_LABELS = {
     DocumentState.LOCKED: "Signed and locked",
     DocumentState.DECLINED: "Declined",
     DocumentState.VOIDED: "Voided",
+    DocumentState.DELETED: "Deleted before it was sent",
 }
 
 _D = DocumentState
@@ -87,6 +90,7 @@ DOCUMENT = Lifecycle[DocumentState](
         "void": {state: frozenset({_D.VOIDED}) for state in (_D.DRAFT, _D.OUT_FOR_SIGNATURE, _D.SIGNED_BY_ONE,
                                                              _D.DECLINED)},
         "amend": {_D.DECLINED: frozenset({_D.DRAFT})},
+        "delete": {_D.DRAFT: frozenset({_D.DELETED})},
         "resend": {_D.OUT_FOR_SIGNATURE: frozenset({_D.OUT_FOR_SIGNATURE}),
                    _D.SIGNED_BY_ONE: frozenset({_D.SIGNED_BY_ONE})},
     },
@@ -96,6 +100,7 @@ DOCUMENT = Lifecycle[DocumentState](
         "sign": "sign this document",
         "decline": "decline this document",
         "void": "void this document",
+        "delete": "delete this draft",
         "amend": "amend this document",
         "resend": "re-send a signing link for this document",
     },

@@ -360,7 +360,7 @@ def timestamp_authority(dev_seal):
 @pytest.fixture
 def seal_config(dev_seal, timestamp_authority):
     return {"SEAL_PKCS12": str(dev_seal.pkcs12_path), "SEAL_PASSPHRASE": dev_seal.passphrase,
-            "TSA_URL": timestamp_authority.url}
+            "TSA_URL": timestamp_authority.url, "SEAL_DIR": str(dev_seal.pkcs12_path.parent)}
 
 
 # --- a real browser against the app served over HTTP, with mail through a real SMTP server ---------------

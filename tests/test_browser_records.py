@@ -44,6 +44,7 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
     # The policy's prompts are the form's help text.
     expect(boss.get_by_text("Remember to ensure the ‘complexity flag’ is activated in LAS", exact=False)).to_be_visible()
     fill_date(boss, "#supervision_date", "2026-12-01")
+    boss.locator("#session_length").fill("60")
     boss.locator("#wellbeing").fill("Settled after the move to the locality team")
     boss.locator("#caseload_current").fill("14")
     boss.locator("#cases_discussed-0-reference").fill("LAS-123456 J.B.")
@@ -92,6 +93,7 @@ def test_record_with_two_actions_is_signed_and_its_actions_come_back_next_time(b
     boss.locator("#action_review-0-done").check()
     boss.locator("#action_review-1-carried").check()
     fill_date(boss, "#supervision_date", "2027-01-05")
+    boss.locator("#session_length").fill("90")
     boss.get_by_role("button", name="Save and preview").click()
     boss.wait_for_url(re.compile(r"/documents/\d+$"))
     expect(boss.get_by_role("heading", name=f"Supervision record for {supervisee.name}")).to_be_visible()

@@ -112,7 +112,9 @@ def test_second_signature_locks_and_first_does_not():
 def test_locked_and_voided_allow_nothing_but_what_the_table_says():
     assert DOCUMENT.allowed_actions(DocumentState.LOCKED) == set()
     assert DOCUMENT.allowed_actions(DocumentState.VOIDED) == set()
-    assert DOCUMENT.allowed_actions(DocumentState.DRAFT) == {"edit", "send", "void"}
+    assert DOCUMENT.allowed_actions(DocumentState.DELETED) == set()
+    # A draft nobody was sent is deleted; one that was (amended after a decline) is voided.
+    assert DOCUMENT.allowed_actions(DocumentState.DRAFT) == {"edit", "send", "void", "delete"}
 
 
 def test_illegal_move_on_the_web_is_409_with_a_clear_message(app, client, people, login, make_agreement, db):

@@ -14,6 +14,8 @@ from storage.states import DocumentState
 from tests.support.data import actor_for
 from workflows import records
 
+# How long the session lasted and what kind it was: every record says.
+SESSION = {"session_length": "60", "session_type": "individual"}
 ACTIONS = {
     "team_actions-0-what": "Book safeguarding refresher", "team_actions-0-who": "Jo O'Brien",
     "team_actions-0-by_when": "2027-01-15",
@@ -38,7 +40,7 @@ def _start(client, people) -> int:
 def _write_and_sign(client, people, login, run_jobs, signing_link, form) -> int:
     login(client, people.supervisor)
     draft_id = _start(client, people)
-    response = client.post(f"/records/drafts/{draft_id}", data={"action": "finish", **form})
+    response = client.post(f"/records/drafts/{draft_id}", data={"action": "finish", **SESSION, **form})
     assert response.status_code == 302, response.get_data(as_text=True)
     document_id = int(response.headers["Location"].rsplit("/", 1)[1])
     run_jobs()
@@ -94,7 +96,8 @@ def test_finishing_makes_a_draft_record_from_the_current_template_version(client
     login(client, people.supervisor)
     draft_id = _start(client, people)
     response = client.post(f"/records/drafts/{draft_id}", data={
-        "action": "finish", "supervision_date": "2026-12-01", "next_supervision_date": "2027-01-05", **ACTIONS})
+        "action": "finish", "supervision_date": "2026-12-01", "next_supervision_date": "2027-01-05", **SESSION,
+        **ACTIONS})
     assert response.status_code == 302
     document = db.scalars(select(Document)).one()
     assert (document.kind, document.state, document.template_key, document.template_version) == (
@@ -111,7 +114,8 @@ def test_finishing_makes_a_draft_record_from_the_current_template_version(client
 def test_a_draft_record_is_changed_in_its_form_and_keeps_its_values(client, people, login, db):
     login(client, people.supervisor)
     draft_id = _start(client, people)
-    client.post(f"/records/drafts/{draft_id}", data={"action": "finish", "supervision_date": "2026-12-01", **ACTIONS})
+    client.post(f"/records/drafts/{draft_id}", data={"action": "finish", "supervision_date": "2026-12-01", **SESSION,
+                                                        **ACTIONS})
     document_id = db.scalars(select(Document.id)).one()
     db.rollback()
     response = client.get(f"/documents/{document_id}/edit")
@@ -120,7 +124,7 @@ def test_a_draft_record_is_changed_in_its_form_and_keeps_its_values(client, peop
     page = change.get_data(as_text=True)
     assert 'value="Book safeguarding refresher"' in page
     form_url = change.request.path
-    assert client.post(form_url, data={"action": "finish", "supervision_date": "2026-12-02"}).status_code == 302
+    assert client.post(form_url, data={"action": "finish", "supervision_date": "2026-12-02", **SESSION}).status_code == 302
     db.rollback()
     assert db.get(Document, document_id).data["supervision_date"] == "2026-12-02"
 
@@ -151,6 +155,8 @@ def test_record_is_signed_locked_and_its_actions_come_back_for_review(client, pe
     page = client.get(f"/records/drafts/{draft_id}").get_data(as_text=True)
     assert "Review of agreed action points" in page
     assert "Book safeguarding refresher" in page and "Share the MCA article" in page
+    # Each action's date reads as people write it, never as the ISO date it is kept as.
+    assert ", by 15 January 2027" in page and "2027-01-15</div>" not in page
 
     # One done, one carried on: the carried one is open again in the next record.
     form = {f"action_review-{i}-{k}": v for i, row in enumerate(records.agreed_actions(db.get(Document, first)))
@@ -158,7 +164,7 @@ def test_record_is_signed_locked_and_its_actions_come_back_for_review(client, pe
     db.rollback()
     form.update({"action_review-0-outcome": "done", "action_review-1-outcome": "carried",
                  "supervision_date": "2027-01-05"})
-    response = client.post(f"/records/drafts/{draft_id}", data={"action": "finish", **form})
+    response = client.post(f"/records/drafts/{draft_id}", data={"action": "finish", **SESSION, **form})
     assert response.status_code == 302, response.get_data(as_text=True)
     second = db.get(Document, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert [r["outcome"] for r in second.data["action_review"]] == ["done", "carried"]
@@ -186,7 +192,7 @@ def test_barking_and_dagenham_supervisor_writes_their_own_record_and_agreement(a
         assert agreement.template_key == "barking-dagenham/supervision-agreement"
         draft = records.start_record(boss_id, worker_id, actor_for(boss))
         assert draft.template_key == "barking-dagenham/supervision-record"
-        document = records.finish_record(draft.id, {"supervision_date": "2026-12-01", "checking_in": "Fine",
+        document = records.finish_record(draft.id, {"supervision_date": "2026-12-01", "checking_in": "Fine", **SESSION,
                                                     "agreed_actions-0-what": "Renew registration",
                                                     "agreed_actions-0-who": "Dan Mensah",
                                                     "agreed_actions-0-by_when": "2027-02-01"}, actor_for(boss))

@@ -46,6 +46,11 @@ def locked_pdf(client, people, make_agreement, signing_link, run_jobs, db):
     return document_id, pdf
 
 
+def pdfsig_blocks(output: str) -> list[str]:
+    """pdfsig's report, one block per signature, in the file's order."""
+    return [block for block in re.split(r"^Signature #\d+:$", output, flags=re.M)[1:]]
+
+
 def _run(tool, pdf: bytes, tmp_path, *args) -> str:
     path = tmp_path / "document.pdf"
     path.write_bytes(pdf)
@@ -69,8 +74,11 @@ def test_locked_document_is_a_sealed_pdfa_that_pdfsig_and_pyhanko_accept(locked_
                                                                          timestamp_authority, db):
     document_id, pdf = locked_pdf
     pdfsig = _run("pdfsig", pdf, tmp_path)
-    assert "Signature is Valid." in pdfsig and "Total document signed" in pdfsig, pdfsig
-    assert "Not total document signed" not in pdfsig
+    # PAdES B-LTA: the seal, then the document timestamp that closes the file (Debian's pdfsig cannot check
+    # document timestamps, and says so); the timestamp covers the whole file, so nothing was added after it.
+    seal_block, stamp_block = pdfsig_blocks(pdfsig)
+    assert "Signature is Valid." in seal_block and "CountersignSeal" in seal_block, pdfsig
+    assert "CountersignSealTimestamp" in stamp_block and "Total document signed" in stamp_block, pdfsig
     # The README's recipe: with the organisation's CA in an NSS database, pdfsig trusts the seal too.
     nss = tmp_path / "nss"
     nss.mkdir()
@@ -80,10 +88,12 @@ def test_locked_document_is_a_sealed_pdfa_that_pdfsig_and_pyhanko_accept(locked_
     assert "Certificate is Trusted." in _run("pdfsig", pdf, tmp_path, "-nssdir", f"sql:{nss}")
 
     trusted = ValidationContext(trust_roots=[_asn1(dev_seal.ca_cert)], allow_fetching=False, revocation_mode="soft-fail")
-    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    signature, document_timestamp = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     status = validate_pdf_signature(signature, trusted)
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
-    assert status.coverage.name == "ENTIRE_FILE"
+    # Only the document timestamp, with the validation data before it in its revision, comes after the seal.
+    assert status.coverage.name == "ENTIRE_REVISION" and status.modification_level.name == "LTA_UPDATES"
+    assert document_timestamp.sig_object["/Type"] == "/DocTimeStamp"
     # PAdES B-T: the signature carries a timestamp from the configured authority.
     assert status.timestamp_validity is not None and status.timestamp_validity.intact
     assert timestamp_authority.requests
@@ -253,7 +263,7 @@ def test_the_verify_page_says_when_checking_is_unavailable(app, client, monkeypa
     from signing.seal import SealError
     from workflows import verification
 
-    def no_certificate(_pdf):
+    def no_certificate(_pdf, **_when):
         raise SealError("The organisation's certificate could not be loaded")
 
     monkeypatch.setattr(verification, "verify_pdf", no_certificate)

@@ -71,6 +71,13 @@ def test_expired_link_is_refused_and_a_new_one_can_be_sent(app, client, people, 
     page = _refused(client.get(path), "expired")
     assert "Ask the supervisor who sent it to send you a new link" in page
     login(client, people.supervisor)
+    # Signed in, nobody is told to ask for a link: they sign from the document's page.
+    own = signing_link(people.supervisor)
+    own_link = db.query(SigningLink).filter_by(document_id=document_id, party=Party.SUPERVISOR).one()
+    own_link.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    db.commit()
+    signed_in = client.get(own).get_data(as_text=True)
+    assert "You are signed in, so you do not need a link" in signed_in and "Ask the supervisor" not in signed_in
     assert client.post(f"/documents/{document_id}/resend/supervisee").status_code == 302
     client.post("/sign-out")
     assert signing_link(people.supervisee) != path

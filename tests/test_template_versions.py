@@ -12,7 +12,9 @@ from sqlalchemy import select
 from doc_templates import get_schema
 from storage.blobs import blobs
 from storage.models import AuditEvent, Document, TemplateVersion
+from tests.support.browser import pdf_text
 from tests.support.data import actor_for
+from tests.support.links import csrf_token
 from workflows import templates
 from workflows.renditions import render_word
 
@@ -43,6 +45,13 @@ def _rewritten(replace: dict[str, str], extra: dict[str, bytes] | None = None, c
 def _upload(client, filename, data):
     return client.post(f"/admin/templates/{KEY}/upload", data={"template": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
+
+
+def _publish(client):
+    """Publish the upload waiting for its preview: the answer to pressing "Publish this version"."""
+    page = client.get(f"/admin/templates/{KEY}/preview")
+    assert page.status_code == 200, page.status_code
+    return client.post(f"/admin/templates/{KEY}/preview", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
 def test_a_macro_enabled_file_is_refused(client, people, login, db):
@@ -116,6 +125,9 @@ def test_a_good_upload_becomes_the_next_version_and_old_documents_keep_theirs(
     revised = _rewritten({">Supervision Agreement<": ">Supervision Agreement (revised 2027)<"})
     response = _upload(client, "agreement-2027.docx", revised)
     assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith(f"/admin/templates/{KEY}/preview")
+    assert db.scalars(select(TemplateVersion)).all() == []  # checked, not yet in use
+    assert _publish(client).status_code == 302
     row = db.scalars(select(TemplateVersion)).one()
     assert (row.template_key, row.version, row.filename, row.uploaded_by_id) == (KEY, 2, "agreement-2027.docx",
                                                                                  people.admin.id)
@@ -162,3 +174,51 @@ def test_a_template_that_breaks_when_filled_in_is_refused(app, people):
 def test_the_shipped_templates_pass_the_upload_checks(app, people):
     for schema in templates.pack_schemas("havering") + templates.pack_schemas("barking-dagenham"):
         assert templates.check_upload(schema, schema.docx_path.name, schema.docx_path.read_bytes()) == [], schema.key
+
+
+def test_an_earlier_version_is_used_again_as_the_next_version_and_the_history_keeps_both(client, people, login, db):
+    login(client, people.admin)
+    revised = _rewritten({">Supervision Agreement<": ">Supervision Agreement (revised 2027)<"})
+    assert _upload(client, "agreement-2027.docx", revised).status_code == 302
+    assert _publish(client).status_code == 302
+    listing = client.get("/admin/templates/").get_data(as_text=True)
+    assert "Use this version again<span class=\"govuk-visually-hidden\">: version 1 of the supervision agreement" in listing
+    token = csrf_token(listing)
+    restored = client.post(f"/admin/templates/{KEY}/versions/1/restore", data={"csrf_token": token})
+    assert restored.status_code == 302
+    db.expire_all()
+    assert templates.current_version(KEY) == 3
+    row = db.scalars(select(TemplateVersion).where(TemplateVersion.version == 3)).one()
+    assert blobs().get(row.sha256) == get_schema(KEY).docx_path.read_bytes()
+    event = db.scalars(select(AuditEvent).where(AuditEvent.event == "template_restored")).one()
+    assert event.detail["restored_version"] == 1 and event.detail["version"] == 3
+    page = client.get("/admin/templates/").get_data(as_text=True)
+    assert "is in use again, as version 3" in page
+    # The one in use already cannot be "restored"; a version that does not exist is not found.
+    again = client.post(f"/admin/templates/{KEY}/versions/3/restore", data={"csrf_token": token})
+    assert again.status_code == 302
+    assert "Version 3 is already the one in use" in client.get("/admin/templates/").get_data(as_text=True)
+    assert client.post(f"/admin/templates/{KEY}/versions/9/restore", data={"csrf_token": token}).status_code == 404
+
+
+def test_only_an_admin_may_use_an_earlier_version_again(client, people, login):
+    login(client, people.hr)
+    assert client.post(f"/admin/templates/{KEY}/versions/1/restore").status_code == 404
+
+
+def test_an_upload_is_previewed_with_sample_values_before_it_is_published_or_left_unpublished(client, people, login,
+                                                                                              db):
+    login(client, people.admin)
+    revised = _rewritten({">Supervision Agreement<": ">Supervision Agreement (revised 2027)<"})
+    assert _upload(client, "agreement-2027.docx", revised).status_code == 302
+    page = client.get(f"/admin/templates/{KEY}/preview").get_data(as_text=True)
+    assert "Check the new version of the supervision agreement" in page and "It is not in use yet" in page
+    pdf = client.get(f"/admin/templates/{KEY}/preview.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "Supervision Agreement (revised 2027)" in pdf_text(pdf.data)
+    assert templates.current_version(KEY) == 1
+    not_published = client.post(f"/admin/templates/{KEY}/preview/cancel", data={"csrf_token": csrf_token(page)})
+    assert not_published.status_code == 302
+    assert db.scalars(select(TemplateVersion)).all() == []
+    # Nothing waiting: the preview leads back to the upload page.
+    assert client.get(f"/admin/templates/{KEY}/preview").location.endswith(f"/admin/templates/{KEY}/upload")

@@ -22,17 +22,24 @@ from storage.times import uk_date, uk_time
 from web import (
     account,
     admin,
+    agenda,
     archive,
+    assurance,
     auth,
+    cover,
     devmail,
     disagreements,
     documents,
     headers,
     idle,
     link_pages,
+    policy_changes,
+    portfolio,
+    professional,
     records,
     retention,
     schedule,
+    sessions,
     template_admin,
     throttle,
     transfers,
@@ -50,7 +57,7 @@ BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
-              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, retention.bp, disagreements.bp)
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp)
 
 
 def init_app(app: Flask) -> None:
@@ -88,7 +95,7 @@ def configure_templates(app: Flask) -> None:
     ])
     WTFormsHelpers(app)
     app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
-                                  event_label=event_label)
+                                  event_label=event_label, typed_date=typed_date)
 
     @app.context_processor
     def _globals():
@@ -183,3 +190,11 @@ def _leave_the_database() -> None:
         pass
     database.remove()
     g.user = None
+
+
+def typed_date(value: str | None) -> str:
+    """A date a form kept as typed, as people write it ("31 December 2026") when it is one, else as it was typed."""
+    try:
+        return uk_date(value) if value else ""
+    except (TypeError, ValueError):
+        return str(value)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 
 from storage.models import Role
 from storage.times import uk_date
@@ -27,13 +27,30 @@ CSV_EXAMPLE = (
 )
 
 
+class StaffFilterForm(Form):
+    """The staff list's search and filters, read from the address so a page of results can be bookmarked."""
+
+    typed = Text("Name or email", max_length=people.LINE_MAX_TYPED, name="q",
+                 description="Part of a person's name or email address")
+    role = SelectField("Role", choices={"": "Any role", **{r.value: r.label for r in Role}}, widget=GovSelect(),
+                       validate_choice=False)
+    status = SelectField("Working here", choices=people.STAFF_STATUSES, widget=GovSelect(), validate_choice=False)
+    page = StringField()
+
+    def link(self, **changes) -> str:
+        """This search's address with the page changed."""
+        kept = {field.name: field.data for field in self if field.data and field.name != "page"}
+        return url_for("admin.staff", **kept, **changes)
+
+
 @bp.get("/staff")
 @role_required(Role.ADMIN)
 def staff():
-    """Everyone in my organisation, their roles, line manager and supervisees."""
-    listed = people.staff_list(g.user.organisation_id, dt.date.today())
-    return render_template("admin/staff.html", everyone=listed.everyone, supervisees=listed.supervisees,
-                           relationships=listed.relationships)
+    """Everyone in my organisation, their roles, line manager and supervisees: searched, filtered and paged."""
+    form = StaffFilterForm(formdata=request.args, meta={"csrf": False})
+    listed = people.staff_list(g.user.organisation_id, dt.date.today(), people.staff_search(**form.data))
+    return render_template("admin/staff.html", form=None, filters=form, listed=listed, everyone=listed.everyone,
+                           supervisees=listed.supervisees, relationships=listed.relationships)
 
 
 class SigningSettingsForm(Form):

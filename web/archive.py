@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField
 from storage.models import Document, Role, Staff
 from storage.states import DocumentState
 from web.auth import actor, login_required
-from web.forms import DateInput, Form, PersonChoice, show
+from web.forms import DateInput, Form, PersonChoice, Text, show
 from workflows import archive
 from workflows.access import can_search_archive
 from workflows.people import staff_of
@@ -28,6 +28,8 @@ class SearchForm(Form):
     The field names are the use case's; the names in the address are the ones links already carry.
     """
 
+    typed = Text("Reference or name", max_length=archive.MAX_TYPED, name="q",
+                 description="A reference such as AGR-000012, or part of a supervisee's or supervisor's name")
     supervisee_id = PersonChoice("Supervisee", prompt="Anyone", name="person")
     supervisor_id = PersonChoice("Supervisor", prompt="Anyone", name="supervisor")
     kind = _any_of("Type", Document.KIND_TITLES, name="type")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import pathlib
 import signal
@@ -15,6 +16,7 @@ from flask.cli import with_appcontext
 from waitress import serve as waitress_serve
 
 from doc_templates import PACKS, pool
+from signing import dev_ca
 from signing.seal import DEV_PKCS12_FILE, create_dev_seal
 from storage import db as database
 from storage import jobs
@@ -23,7 +25,7 @@ from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
 from web import devmail
-from workflows import housekeeping
+from workflows import evidence, housekeeping
 from workflows.background import retry_now, run_forever, start_in_thread
 from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council
 from workflows.demo import seed_demo
@@ -197,33 +199,79 @@ def seal_dev_ca(organisation: str, if_missing: bool) -> None:
     """Create a development CA and sealing certificate in instance/seal (not for production documents)."""
     config = current_app.config
     directory = pathlib.Path(config["SEAL_DIR"])
-    if if_missing and (config.get("SEAL_PKCS12") or (directory / DEV_PKCS12_FILE).exists()):
+    older = (directory / DEV_PKCS12_FILE).exists() and not (directory / dev_ca.TSA_FILE).exists()
+    if if_missing and (config.get("SEAL_PKCS12") or ((directory / DEV_PKCS12_FILE).exists() and not older)):
         click.echo(f"A seal is already set up ({config.get('SEAL_PKCS12') or directory / DEV_PKCS12_FILE}).")
         return
+    if if_missing and older:
+        click.echo("The development seal has no timestamp authority or revocation list yet; making a new one.")
     if config.get("SEAL_PKCS12"):
         click.echo("COUNTERSIGN_SEAL_PKCS12 is set, so the app uses that certificate; the development seal made now "
                    "is used only if you unset it.", err=True)
-    seal = create_dev_seal(directory, organisation)
+    seal = create_dev_seal(directory, organisation, crl_url=config["BASE_URL"].rstrip("/") + dev_ca.CRL_PATH)
     click.echo(f"Development seal written to {seal.pkcs12_path} (passphrase in {directory / 'passphrase'}).\n"
                f"Its CA certificate is {seal.ca_path}: trust it in pdfsig or Adobe to see the seal as trusted.\n"
+               f"With it come a development timestamp authority ({directory / dev_ca.TSA_FILE}) and its revocation "
+               f"list ({seal.crl_url}), so documents are sealed PAdES B-LTA on this machine.\n"
                "Restart Countersign to use it. For real documents use the organisation's own certificate "
                "(COUNTERSIGN_SEAL_PKCS12, COUNTERSIGN_SEAL_PASSPHRASE).")
 
 
 @click.command("verify")
 @click.argument("pdf", type=click.File("rb"))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check whether the evidence would still hold on this later date (YYYY-MM-DD) with nothing added.")
 @with_appcontext
-def verify(pdf) -> None:
-    """Check a signed PDF: sealed by this organisation, unaltered, which document (exit 0 valid, 1 not)."""
+def verify(pdf, as_of) -> None:
+    """Check a signed PDF: sealed by this organisation, unaltered, which document, its evidence (exit 0 valid, 1 not)."""
     _refuse_unmigrated()
     try:
-        result = check_pdf(pdf.read())
+        result = check_pdf(pdf.read(), as_of=as_of.replace(tzinfo=dt.UTC) if as_of else None)
     except SealNotConfigured as error:
         click.echo(f"Cannot check seals: {error}", err=True)
         sys.exit(2)
     for line in result.lines():
         click.echo(line)
     sys.exit(0 if result.ok else 1)
+
+
+@click.command("evidence-status")
+@click.option("--due", "due_only", is_flag=True, help="Only documents whose renewal is due now (or failing).")
+@with_appcontext
+def evidence_status(due_only: bool) -> None:
+    """List sealed documents' evidence: timestamped by, valid until, next renewal due, last renewal, problems."""
+    _refuse_unmigrated()
+    rows = evidence.status_list(limit=100_000)
+    shown = [r for r in rows if r.overdue or r.last_error] if due_only else rows
+    for row in shown:
+        due = uk_date(row.renew_by) if row.renew_by else "never (no timestamp)"
+        renewed = f"renewed {uk_date(row.renewed_at)} ({row.renewals}x)" if row.renewed_at else "not renewed yet"
+        flag = "  DUE" if row.overdue else ""
+        click.echo(f"  {row.reference}  valid until {uk_date(row.valid_until) if row.valid_until else '-'}  "
+                   f"next renewal due {due}  {renewed}{flag}")
+        if row.last_error:
+            click.echo(f"      last renewal failed: {row.last_error}")
+    overdue = sum(1 for r in rows if r.overdue)
+    click.echo(f"{len(rows)} sealed document{'' if len(rows) == 1 else 's'}; {overdue} due for renewal now.")
+
+
+@click.command("renew-evidence")
+@click.option("--dry-run", is_flag=True, help="Only list the documents whose renewal is due; change nothing.")
+@with_appcontext
+def renew_evidence(dry_run: bool) -> None:
+    """Renew now the evidence of every kept document that is due (the worker also does this once a day)."""
+    _refuse_unmigrated()
+    if dry_run:
+        due = [r for r in evidence.status_list(limit=100_000) if r.overdue]
+        for row in due:
+            click.echo(f"  {row.reference}  due {uk_date(row.renew_by)}")
+        click.echo(f"{len(due)} document{'' if len(due) == 1 else 's'} due for renewal (dry run: nothing was changed).")
+        return
+    renewed, failed = evidence.renew_due_now()
+    click.echo(f"{renewed} document{'' if renewed == 1 else 's'} renewed; {failed} failed and will be retried "
+               "by the worker (evidence-status --due says why).")
+    if failed:
+        sys.exit(1)
 
 
 @click.command("disposition-sweep")
@@ -339,5 +387,5 @@ def configure_mail(name, mail_from) -> None:
 
 
 commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca, verify,
-            disposition_sweep, send_reminders, create_organisation, configure_sign_in,
+            evidence_status, renew_evidence, disposition_sweep, send_reminders, create_organisation, configure_sign_in,
             configure_mail]

@@ -145,6 +145,18 @@ def _unless_not_ready(act: Callable[[], object], done: str) -> None:
         flash(done, "success")
 
 
+@bp.route("/documents/<int:document_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(document_id: int):
+    """Delete a draft nobody was ever sent, after asking to be sure."""
+    document = document_for(document_id, "manage", g.user)
+    form = Form()
+    if submit(form, lambda: agreements.delete_draft(document_id, actor())) is NOT_DONE:
+        return show_form("documents/delete.html", form, document=document)
+    flash(f"The draft {document.title.lower()} has been deleted.", "success")
+    return redirect(url_for("documents.home"))
+
+
 class VoidForm(Form):
     reason = LongText("Why are you voiding it?", description="Both parties are told this reason.",
                       max_length=agreements.MAX_REASON)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -24,6 +24,7 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Field,
+    FieldList,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -34,6 +35,7 @@ from wtforms import (
 )
 from wtforms.validators import Length
 
+from doc_templates.render import clean_text
 from storage.ids import as_id
 from storage.times import parse_date
 from workflows.errors import InvalidInput
@@ -71,8 +73,17 @@ class Form(FlaskForm):
         items = [{"text": message, "href": top} for message in self.form_errors]
         for name, field in self._fields.items():
             if name != "csrf_token" and field.errors:
-                items.append({"text": field.errors[0], "href": f"#{_first_input(field)}"})
+                items.append({"text": field.errors[0], "href": f"#{self._box_to_put_right(name, field)}"})
         return items
+
+    def _box_to_put_right(self, name: str, field: Field) -> str:
+        # A template form's list of rows leads to the first wrong row, not to the top of the list.
+        schema = getattr(self, "schema", None)
+        if schema is not None and isinstance(field, FieldList) and request:
+            box = schema.field(name).first_problem_box(request.form)
+            if box:
+                return box
+        return _first_input(field)
 
 
 def _first_input(field: Field) -> str:
@@ -92,9 +103,15 @@ def _bounded(label: str, max_length: int, validators: list | None) -> list:
                                                                 f"“{label.removesuffix(' (optional)')}”")]
 
 
+def _printable(value):
+    # A NUL or other control character typed or pasted in can be stored nowhere (PostgreSQL refuses a NUL), nor shown.
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def Text(label: str, max_length: int = LINE_MAX, validators: list | None = None, **kwargs) -> StringField:  # noqa: N802 - reads like a field class where forms are declared
     """A one-line text field of at most `max_length` characters; the use case checks the rest and says what is wrong."""
-    return StringField(label, widget=GovTextInput(), validators=_bounded(label, max_length, validators), **kwargs)
+    return StringField(label, widget=GovTextInput(), validators=_bounded(label, max_length, validators),
+                       filters=[_printable, *kwargs.pop("filters", ())], **kwargs)
 
 
 def LongText(label: str, max_length: int = PARAGRAPH_MAX, validators: list | None = None,  # noqa: N802
@@ -102,7 +119,8 @@ def LongText(label: str, max_length: int = PARAGRAPH_MAX, validators: list | Non
     """A box for a paragraph or more, its hint saying how much it takes."""
     limit = f"You can enter up to {max_length:,} characters."
     return TextAreaField(label, widget=GovTextArea(), validators=_bounded(label, max_length, validators),
-                         description=f"{description} {limit}".strip(), **kwargs)
+                         description=f"{description} {limit}".strip(), filters=[_printable, *kwargs.pop("filters", ())],
+                         **kwargs)
 
 
 class _Checkbox(GovCheckboxInput):

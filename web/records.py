@@ -13,7 +13,7 @@ from storage.times import uk_time
 from web.auth import actor, login_required, role_required
 from web.forms import NOT_DONE, Form, PersonChoice, show, submit
 from web.template_forms import template_form, typed
-from workflows import records
+from workflows import cover, records
 from workflows.access import document_for
 from workflows.errors import InvalidInput
 from workflows.teams import current_supervisees
@@ -31,7 +31,8 @@ class NewRecordForm(Form):
 def new_record():
     """Choose the supervisee a supervision record is for, then open its form."""
     form = NewRecordForm(data={"supervisee": request.args.get("supervisee")})
-    form.supervisee.offer((p.id, p.name) for p in current_supervisees(g.user.id, dt.date.today()))
+    covering = [(p.id, f"{p.name} (covering for {a.supervisor.name})") for p, a in cover.covered_supervisees(g.user.id)]
+    form.supervisee.offer([(p.id, p.name) for p in current_supervisees(g.user.id, dt.date.today())] + covering)
     draft = submit(form, lambda: records.start_record(g.user.id, form.supervisee.data, actor()))
     if draft is NOT_DONE:
         return show("records/new.html", form)

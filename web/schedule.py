@@ -11,7 +11,7 @@ from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, login_required
 from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, show, submit
-from workflows import quality, schedule
+from workflows import cover, professional, quality, schedule, sessions
 from workflows.teams import current_supervisees, is_manager
 
 bp = Blueprint("schedule", __name__)
@@ -32,11 +32,13 @@ def due():
             return redirect(url_for("schedule.team"))
         abort(404)
     today = dt.date.today()
+    rows = schedule.due_for_supervisor(g.user.id, today)
     return render_template(
-        "schedule/due.html", rows=schedule.due_for_supervisor(g.user.id, today), today=today,
+        "schedule/due.html", rows=rows, today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
         unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
-        is_manager=is_manager(g.user.id))
+        is_manager=is_manager(g.user.id), covering=cover.covered_supervisees(g.user.id, today),
+        **_session_parts([g.user.id], rows, today))
 
 
 @bp.get("/due/team")
@@ -51,7 +53,18 @@ def team():
     return render_template("schedule/team.html", teams=teams, today=today,
                            postponed=schedule.postponed_outstanding(ids, today),
                            unsigned=schedule.unsigned_documents(today, ids),
-                           reminder_days=schedule.unsigned_reminder_days())
+                           reminder_days=schedule.unsigned_reminder_days(),
+                           **_session_parts(ids, [row for _supervisor, rows in teams for row in rows], today))
+
+
+def _session_parts(supervisor_ids: list[int], rows: list, today: dt.date) -> dict:
+    """What the due pages show besides each supervisee's next supervision: sessions missed, records not sent in
+    time, and registered professionals with no professional supervisor."""
+    return {"missed": sessions.missed_counts((row.supervisee.id for row in rows), today),
+            "no_professional": professional.without_professional_supervisor((row.supervisee for row in rows), today),
+            "cancelled": sessions.cancelled_sessions(supervisor_ids, today),
+            "not_sent": sessions.records_not_sent(supervisor_ids, today),
+            "send_working_days": sessions.send_within_working_days()}
 
 
 class PostponeForm(Form):

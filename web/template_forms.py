@@ -76,6 +76,10 @@ def _input_for(f: Field) -> FormInput:
     if f.kind == "date":
         return DateInput(label, description=f"{f.help} {DATE_EXAMPLE}".strip(), render_kw={"params": {
             "fieldset": {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}}}})
+    if f.kind == "choice":
+        return Radios(label, dict(f.choices), description=f.help, render_kw={"params": {
+            "fieldset": {"legend": {"text": label, "classes": "govuk-fieldset__legend--s"}},
+            "classes": "govuk-radios--inline"}})
     if f.kind == "textarea":
         return LongText(label, max_length=f.limit, description=f.help, render_kw={"params": {**plain, "rows": 5}})
     if f.kind == "int":

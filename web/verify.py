@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, render_template
 
 from web import throttle
 from web.forms import NOT_DONE, Form, Upload, show, submit
-from workflows.verification import SealNotConfigured, check_upload
+from workflows.verification import NoDevelopmentCa, SealNotConfigured, check_upload, development_revocation_list
 
 bp = Blueprint("verify", __name__)
 
@@ -24,6 +24,16 @@ def verify():
     if result is NOT_DONE:
         return show("verify/verify.html", form)
     return show("verify/verify.html", form, result=result, filename=form.file.data.filename or "the file")
+
+
+@bp.route("/pki/dev-ca.crl")
+def development_crl():
+    """The development CA's revocation list, at the address its certificates name (404 with a real seal)."""
+    try:
+        crl = development_revocation_list()
+    except NoDevelopmentCa:
+        abort(404)
+    return Response(crl, mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=3600"})
 
 
 @bp.errorhandler(SealNotConfigured)

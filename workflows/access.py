@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from storage.db import session as db
 from storage.models import Disagreement, DisagreementState, Document, Role, Staff
+from workflows import cover
 from workflows.errors import NotAllowed
 from workflows.teams import is_current_supervisor
 
@@ -55,12 +56,12 @@ def mediator(user: Staff, document: Document, on: dt.date) -> bool:
         Disagreement.state == DisagreementState.ESCALATED).limit(1)) is not None
 
 
-_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator]
+_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover.needed_by_cover]
 GRANTS: dict[str, list[Grant]] = {
     "view": _READ,  # the document's page
     "download": _READ,  # its Word file and PDFs
     "history": _READ,  # its audit trail
-    "manage": [author_while_responsible],  # edit, send, re-send a link, void, amend
+    "manage": [author_while_responsible, cover.author_while_covering],  # edit, send, re-send a link, void, amend
     "export": [hr],  # part of an HR export of everything held on one person
     "hold": [hr],  # place a legal hold on it
     "disagree": [party],  # record a disagreement with it

@@ -131,6 +131,15 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     return document
 
 
+def delete_draft(document_id: int, actor: audit.Actor) -> Document:
+    """Discard a draft nobody was ever sent; it leaves every list, and its history records who deleted it."""
+    document = _managed(document_id, actor, lock=True)
+    document.delete()
+    audit.record(db, "deleted", actor, document.id)
+    db.commit()
+    return document
+
+
 def amend_document(document_id: int, actor: audit.Actor) -> Document:
     """Reopen a declined document as a new draft version; the declined version's evidence is kept."""
     document = _managed(document_id, actor, lock=True)

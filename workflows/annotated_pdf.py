@@ -19,6 +19,7 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import AnnotatedCopy, Annotation, Document, DocumentState, FileKind, Job
 from storage.times import uk_time
+from workflows import evidence
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,8 @@ def _apply_next(document_id: int) -> str:
         return "done"
     annotation = waiting[0]
     chain = copies(document_id)
-    previous = chain[-1].pdf_sha256 if chain else document.final_pdf_sha256
+    # The newest copy: the last annotated one, or a renewal of the evidence after it, or the sealed final PDF.
+    previous = current_sha256(document)
     pdf = blobs().get(previous)
     slot = sum(1 for c in chain if c.stamped)
     stamped = slot < SLOTS and has_reserved_page(pdf)
@@ -198,6 +200,7 @@ def _apply_next(document_id: int) -> str:
         raise SealError("the annotated copy does not begin with the copy before it")
     sha256 = blobs().put(annotated)
     document.attach(FileKind.ANNOTATED_PDF, sha256)
+    evidence.record(document, annotated, sha256)
     db.add(AnnotatedCopy(document_id=document_id, annotation_id=annotation.id, sequence=len(chain) + 1,
                          field_name=field_name(annotation), stamped=stamped, previous_sha256=previous,
                          pdf_sha256=sha256))

@@ -20,7 +20,7 @@ from storage.db import session as db
 from storage.mail import transport_from_config
 from storage.models import Job, OutboxMessage, utcnow
 from storage.settings import is_on
-from workflows import annotated_pdf, housekeeping, lock, reminders, renditions
+from workflows import annotated_pdf, evidence, housekeeping, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ JOBS: dict[str, Callable[[int], int]] = {
     renditions.REVIEW_PDF: renditions.make_review_pdf,
     lock.SEAL_FINAL_PDF: lock.seal_final_pdf,
     annotated_pdf.SEAL_ANNOTATIONS: annotated_pdf.seal_annotations,
+    evidence.RENEW_EVIDENCE: evidence.renew,
 }
 
 _wake = threading.Event()
@@ -170,6 +171,8 @@ def run_once() -> tuple[int, outbox.SendReport]:
         )
         if is_on(current_app.config.get("DISPOSITION_SWEEP")):
             run_daily_sweep()
+        if is_on(current_app.config.get("EVIDENCE_RENEWAL")):
+            evidence.run_daily()
         return done, report
     finally:
         db.remove()

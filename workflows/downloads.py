@@ -13,9 +13,19 @@ from signing.seal import seal_problem
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import AuditEvent, Disagreement, DisposalRecord, Document, FileKind, Party, RetentionState, Staff
+from storage.models import (
+    AuditEvent,
+    Disagreement,
+    DisposalRecord,
+    Document,
+    FileKind,
+    Party,
+    RetentionState,
+    Role,
+    Staff,
+)
 from storage.states import DOCUMENT
-from workflows import annotated_pdf, disagreements, signing_order, signing_round
+from workflows import annotated_pdf, disagreements, evidence, signing_order, signing_round
 from workflows.access import can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
@@ -92,12 +102,16 @@ class DocumentPage:
     signing_order: str | None = None
     # A party who has left while it was out for signature: it can no longer be signed, only voided.
     departed_signer: Staff | None = None
+    # Where the sealed copy's long-term evidence stands: HR's, who keep the record.
+    evidence: evidence.EvidenceStatus | None = None
 
 
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
     departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
     actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
+    # A draft nobody has seen is deleted; once sent, a document is voided, and the parties are told why.
+    actions -= {"void"} if "delete" in actions and not document.was_ever_sent else {"delete"}
     return DocumentPage(
         history=document_history(document, user),
         actions=actions - {"resend", "send"} if departed else actions,
@@ -112,6 +126,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         can_sign=signing_round.signable_link(document, user) is not None,
         signing_order=signing_order.describe(document),
         departed_signer=departed,
+        evidence=evidence.status_of(document) if user.has_role(Role.HR) else None,
     )
 
 

@@ -122,6 +122,13 @@ class Policy:
     no_agreement_default: Interval
     agreed_weeks_range: tuple[int, int] | None = None  # B&D: 4–8; the longer end caps what an agreement may say
     agreement_within_months: int | None = None  # B 5.3: an agreement within one month of supervision starting
+    # How long a session lasts: at least this many minutes, and (B&D) at most this many; the words that say so.
+    session_minutes: tuple[int, int | None] = (60, None)
+    session_rule: str = ""
+    # Staff whose programme's learning agreement is their supervision agreement while it lasts (B 5.2: the ASYE's).
+    learning_agreement_categories: tuple[str, ...] = ()
+    learning_agreement_months: int = 12
+    learning_agreement_rule: str = ""
 
     def category(self, code: str | None) -> Category:
         for category in self.categories:
@@ -151,6 +158,11 @@ HAVERING = Policy(
                  Rule((Stage(WEEKLY, "start", weeks=6), Stage(FORTNIGHTLY, "start", months=6), Stage(MONTHLY)),
                       "Appendix 3: newly qualified social workers at least weekly for the first six weeks of "
                       "employment, then at least fortnightly up to six months, then monthly")),
+        Category("newly_qualified_occupational_therapist", "Newly qualified occupational therapist",
+                 Rule((Stage(WEEKLY, "start", weeks=6), Stage(FORTNIGHTLY, "start", months=6), Stage(MONTHLY)),
+                      "7.4: specific requirements for newly qualified occupational therapists, as for newly "
+                      "qualified social workers (Appendix 3): at least weekly for the first six weeks of employment, "
+                      "then at least fortnightly up to six months, then monthly")),
         Category("apprentice", "Apprentice",
                  Rule((Stage(FORTNIGHTLY),), "Appendix 3: apprentices fortnightly unless otherwise agreed")),
         Category("student_social_worker", "Student social worker",
@@ -166,6 +178,7 @@ HAVERING = Policy(
                   "then at least fortnightly up to six months, then a minimum of monthly"),
     part_time_by_agreement=True,
     no_agreement_default=MONTHLY,
+    session_rule="Havering policy Appendix 1: we will meet for supervision for a minimum of 1 hour",
 )
 
 _BD_RANGE = "5.1: every four to eight weeks"
@@ -177,6 +190,11 @@ BARKING_DAGENHAM = Policy(
                  Rule((Stage(FORTNIGHTLY),), "Appendix 1: every 2 weeks for a newly qualified social worker "
                                              "completing the ASYE, unless the learning agreement says otherwise",
                       by_agreement=True)),
+        Category("newly_qualified_occupational_therapist", "Newly qualified occupational therapist",
+                 Rule((Stage(FORTNIGHTLY, "start", months=12),),
+                      "6.4: specific requirements for newly qualified occupational therapists: every 2 weeks in their "
+                      "first year, as for a newly qualified social worker (Appendix 1), unless their agreement says "
+                      "otherwise", by_agreement=True)),
         Category("student_social_worker", "Student social worker", Rule((), _BD_RANGE, by_agreement=True)),
     ),
     new_starter=None,
@@ -185,6 +203,11 @@ BARKING_DAGENHAM = Policy(
     no_agreement_default=FOUR_WEEKLY,
     agreed_weeks_range=(4, 8),
     agreement_within_months=1,
+    session_minutes=(60, 180),
+    learning_agreement_categories=("newly_qualified_social_worker",),
+    learning_agreement_rule="5.2: the ASYE learning agreement constitutes the supervision agreement for the duration "
+                            "of the ASYE programme",
+    session_rule="Barking and Dagenham policy 5.1: a minimum of one hour, not exceeding 3 hours",
 )
 
 POLICIES = {"havering": HAVERING, "barking-dagenham": BARKING_DAGENHAM}
@@ -193,6 +216,7 @@ POLICIES = {"havering": HAVERING, "barking-dagenham": BARKING_DAGENHAM}
 _ALL_STAFF_ALIASES = {"qualified social worker", "social worker", "occupational therapist",
                       "qualified occupational therapist", "team manager", "manager", "practitioner"}
 _ALIASES = {"nqsw": "newly_qualified_social_worker", "asye": "newly_qualified_social_worker",
+            "nqot": "newly_qualified_occupational_therapist",
             "student": "student_social_worker", "admin": "non_case_holding"}
 
 

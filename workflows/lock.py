@@ -21,7 +21,7 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
 from storage.times import uk_time
-from workflows import copies, links
+from workflows import copies, evidence, links
 from workflows.renditions import render_word, waiting_message
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ EVENT_LABELS = {
     "created": "Written", "edited": "Changed", "rendered": "File made", "sent": "Sent for signature",
     "link_sent": "Signing link emailed", "signed": "Signed", "declined": "Declined",
     "locked": "Locked", "downloaded": "Downloaded", "amended": "Amended", "voided": "Voided",
+    "deleted": "Deleted before it was sent",
     "disagreement_raised": "Disagreement recorded", "annotation_added": "Note added",
     "disagreement_resolved": "Resolved between the parties", "disagreement_escalated": "Escalated for mediation",
     "mediation_recorded": "Mediation outcome recorded", "annotation_sealed": "Annotation sealed into the PDF",
@@ -241,6 +242,7 @@ def seal_final(reference: str, pages_pdf: bytes, certificate_pdf: bytes) -> Fina
 def attach_sealed(document: Document, sha256: str, final: FinalPdf) -> None:
     """The sealed PDF becomes the document's signed copy; annotations waiting for it can now be sealed in."""
     document.attach(FileKind.SIGNED_PDF, sha256)
+    evidence.record(document, final.sealed, sha256)
     document.pdf_error = None
     audit.record(db, "rendered", audit.SYSTEM, document.id, file="final PDF", sha256=sha256)
     # The seal covers the document and its certificate; what was sealed is kept by hash for the record.

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import audit
 from storage.db import session as db
 from storage.ids import as_id
-from storage.models import Organisation, RecoveryCode, Role, Staff, SupervisionRelationship, utcnow
+from storage.models import Organisation, RecoveryCode, Role, Staff, StaffRole, SupervisionRelationship, utcnow
 from storage.outbox import queue_email
 from storage.times import parse_date, uk_date
 from workflows import account_messages, frequency, passwords, transfers
@@ -47,6 +47,28 @@ class StaffList:
     everyone: list[Staff]
     supervisees: dict[int, list[Staff]]
     relationships: list[SupervisionRelationship]
+    total: int = 0
+    page: int = 1
+    per_page: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+STAFF_PER_PAGE = 25
+LINE_MAX_TYPED = 100
+STAFF_STATUSES = {"current": "Working here", "left": "Left", "all": "Everyone"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffSearch:
+    """Which staff the admin's list shows: part of a name or email, a role, whether they have left, the page."""
+
+    typed: str = ""
+    role: Role | None = None
+    status: str = "current"
+    page: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,9 +87,41 @@ def staff_of(organisation_id: int) -> list[Staff]:
     return list(db.scalars(select(Staff).where(Staff.organisation_id == organisation_id).order_by(Staff.name)))
 
 
-def staff_list(organisation_id: int, today: dt.date) -> StaffList:
-    """The admin's list of staff: each person, their current supervisees, and every relationship not yet ended."""
-    everyone = staff_of(organisation_id)
+def staff_search(typed: str | None = None, role: str | None = None, status: str | None = None,
+                 page: str | None = None) -> StaffSearch:
+    """The admin's filters as given: anything not offered is no filter, a page that is not a number the first."""
+    roles = {r.value: r for r in Role}
+    text = str(page or "")
+    return StaffSearch(typed=" ".join(str(typed or "").split())[:LINE_MAX_TYPED], role=roles.get(role or ""),
+                       status=status if status in STAFF_STATUSES else "current",
+                       page=int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) else 1)
+
+
+
+def _matching(organisation_id: int, search: StaffSearch, today: dt.date):
+    statement = select(Staff).where(Staff.organisation_id == organisation_id)
+    if search.typed:
+        escaped = search.typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(Staff.name.ilike(f"%{escaped}%", escape="\\")
+                                    | Staff.email.ilike(f"%{escaped}%", escape="\\"))
+    if search.role is not None:
+        statement = statement.where(Staff.role_rows.any(StaffRole.role == search.role))
+    if search.status == "current":
+        statement = statement.where(Staff.leaver_date.is_(None) | (Staff.leaver_date >= today))
+    elif search.status == "left":
+        statement = statement.where(Staff.leaver_date < today)
+    return statement
+
+
+def staff_list(organisation_id: int, today: dt.date, search: StaffSearch | None = None) -> StaffList:
+    """The admin's list of staff: one page of those the search finds, whom each supervises, and every relationship
+    not yet ended."""
+    search = search or StaffSearch(status="all", page=1)
+    matching = _matching(organisation_id, search, today)
+    total = db.scalar(select(func.count()).select_from(matching.subquery()))
+    page = min(search.page, max(1, -(-total // STAFF_PER_PAGE)))
+    everyone = list(db.scalars(matching.order_by(Staff.name, Staff.id)
+                               .limit(STAFF_PER_PAGE).offset((page - 1) * STAFF_PER_PAGE)))
     relationships = list(db.scalars(
         select(SupervisionRelationship).join(SupervisionRelationship.supervisor)
         .where(Staff.organisation_id == organisation_id)
@@ -76,7 +130,7 @@ def staff_list(organisation_id: int, today: dt.date) -> StaffList:
     supervisees = {person.id: [r.supervisee for r in relationships if r.supervisor_id == person.id
                                and r.is_current(today)] for person in everyone}
     not_ended = [r for r in relationships if r.ends_on is None or r.ends_on >= today]
-    return StaffList(everyone, supervisees, not_ended)
+    return StaffList(everyone, supervisees, not_ended, total, page, STAFF_PER_PAGE)
 
 
 def person_in(organisation_id: int, staff_id: int) -> Staff:

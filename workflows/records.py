@@ -10,8 +10,9 @@ from doc_templates import get_schema, pack_schema
 from doc_templates.schema import COLUMN_LIMITS, MAX_ROWS, ROW_COLUMNS, TemplateSchema
 from storage import audit
 from storage.db import session as db
-from storage.models import Document, DocumentState, Organisation, RecordDraft, Staff, utcnow
+from storage.models import Document, DocumentState, Organisation, RecordDraft, Role, Staff, utcnow
 from storage.states import DOCUMENT
+from workflows import agenda, cover, sessions
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.renditions import prepare_draft
@@ -48,7 +49,7 @@ def start_record(supervisor_id: int, supervisee_id: int | None, actor: audit.Act
     """Open a record for a supervisee (or carry on with the one not yet finished), with last time's actions."""
     supervisor = db.get(Staff, supervisor_id)
     supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
-    if supervisor is None or supervisee is None or not can_write_for(supervisor, supervisee):
+    if supervisor is None or supervisee is None or not _may_write(supervisor, supervisee):
         raise InvalidInput({"supervisee": "Choose one of your supervisees"})
     unfinished = db.scalars(select(RecordDraft).where(
         RecordDraft.supervisor_id == supervisor.id, RecordDraft.supervisee_id == supervisee.id,
@@ -67,8 +68,11 @@ def start_record(supervisor_id: int, supervisee_id: int | None, actor: audit.Act
                         supervisee_id=supervisee.id, template_key=schema.key, form=form)
     db.add(draft)
     db.flush()
+    form = dict(form)
+    agenda_items = agenda.take_into(draft, form)
+    draft.form = form
     audit.record(db, "record_started", actor, None, draft=draft.id, supervisee=supervisee.id,
-                 reviewing=previous.reference if previous else None)
+                 reviewing=previous.reference if previous else None, agenda_items=agenda_items)
     db.commit()
     return draft
 
@@ -121,8 +125,9 @@ def finish_record(draft_id: int, form: dict[str, str], actor: audit.Actor) -> Do
     schema = get_schema(draft.template_key)
     draft.form, draft.saved_at = _kept(schema, form), utcnow()
     values, errors = schema.validate(form)
+    errors = {**sessions.question_session(schema.pack, values), **errors}
     supervisor, supervisee = draft.supervisor, draft.supervisee
-    if draft.document_id is None and not can_write_for(supervisor, supervisee):
+    if draft.document_id is None and not _may_write(supervisor, supervisee):
         errors = {"supervisee": f"{supervisee.name} is no longer your supervisee", **errors}
     if errors:
         db.commit()  # what was typed is kept even though it cannot be finished yet
@@ -151,8 +156,16 @@ def discard_draft(draft_id: int, actor: audit.Actor) -> None:
     draft = _writable(draft_id, actor)
     audit.record(db, "record_draft_discarded", actor, draft.document_id, draft=draft.id,
                  supervisee=draft.supervisee_id)
+    agenda.release(draft.id)
     db.delete(draft)
     db.commit()
+
+
+def _may_write(supervisor: Staff, supervisee: Staff) -> bool:
+    """Their supervisor writes a supervisee's records, and so does whoever covers for that supervisor today."""
+    return can_write_for(supervisor, supervisee) or (
+        supervisor.has_role(Role.SUPERVISOR) and supervisor.organisation_id == supervisee.organisation_id
+        and cover.is_covering(supervisor.id, supervisee.id))
 
 
 def _writable(draft_id: int, actor: audit.Actor) -> RecordDraft:

@@ -23,9 +23,9 @@ from storage.models import (
     utcnow,
 )
 from storage.times import add_years, parse_date
-from workflows import signing_order
+from workflows import newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.frequency import Frequency, Person, add_months, category_label, frequency_on, policy_for
+from workflows.frequency import Frequency, Person, category_label, frequency_on
 from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
 
 DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
@@ -50,6 +50,8 @@ class SupervisionDue:
     agreement_pending: Document | None
     review_due: dt.date | None
     agreement_needed_by: dt.date | None
+    # While set, an ASYE learning agreement stands in for the supervision agreement (B 5.2).
+    learning_agreement_until: dt.date | None = None
 
     @property
     def days_to_due(self) -> int:
@@ -124,6 +126,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
     last_records = _last_records(supervisee_ids)
     signed_agreements = _latest_signed_agreements(supervisee_ids)
     pending_agreements = _pending_agreements(supervisee_ids)
+    changed = policy_changes.latest_changes(r.supervisee.organisation_id for r in relationships)
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
@@ -147,9 +150,10 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
         review_due = None
         if signed is not None:
             began = signed.agreement_start_date or (as_utc(signed.locked_at) or utcnow()).date()
-            review_due = add_years(began, 1)
-        within = policy_for(pack).agreement_within_months
-        needed_by = add_months(relationship.starts_on, within) if within and signed is None else None
+            review_due = policy_changes.review_due(add_years(began, 1), began, changed.get(person.organisation_id))
+        needed_by = None if signed is not None else newly_qualified.agreement_needed_by(
+            pack, person.staff_category, person.start_date, relationship.starts_on, today)
+        learning_until = newly_qualified.learning_agreement_until(pack, person.staff_category, person.start_date)
         booked = last_record.next_supervision_date if last_record is not None else None
         rows.append(SupervisionDue(
             supervisee=person, supervisor=relationship.supervisor, relationship=relationship,
@@ -157,8 +161,9 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
             booked_for=booked if booked and booked >= today else None, next_due=frequency.due_after(base),
             frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
             agreement_needed_by=needed_by,
+            learning_agreement_until=learning_until if learning_until and today < learning_until else None,
         ))
-    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name))
+    return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name, row.supervisee.id))
 
 
 # The due pages show an agreement's reference and state; its form data and signatures load only if asked for.
@@ -168,8 +173,8 @@ _JUST_THE_DOCUMENT = (defer(Document.data), lazyload(Document.signatures))
 # Each query groups by supervisee and organisation: only documents written in the supervisee's own organisation
 # count, and `_due_rows` looks each up by (supervisee, their organisation).
 def _theirs(query, supervisee_ids: set[int] | None):
-    """Documents of these supervisees (or everyone's) that are not voided."""
-    query = query.where(Document.state != DocumentState.VOIDED)
+    """Documents of these supervisees (or everyone's) that are not voided or deleted unsent."""
+    query = query.where(Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]))
     return query if supervisee_ids is None else query.where(Document.supervisee_id.in_(sorted(supervisee_ids)))
 
 
@@ -227,7 +232,8 @@ def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date |
         query = query.where(PostponedSession.supervisor_id.in_(ids))
     held = select(Document.id).where(
         Document.supervisee_id == PostponedSession.supervisee_id, Document.kind == "record",
-        Document.state != DocumentState.VOIDED, Document.supervision_date >= PostponedSession.postponed_on)
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]),
+        Document.supervision_date >= PostponedSession.postponed_on)
     outstanding = db.scalars(query.where(~held.exists())).all()
     return sorted(outstanding, key=lambda s: (s.hold_by, s.id))
 

@@ -56,7 +56,7 @@ def needs_agreement(supervisor_id: int, supervisees: list[Staff]) -> list[Staff]
     covered = set(db.scalars(select(Document.supervisee_id).where(
         Document.supervisor_id == supervisor_id, Document.kind == "agreement",
         Document.supervisee_id.in_([s.id for s in supervisees]),
-        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED]),
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DECLINED, DocumentState.DELETED]),
     )))
     return [s for s in supervisees if s.id not in covered]
 

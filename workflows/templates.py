@@ -12,10 +12,12 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 
 from doc_templates import TemplateSchema, get_schema, render_docx, schemas, template_variables
+from doc_templates.libreoffice import ConversionError
+from doc_templates.pdf import docx_to_pdf
 from storage import audit
-from storage.blobs import blobs
+from storage.blobs import BlobMissing, blobs
 from storage.db import session as db
-from storage.models import TemplateVersion
+from storage.models import Staff, TemplateVersion
 from workflows.access import can_administer_templates, user_of
 from workflows.errors import InvalidInput, NotAllowed
 
@@ -144,21 +146,34 @@ def check_upload(schema: TemplateSchema, filename: str, data: bytes) -> list[str
     return problems
 
 
+def _sample_context(schema: TemplateSchema) -> dict:
+    """The template's fields filled in with sample values, as the trial render and the preview use them."""
+    samples = {"text": "Sample", "textarea": "Sample", "date": "2027-01-04"}
+    values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int"
+              else f.choices[0][0] if f.kind == "choice" else samples[f.kind] for f in schema.fields}
+    return schema.context(values, dict.fromkeys(schema.system_fields, "Sample"))
+
+
 def _trial_render(schema: TemplateSchema, data: bytes) -> list[str]:
     """Fill the template with sample values, so one that breaks when used is refused now, not at signing time."""
-    samples = {"text": "Sample", "textarea": "Sample", "date": "2027-01-04"}
-    values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int" else samples[f.kind]
-              for f in schema.fields}
     try:
-        render_docx(data, schema.context(values, dict.fromkeys(schema.system_fields, "Sample")))
+        render_docx(data, _sample_context(schema))
     except Exception as error:  # anything the template's own code raises is a fault in the upload
         return [f"The template could not be filled in with sample values ({error}). Check its {{% tags %}} and "
                 "{{ placeholders }}, then upload it again."]
     return []
 
 
-def upload_version(template_key: str, filename: str, data: bytes, actor: audit.Actor) -> TemplateVersion:
-    """Check an uploaded .docx and, if it is sound, store it as the template's next version."""
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """An uploaded template that passed its checks, kept to be previewed; nothing uses it until it is published."""
+
+    template_key: str
+    filename: str
+    sha256: str
+
+
+def _administered(template_key: str, actor: audit.Actor) -> tuple[TemplateSchema, Staff]:
     admin = user_of(actor)
     try:
         schema = get_schema(template_key)
@@ -166,6 +181,42 @@ def upload_version(template_key: str, filename: str, data: bytes, actor: audit.A
         raise NotAllowed() from None
     if admin is None or not can_administer_templates(admin, schema.pack):
         raise NotAllowed()
+    return schema, admin
+
+
+def check_candidate(template_key: str, filename: str, data: bytes, actor: audit.Actor) -> Candidate:
+    """Check an uploaded .docx and keep its file for the admin to preview; nothing is in use until published."""
+    schema, _ = _administered(template_key, actor)
+    filename = pathlib.PurePath(filename or "").name[:255]
+    problems = check_upload(schema, filename, data)
+    if problems:
+        raise TemplateRefused(problems)
+    return Candidate(template_key, filename, blobs().put(data))
+
+
+def preview_pdf(candidate: Candidate, actor: audit.Actor) -> bytes:
+    """The candidate filled in with sample values, as the PDF a document made from it would look."""
+    schema, _ = _administered(candidate.template_key, actor)
+    try:
+        return docx_to_pdf(render_docx(blobs().get(candidate.sha256), _sample_context(schema)))
+    except BlobMissing:
+        raise InvalidInput({"template": "The uploaded file is no longer kept. Upload it again."}) from None
+    except ConversionError:
+        raise InvalidInput({"template": "The preview could not be made just now. Try again in a minute."}) from None
+
+
+def publish_version(candidate: Candidate, actor: audit.Actor) -> TemplateVersion:
+    """Make a previewed candidate the template's next version, used for new documents from now on."""
+    try:
+        data = blobs().get(candidate.sha256)
+    except BlobMissing:
+        raise InvalidInput({"template": "The uploaded file is no longer kept. Upload it again."}) from None
+    return upload_version(candidate.template_key, candidate.filename, data, actor)
+
+
+def upload_version(template_key: str, filename: str, data: bytes, actor: audit.Actor) -> TemplateVersion:
+    """Check an uploaded .docx and, if it is sound, store it as the template's next version."""
+    schema, admin = _administered(template_key, actor)
     filename = pathlib.PurePath(filename or "").name[:255]
     problems = check_upload(schema, filename, data)
     if problems:
@@ -179,6 +230,26 @@ def upload_version(template_key: str, filename: str, data: bytes, actor: audit.A
     db.add(row)
     audit.record(db, "template_uploaded", actor, None, template=template_key, version=version, sha256=sha256,
                  filename=filename, bytes=len(data))
+    db.commit()
+    return row
+
+
+def restore_version(template_key: str, version: int, actor: audit.Actor) -> TemplateVersion:
+    """Use an earlier version again: stored as the next version, so the history of what was used when stays whole."""
+    schema, admin = _administered(template_key, actor)
+    current = current_version(template_key)
+    earlier = next((v for v in versions(template_key) if v.version == version), None)
+    if earlier is None:
+        raise NotAllowed()
+    if version == current:
+        raise InvalidInput({"version": f"Version {version} is already the one in use"})
+    data = schema.docx_path.read_bytes() if version == SHIPPED_VERSION else blobs().get(earlier.sha256)
+    sha256 = blobs().put(data)
+    row = TemplateVersion(template_key=template_key, version=current + 1, sha256=sha256,
+                          filename=earlier.filename[:255], uploaded_by_id=admin.id)
+    db.add(row)
+    audit.record(db, "template_restored", actor, None, template=template_key, version=current + 1,
+                 restored_version=version, sha256=sha256)
     db.commit()
     return row
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from sqlalchemy import or_, select
 
-from signing.seal import SealError, SealReport, verify_pdf
+from signing.seal import SealError, SealReport, development_crl, verify_pdf
 from storage.db import session as db
 from storage.models import Document
 from storage.times import uk_time
@@ -45,7 +46,10 @@ class VerificationResult:
         if not self.check.unaltered:
             return "Altered: this PDF has been changed since it was sealed"
         if not self.check.sealed_by_organisation:
-            return "Not sealed by this organisation"
+            others = sorted({s.signer for s in self.check.signatures if not s.trusted})
+            return f"Not sealed by this organisation: sealed by {', '.join(others)}"
+        if not self.check.valid_long_term:
+            return f"No longer valid as evidence: {self.check.evidence_problem}"
         if self.document is None:
             return "Sealed by this organisation, but not a document Countersign holds"
         return "Valid: sealed by this organisation and unaltered"
@@ -62,6 +66,32 @@ class VerificationResult:
             return "Cannot tell – the file was altered after sealing, so its seal cannot be checked"
         return "No – the seal's certificate is not this organisation's"
 
+    def timeline(self) -> list[tuple[str, str]]:
+        """The file's evidence in order: sealed on, by whom, timestamped by, validation data, renewed on, valid until."""
+        check = self.check
+        if not check.signatures:
+            return []
+        seal = check.signatures[0]
+        out = [("Sealed on", _when(seal.signed_at)), ("Sealed by", seal.signer)]
+        evidence = check.evidence
+        renewals = {t.field_name for t in check.renewals}
+        if evidence is not None:
+            for stamp in evidence.timestamps:
+                if stamp.field_name not in renewals:
+                    out.append(("Timestamped by", f"{_name(stamp.authority)}, {_when(stamp.at)}"))
+            if evidence.long_term:
+                out.append(("Validation data embedded", f"{evidence.certificates} certificates, {evidence.crls} "
+                            f"revocation lists (CRLs), {evidence.ocsps} OCSP responses"))
+            else:
+                out.append(("Validation data embedded", "none: this file cannot prove itself once its "
+                            "certificates expire"))
+            for stamp in check.renewals:
+                out.append(("Renewed on", f"{_when(stamp.at)} by {_name(stamp.authority)}"))
+        if check.valid_until is not None:
+            out.append(("Valid until", f"{_when(check.valid_until)}, unless the evidence is renewed before then"
+                        if evidence is not None and evidence.long_term else _when(check.valid_until)))
+        return out
+
     def lines(self) -> list[str]:
         """The findings as plain sentences, for the CLI and for the page's summary."""
         check = self.check
@@ -73,6 +103,7 @@ class VerificationResult:
             out.append("Unaltered since sealing: " + ("yes" if check.unaltered else "no"))
             if check.bytes_after_last_signature:
                 out.append("Bytes were added after the last seal, outside any signature.")
+        out.extend(f"{label}: {text}" for label, text in self.timeline())
         if self.document:
             d = self.document
             out.append(f"Document: {d.reference} - {d.title} ({d.organisation})")
@@ -87,6 +118,18 @@ class VerificationResult:
             if number < len(check.signatures) or sig.modification_level not in (None, "NONE"):
                 out.append(f"Changes after this seal: {CHANGES.get(sig.modification_level, 'not checked')}")
         return out
+
+
+def _when(moment) -> str:
+    return uk_time(moment, with_offset=True) if moment is not None else "time not recorded"
+
+
+def _name(distinguished: str) -> str:
+    """A certificate holder's common name, from pyHanko's "Common Name: …, Organization: …" form."""
+    for part in distinguished.split(", "):
+        if part.startswith("Common Name: "):
+            return part.removeprefix("Common Name: ")
+    return distinguished
 
 
 # pyHanko's modification levels, in words: what was added to the file after a seal.
@@ -109,10 +152,13 @@ def check_upload(pdf: bytes) -> VerificationResult:
     return check_pdf(pdf)
 
 
-def check_pdf(pdf: bytes) -> VerificationResult:
-    """Verify an uploaded PDF's seals and find the document it is, by the SHA-256 of its sealed revision."""
+def check_pdf(pdf: bytes, *, as_of: dt.datetime | None = None) -> VerificationResult:
+    """Verify an uploaded PDF's seals and find the document it is, by the SHA-256 of its sealed revision.
+
+    `as_of` asks whether the evidence would still hold at a later moment, if nothing were added to the file.
+    """
     try:
-        check = verify_pdf(pdf)
+        check = verify_pdf(pdf, at=as_of)
     except SealError as error:
         raise SealNotConfigured(str(error)) from error
     hashes = {h for h in (check.file_sha256, check.sealed_revision_sha256) if h}
@@ -128,3 +174,15 @@ def check_pdf(pdf: bytes) -> VerificationResult:
 
 class SealNotConfigured(Exception):
     """Verification needs the organisation's certificate, and it could not be loaded."""
+
+
+def development_revocation_list() -> bytes:
+    """The development CA's CRL, as its certificates name it; NoDevelopmentCa when there is none."""
+    crl = development_crl()
+    if crl is None:
+        raise NoDevelopmentCa()
+    return crl
+
+
+class NoDevelopmentCa(Exception):
+    """No development CA is set up here (a real seal is configured, or seal-dev-ca has not been run)."""

@@ -23,6 +23,7 @@ from storage.models.documents import (
     TokenisedLink,
     reference_of,
 )
+from storage.models.evidence import DocumentEvidence
 from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
@@ -35,14 +36,23 @@ from storage.models.retention import (
     RetentionPolicy,
     ScheduledRun,
 )
-from storage.models.supervision import PostponedSession, QualityActivity, ReminderSent
+from storage.models.supervision import (
+    AgendaItem,
+    CancelledSession,
+    CoverArrangement,
+    PolicyChange,
+    PostponedSession,
+    ProfessionalSupervision,
+    QualityActivity,
+    ReminderSent,
+)
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
-    "AnnotatedCopy", "Annotation", "CopyLink", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
-    "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentFile",
+    "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "CoverArrangement", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
+    "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentEvidence", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
-    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "RecoveryCode", "PostponedSession", "QualityActivity", "QueuedWork",
+    "MediationLink", "Organisation", "OutboxMessage", "Party", "PasswordLink", "PolicyChange", "RecoveryCode", "PostponedSession", "ProfessionalSupervision", "QualityActivity", "QueuedWork",
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
     "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",

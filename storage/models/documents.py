@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from storage.models.base import Base, UTCDateTime, as_utc, utcnow
 from storage.models.people import Organisation, Staff
-from storage.states import DOCUMENT, RETENTION, DocumentState, RetentionState
+from storage.states import DOCUMENT, RETENTION, DocumentState, IllegalMove, RetentionState
 
 
 class Party(enum.StrEnum):
@@ -31,6 +31,7 @@ class FileKind(enum.StrEnum):
     SIGNED_WORD = "signed-word"  # the Word file made again at lock, with the signatures
     SIGNED_PDF = "signed-pdf"  # the sealed PDF with its audit certificate, exactly as locked
     ANNOTATED_PDF = "annotated-pdf"  # the sealed PDF with annotations sealed in after lock, one per revision
+    RENEWED_PDF = "renewed-pdf"  # the newest sealed copy with a fresh document timestamp over it (evidence renewed)
 
 
 def _values(states: type[enum.Enum]) -> list[str]:
@@ -147,9 +148,9 @@ class Document(Base):
     def current_files(self) -> dict[str, str]:
         """The files that can be downloaded now, by name; "current-pdf" is the newest sealed copy."""
         current = {kind.value: getattr(self, column) for kind, column in _COLUMN.items() if getattr(self, column)}
-        annotated = self.annotated_pdfs()
-        if annotated or self.final_pdf_sha256:
-            current["current-pdf"] = annotated[-1] if annotated else self.final_pdf_sha256
+        later = [f.sha256 for f in self.files if f.kind in (FileKind.ANNOTATED_PDF, FileKind.RENEWED_PDF)]
+        if later or self.final_pdf_sha256:
+            current["current-pdf"] = later[-1] if later else self.final_pdf_sha256
         return current
 
     def annotated_pdfs(self) -> list[str]:
@@ -195,6 +196,19 @@ class Document(Base):
     def void(self, reason: str) -> None:
         self._move("void", DocumentState.VOIDED)
         self.closed_reason, self.closed_at = reason, utcnow()
+
+    @property
+    def was_ever_sent(self) -> bool:
+        """Whether anyone was ever sent it: an amended draft was, its first version having been declined."""
+        return self.sent_at is not None or self.content_version > 1
+
+    def delete(self) -> None:
+        """Discard a draft nobody was ever sent (one that was is voided, with a reason the parties are told)."""
+        if self.was_ever_sent:
+            raise IllegalMove("delete", self.state, "This draft has been sent before: void it instead, saying why",
+                              DocumentState.DELETED)
+        self._move("delete", DocumentState.DELETED)
+        self.closed_at = utcnow()
 
     def amend(self) -> None:
         self._move("amend", DocumentState.DRAFT)

@@ -3,6 +3,7 @@
 import pathlib
 
 from doc_templates.schema import Field, Section, TemplateSchema
+from doc_templates.sessions import session_fields
 
 NOT_DISCUSSED = "Not discussed at this session."
 
@@ -67,6 +68,11 @@ SCHEMA = TemplateSchema(
               error_name="the date of this supervision session"),
         Field(name="supervision_time", label="Time", help="For example 10:00.", kind="text", required=False,
               max_length=50, section="session", blank_text="–"),
+        *session_fields(),
+        Field(name="agenda", label="Agenda",
+              help="What each of you asked to discuss, prioritised at the start of the session (Appendix 1). The "
+                   "items your supervisee added before the session are listed here.",
+              kind="textarea", required=False, max_length=5000, section="session", blank_text="None set."),
         _discussion("checking_in", "checking_in", "Checking in"),
         _discussion("leave_and_sickness", "leave", "Leave & Sickness"),
         Field(name="action_review", label="Agreed actions from the last supervision",

@@ -3,6 +3,7 @@
 import pathlib
 
 from doc_templates.schema import Field, Section, TemplateSchema
+from doc_templates.sessions import session_fields
 
 ACTION_HELP = "Action required, including timescales and by whom: every action has an owner and a timescale (7.2 a)."
 NOT_DISCUSSED = "Not discussed at this session."
@@ -89,9 +90,11 @@ SCHEMA = TemplateSchema(
     fields=(
         Field(name="supervision_date", label="Date", help="The date this supervision session was held.",
               kind="date", section="session", error_name="the date of this supervision session"),
+        *session_fields(),
         _discussion("wellbeing", "wellbeing", "Supervisee’s Well Being"),
         _discussion("leave_and_hr", "leave", "Holidays, sickness absence and HR issues"),
-        _discussion("agenda", "agenda", "Agenda items"),
+        _discussion("agenda", "agenda", "Agenda items",
+                "The items your supervisee added before the session are listed here: prioritise them together."),
         Field(name="action_review", label="Agreed action points from the last meeting",
               help="Mark each action done or carried on.", kind="review", required=False, section="review",
               blank_text="No actions were open from the last supervision."),

@@ -1,7 +1,7 @@
 """each organisation's own sender address, and the sender each queued email was given
 
 Revision ID: 0014_organisation_sender
-Revises: 0009_due_columns
+Revises: supervision_sessions
 Create Date: 2026-11-30 10:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_organisation_sender'
-down_revision = '0009_due_columns'
+down_revision = 'supervision_sessions'
 branch_labels = None
 depends_on = None
 
