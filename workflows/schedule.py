@@ -26,7 +26,7 @@ from storage.times import add_years, parse_date
 from workflows import newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import Frequency, Person, category_label, frequency_on
-from workflows.teams import current_relationships, is_current_supervisor, team_supervisors
+from workflows.teams import current_relationships, session_parties, team_supervisors
 
 DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
 REVIEW_SOON_DAYS = 30  # an agreement review is flagged a month ahead, time enough to book it
@@ -268,12 +268,8 @@ def unsigned_reminder_days() -> int:
 def record_postponement(supervisor_id: int, supervisee_id: int | None, form: dict[str, str],
                         actor: audit.Actor) -> PostponedSession:
     """Note that a booked session was postponed; it must then be held within seven days."""
-    supervisor = db.get(Staff, supervisor_id)
-    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
     errors: dict[str, str] = {}
-    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not is_current_supervisor(
-            supervisor.id, supervisee.id):
-        errors["supervisee"] = "Choose one of your supervisees"
+    supervisor, supervisee = session_parties(supervisor_id, supervisee_id, errors)
     booked_for, error = parse_date(form.get("booked_for"), "date the session was booked for")
     if error:
         errors["booked_for"] = error

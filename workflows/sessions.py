@@ -19,7 +19,7 @@ from storage.models import CancelledSession, Document, DocumentState, RecordDraf
 from storage.times import parse_date
 from workflows.errors import InvalidInput
 from workflows.frequency import policy_for
-from workflows.teams import is_current_supervisor
+from workflows.teams import session_parties
 
 MAX_REASON = 500
 MISSED_OVER_MONTHS = 12  # the due pages count the sessions missed in the last year
@@ -150,12 +150,8 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 def record_cancellation(supervisor_id: int, supervisee_id: int | None, form: dict, actor: audit.Actor
                         ) -> CancelledSession:
     """Note that a booked session was cancelled and not held, who called it off and why; it counts as missed."""
-    supervisor = db.get(Staff, supervisor_id)
-    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
     errors: dict[str, str] = {}
-    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not is_current_supervisor(
-            supervisor.id, supervisee.id):
-        errors["supervisee"] = "Choose one of your supervisees"
+    supervisor, supervisee = session_parties(supervisor_id, supervisee_id, errors)
     booked_for, error = parse_date(form.get("booked_for"), "date the session was booked for")
     if error:
         errors["booked_for"] = error

@@ -21,6 +21,16 @@ def is_current_supervisor(supervisor_id: int, supervisee_id: int, on: dt.date | 
     return any(row.is_current(on) for row in rows)
 
 
+def session_parties(supervisor_id: int, supervisee_id: int | None, errors: dict[str, str]) -> tuple[Staff, Staff | None]:
+    """The supervisor and the supervisee a session note is about; an error unless they supervise them today."""
+    supervisor = db.get(Staff, supervisor_id)
+    supervisee = db.get(Staff, supervisee_id) if supervisee_id else None
+    if supervisee is None or supervisee.organisation_id != supervisor.organisation_id or not is_current_supervisor(
+            supervisor.id, supervisee.id):
+        errors["supervisee"] = "Choose one of your supervisees"
+    return supervisor, supervisee
+
+
 def current_supervisees(supervisor_id: int, on: dt.date | None = None) -> list[Staff]:
     """The people this supervisor is responsible for on that date, by name."""
     on = on or dt.date.today()
