@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every target here is development: without COUNTERSIGN_SECRET_KEY a random key is kept in instance/.
 FLASK := COUNTERSIGN_DEVELOPMENT=$${COUNTERSIGN_DEVELOPMENT:-true} $(BIN)/flask --app app
 
-.PHONY: run test setup system-packages migrate seal demo worker lint bench clean
+.PHONY: run test setup system-packages migrate seal demo worker lint bench clean lock
 
 run: setup migrate seal ## Install everything and run Countersign with a demo organisation (and its development mail page)
 	COUNTERSIGN_DEV_MAIL=true $(FLASK) serve --demo
@@ -45,8 +45,9 @@ web/static/govuk/.installed: package.json package-lock.json
 		node_modules/govuk-frontend/dist/govuk/assets web/static/govuk/
 	touch $@
 
-requirements.txt: requirements.in
-	$(BIN)/pip-compile -q --strip-extras -o $@ $<
+lock: $(VENV)/.installed ## Pin requirements.txt again from requirements.in, after changing requirements.in
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --strip-extras -o requirements.txt requirements.in
 
 migrate: $(VENV)/.installed ## Create or update the database
 	$(FLASK) migrate
