@@ -224,8 +224,11 @@ def baseline_due_rows(relationships, today: dt.date):
     supervisee_ids = {r.supervisee_id for r in relationships}
     if not supervisee_ids:
         return []
+    # In the order they were written, as SQLite returns them, so that of two sessions on one day the first counts,
+    # as in the grouped queries (PostgreSQL returns rows in no set order).
     documents = db.scalars(select(Document).where(
-        Document.supervisee_id.in_(sorted(supervisee_ids)), Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED]))).all()
+        Document.supervisee_id.in_(sorted(supervisee_ids)),
+        Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED])).order_by(Document.id)).all()
     rows = []
     for relationship in relationships:
         person = relationship.supervisee
