@@ -63,7 +63,8 @@ def _seconds_to_wait() -> int:
 def _in_words(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
+    # To the nearest minute: a minute's window ends a moment past 60 seconds, which is still "1 minute".
+    minutes = max(1, round(seconds / 60))
     if minutes < 120:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     hours = math.ceil(minutes / 60)
