@@ -11,9 +11,17 @@ signed in viewing their home page and their documents' pages.
               same journeys makes as many database writes (INSERT/UPDATE/DELETE statements) as ours made for that
               request, counted before the run by sending each request once through the app in this process
 
-The two sides are loaded in turn (ours, minimal, ours, minimal …), each for `--seconds`, with the same users.
-Between rounds the benchmark waits until the worker has sealed every document locked so far, so neither side is
-measured beside the other's leftover work; the worker's sealing during ours's rounds is part of ours.
+Each round loads, in turn and each for `--seconds` with the same users:
+
+  ours            — the web with the worker sealing, beside it, every document both parties sign (the production
+                    set-up on one machine: the worker's LibreOffice and seal share the CPUs with the web)
+  ours_web_only   — the same, with the worker paused (SIGSTOP) for the phase and resumed after it: the web's own
+                    throughput, which is what the minimal app stands for
+  minimal         — the minimal app
+
+After each of ours's phases the benchmark waits until the worker has sealed every document locked so far, so no
+phase is measured beside another's leftover work. On SQLite (`--sqlite`) the worker is a thread of `flask serve`,
+so there is no web-only phase.
 
 After the run: every signature the load users saw confirmed ("You have signed", "Signed by both") is looked for in
 the database, and every document both signed is checked to be locked and sealed.

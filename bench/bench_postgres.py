@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -52,19 +53,26 @@ def _admin(server: str, *statements: str) -> None:
 
 
 def _holds(url: str, documents: int) -> bool:
-    """Whether the database exists at the newest schema with this many documents."""
+    """Whether the database exists with this many documents; one made by older migrations is brought up to date
+    (as a council's database would be by `flask migrate`) rather than loaded again."""
     from storage import db as database
 
     engine = sa.create_engine(url)
     try:
-        current, head = database.migration_status(engine)
         with engine.connect() as connection:
             count = connection.exec_driver_sql("SELECT count(*) FROM documents").scalar_one()
-        return current == head and count == documents
+        if count != documents:
+            return False
+        current, head = database.migration_status(engine)
     except sa.exc.SQLAlchemyError:
         return False
     finally:
         engine.dispose()
+    if current != head:
+        started = time.perf_counter()
+        database.upgrade(url)
+        print(f"migrated {url.rsplit('/', 1)[-1]} from {current} to {head} in {time.perf_counter() - started:.0f} s")
+    return True
 
 
 def _copy(connection: psycopg.Connection, table: str, columns: str, rows) -> None:
@@ -149,13 +157,25 @@ def archive(url: str, iterations: int) -> dict:
             finally:
                 session.remove()
 
+        in_sql = {"s": 0.0}
+
+        def before(_c, _cur, _statement, _parameters, context, _many):
+            context._bench_started = time.perf_counter()
+
+        def after(_c, _cur, _statement, _parameters, context, _many):
+            in_sql["s"] += time.perf_counter() - context._bench_started
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
         for kind, params_list in bench_archive.make_queries(iterations).items():
             search(params_list[0])  # warm the cache
-            times = []
+            times, sql_times = [], []
             for params in params_list:
+                in_sql["s"] = 0.0
                 started = time.perf_counter()
                 search(params)
                 times.append((time.perf_counter() - started) * 1000)
+                sql_times.append(in_sql["s"] * 1000)
             seen: list[tuple[str, object]] = []
 
             def listener(_c, _cur, statement, parameters, _ctx, _many, seen=seen):
@@ -168,17 +188,23 @@ def archive(url: str, iterations: int) -> dict:
             with engine.connect() as connection:
                 for statement, parameters in seen:
                     if statement.lstrip().upper().startswith("SELECT"):
-                        plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
-                        plans.append([line.strip() for line in plan if "Scan" in line or "Sort" in line])
+                        plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement,
+                                                          parameters).scalars().all()
+                        plans.append([line.rstrip() for line in plan])
             results[kind] = {"n": len(times), "median_ms": round(statistics.median(times), 2),
-                             "p95_ms": round(_percentile(times, 0.95), 2), "plans": plans}
+                             "p95_ms": round(_percentile(times, 0.95), 2),
+                             "sql_median_ms": round(statistics.median(sql_times), 2),
+                             "sql_p95_ms": round(_percentile(sql_times, 0.95), 2),
+                             "load_average": [round(x, 2) for x in os.getloadavg()], "plans": plans}
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
     engine.dispose()
     return results
 
 
-def disposition(server: str, url: str, documents: int, repeat: int) -> dict:
+def disposition(server: str, url: str, documents: int, repeat: int, explain: bool = False) -> dict:
     """The sweep's query, then the whole sweep committed on a copy of the database."""
-    from sqlalchemy import text
+    from sqlalchemy import event, text
 
     from storage import db as database
     from workflows.retention import due_for_review, sweep
@@ -203,19 +229,74 @@ def disposition(server: str, url: str, documents: int, repeat: int) -> dict:
     database.session.remove()
     engine.dispose()
 
+    explained = _explain_sweep(server, documents, today) if explain else None
     copy = f"bench_disposition_{documents}_sweep"
     _admin(server, f'DROP DATABASE IF EXISTS "{copy}"',
            f'CREATE DATABASE "{copy}" TEMPLATE "bench_disposition_{documents}"')
     engine = bound(_url(server, copy))
+    statements: list[list] = []
+
+    def before(_c, _cur, _statement, _parameters, context, _many):
+        context._bench_started = time.perf_counter()
+
+    def after(_c, _cur, statement, _parameters, context, _many):
+        statements.append([" ".join(statement.split())[:70], round(time.perf_counter() - context._bench_started, 3)])
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    load = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()
     swept = sweep(today)
     elapsed = time.perf_counter() - started
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
     reviews = database.session.execute(text("SELECT COUNT(*) FROM disposition_reviews")).scalar_one()
     database.session.remove()
     engine.dispose()
     _admin(server, f'DROP DATABASE IF EXISTS "{copy}"')
-    return {"due": due, "query_median_s": round(statistics.median(times), 3), "whole_sweep_s": round(elapsed, 2),
-            "swept": swept, "reviews_written": reviews}
+    result = {"due": due, "query_median_s": round(statistics.median(times), 3), "whole_sweep_s": round(elapsed, 2),
+              "swept": swept, "reviews_written": reviews, "load_average_at_sweep": load,
+              "statements_s": [s for s in statements if s[1] >= 0.01]}
+    if explain:
+        result["explain"] = explained
+    return result
+
+
+def _explain_sweep(server: str, documents: int, today) -> list[list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's UPDATE and INSERT, on a copy of its own, rolled back."""
+    from sqlalchemy import event
+
+    from storage import audit
+    from storage import db as database
+    from workflows import retention
+
+    copy = f"bench_disposition_{documents}_explain"
+    _admin(server, f'DROP DATABASE IF EXISTS "{copy}"',
+           f'CREATE DATABASE "{copy}" TEMPLATE "bench_disposition_{documents}"')
+    engine = database.make_engine(_url(server, copy))
+    database.session.remove()
+    database.session.configure(bind=engine)
+    captured: list[tuple[str, object]] = []
+
+    def listener(_c, _cur, statement, parameters, _ctx, _many):
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    retention._open_reviews(today, audit.SYSTEM)  # the sweep's statements, not committed
+    event.remove(engine, "before_cursor_execute", listener)
+    database.session.rollback()
+    database.session.remove()
+    plans = []
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        for statement, parameters in captured:
+            if statement.lstrip().upper().startswith(("UPDATE DOCUMENTS", "INSERT INTO DISPOSITION")):
+                plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                plans.append([line for (line,) in plan])
+        transaction.rollback()
+    engine.dispose()
+    _admin(server, f'DROP DATABASE IF EXISTS "{copy}"')
+    return plans
 
 
 def main() -> None:
@@ -224,6 +305,9 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=1_000_000)
     parser.add_argument("--iterations", type=int, default=200, help="archive searches of each kind")
     parser.add_argument("--repeat", type=int, default=5, help="runs of the sweep's query")
+    parser.add_argument("--explain", action="store_true",
+                        help="also EXPLAIN (ANALYZE, BUFFERS) the sweep's statements first (on its copy, rolled back)")
+    parser.add_argument("--skip", choices=["archive", "disposition"], help="leave one part out")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     server_version = sa.create_engine(args.postgres)
@@ -232,9 +316,11 @@ def main() -> None:
     server_version.dispose()
     results = {"postgresql": version, "python": platform.python_version(), "documents": args.documents,
                "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    results["archive"] = archive(archive_database(args.postgres, args.documents), args.iterations)
-    url = disposition_database(args.postgres, args.documents)
-    results["disposition"] = disposition(args.postgres, url, args.documents, args.repeat)
+    if args.skip != "archive":
+        results["archive"] = archive(archive_database(args.postgres, args.documents), args.iterations)
+    if args.skip != "disposition":
+        url = disposition_database(args.postgres, args.documents)
+        results["disposition"] = disposition(args.postgres, url, args.documents, args.repeat, args.explain)
     print(json.dumps(results, indent=None if args.json else 2))
 
 
