@@ -10,7 +10,7 @@ import hashlib
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from doc_templates import ConversionError, docx_to_pdf
 from doc_templates.certificate import append_pages, page_count, render_certificate
@@ -112,19 +112,34 @@ def seal_final_pdf(job_id: int) -> int:
     return jobs.finish(db, job_id)
 
 
-# The certificate is usually its page and the page kept for annotations; a longer one is numbered again.
+# The certificate is at least its page and the page kept for annotations; how long it runs depends on how many
+# events and annotations it lists, so the length a certificate of as many rows had last time is the first guess.
+# A wrong guess only costs a second conversion, numbered right.
 USUAL_CERTIFICATE_PAGES = 2
+_pages_for_rows: dict[tuple[int, int], int] = {}
 
 
 def numbered_certificate(document_id: int, pages_pdf: bytes, timeout: float) -> bytes:
     """The certificate as PDF, each page numbered in the whole file ("Page 4 of 5"), after the document's pages."""
     before = page_count(pages_pdf)
-    certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, before + USUAL_CERTIFICATE_PAGES),
-                              timeout=timeout)
-    if page_count(certificate) != USUAL_CERTIFICATE_PAGES:
-        total = before + page_count(certificate)
-        certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, total), timeout=timeout)
+    rows = certificate_rows(document_id)
+    guess = _pages_for_rows.get(rows, USUAL_CERTIFICATE_PAGES)
+    certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, before + guess), timeout=timeout)
+    length = page_count(certificate)
+    if len(_pages_for_rows) < 10_000:
+        _pages_for_rows[rows] = length
+    if length != guess:
+        certificate = docx_to_pdf(certificate_docx(document_id, pages_pdf, before + length), timeout=timeout)
     return certificate
+
+
+def certificate_rows(document_id: int) -> tuple[int, int]:
+    """How many events and annotations a locked document's certificate lists (what its length mostly depends on)."""
+    document = db.get(Document, document_id)
+    events = db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.document_id == document_id))
+    rows = (events, len(before_lock(document)))
+    db.rollback()  # only read: the transaction ends before the conversion
+    return rows
 
 
 def certificate_docx(document_id: int, pages_pdf: bytes, total_pages: int | None = None) -> bytes:
