@@ -73,6 +73,9 @@ bench: setup ## Run the benchmarks and print their ratios
 	$(BIN)/python -m bench.bench_due  # first run generates 5,000 staff and 420,000 documents into bench/.data (cached)
 	$(BIN)/python -m bench.bench_memory
 	$(BIN)/python -m bench.bench_wait
+	$(BIN)/python -m bench.bench_lock_download
+	$(BIN)/python -m bench.bench_load  # PostgreSQL on 127.0.0.1:5432 (--postgres URL); about 20 minutes
+	$(BIN)/python -m bench.bench_postgres  # first run loads 2 × 1,000,000 documents into PostgreSQL (kept)
 	$(BIN)/python -m bench.bench_renewal  # 10,000 documents: about an hour and a half on a loaded 2-core machine
 
 clean:
