@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 
@@ -71,7 +72,8 @@ def _holds(url: str, documents: int) -> bool:
     if current != head:
         started = time.perf_counter()
         database.upgrade(url)
-        print(f"migrated {url.rsplit('/', 1)[-1]} from {current} to {head} in {time.perf_counter() - started:.0f} s")
+        print(f"migrated {url.rsplit('/', 1)[-1]} from {current} to {head} in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
     return True
 
 
