@@ -30,7 +30,9 @@ Target (from the issue): ours at least 0.8× the minimal app's requests per seco
 
 Run from the repo root:
   python -m bench.bench_load [--postgres URL] [--users N] [--seconds N] [--rounds N] [--documents N] [--json]
-  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process)
+  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process; not yet a
+                                        valid comparison: waitress drops the users' X-Forwarded-For, so the throttle
+                                        sees one address — see BENCHMARKS.md)
 Always exits 0. Needs locust (in requirements.txt).
 """
 
