@@ -23,8 +23,11 @@ writes = sa.Table("minimal_writes", sa.MetaData(),
                   sa.Column("request_name", sa.String(40), nullable=False),
                   sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
                   sa.Column("detail", sa.Text, nullable=False))
-with engine.begin() as connection:
-    writes.metadata.create_all(connection, checkfirst=True)
+try:
+    with engine.begin() as connection:
+        writes.metadata.create_all(connection, checkfirst=True)
+except sa.exc.DatabaseError:  # another gunicorn worker made it at the same moment
+    pass
 
 app = Flask(__name__)
 
