@@ -26,6 +26,8 @@ DEFAULTS = {
     "S3_PREFIX": "",  # keys start with this, so one bucket can hold several installs
     "S3_LOCK_YEARS": None,  # how long Object Lock holds each file, where the bucket has it; default RETENTION_YEARS
     "S3_LOCK_MODE": "COMPLIANCE",  # or GOVERNANCE, which a privileged account can lift
+    "QUEUE_URL": "",  # redis://host:6379/0: background work on Dramatiq queues; empty: the worker in `flask serve`
+    "QUEUE_PREFIX": "countersign",  # the queues' keys in Redis start with this, so one Redis can serve several installs
     "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
     "LINK_LIFETIME_DAYS": 14,

@@ -25,8 +25,8 @@ from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
 from web import devmail
-from workflows import evidence, housekeeping
-from workflows.background import retry_now, run_forever, start_in_thread
+from workflows import evidence, housekeeping, queue_engine
+from workflows.background import failed_work, retry_failed_work, retry_now, run_forever, start_in_thread
 from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council
 from workflows.demo import seed_demo
 from workflows.errors import InvalidInput
@@ -82,7 +82,12 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
         _print_demo_accounts()
     if worker:
         _exit_on_sigterm()
-        start_in_thread(app)
+        if queue_engine.configured(app):
+            stop = threading.Event()
+            threading.Thread(target=queue_engine.run_forever, args=(app, stop), name="countersign-worker",
+                             daemon=True).start()
+        else:
+            start_in_thread(app)
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
     waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
@@ -105,14 +110,35 @@ def _exit_on_sigterm() -> None:
 
 
 @click.command("worker")
+@click.option("--queues", default=",".join(queue_engine.QUEUES), show_default=True,
+              help="With COUNTERSIGN_QUEUE_URL: the queues this worker takes work from.")
 @with_appcontext
-def worker() -> None:
-    """Run only the background worker (PDFs and email), for deployments with several app processes."""
+def worker(queues: str) -> None:
+    """Run only the background worker (PDFs, email, daily work), for deployments with several app processes."""
+    app = current_app._get_current_object()
+    engine = queue_engine.configured(app)
+    try:
+        names = queue_engine.queue_names(queues)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--queues") from None
+    if not engine and set(names) != set(queue_engine.QUEUES):
+        raise click.BadParameter("separate queues need a queue engine: set COUNTERSIGN_QUEUE_URL to a redis:// URL",
+                                 param_hint="--queues")
     _refuse_unmigrated()
     _exit_on_sigterm()
-    _say_where_email_goes(current_app)
-    click.echo("Worker running. Press Ctrl+C to stop.")
-    run_forever(current_app._get_current_object(), threading.Event())
+    _say_where_email_goes(app)
+    if not engine:
+        click.echo("Worker running. Press Ctrl+C to stop.")
+        run_forever(app, threading.Event())
+        return
+    click.echo(f"Worker running on the queues {', '.join(names)} of {_without_password(app.config['QUEUE_URL'])}. "
+               "Press Ctrl+C to stop.")
+    queue_engine.run_forever(app, threading.Event(), names)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 @click.command("audit-verify")
@@ -137,6 +163,35 @@ def retry_renders() -> None:
         click.echo(f"{report.released} of the conversions were held by a process that has stopped; they are free again.")
     if report.working:
         click.echo(f"{report.working} are being made right now by a running process and are left to it.")
+    if report.requeued:
+        click.echo(f"{report.requeued} job(s) and email(s) waiting in the queue engine are handed to it again.")
+
+
+@click.command("failed-work")
+@click.option("--retry", is_flag=True, help="Try all of it again now, email given up on included.")
+@with_appcontext
+def failed_work_command(retry: bool) -> None:
+    """List background work that has failed (PDFs, sealing, email, evidence renewal): why, and when it is tried next."""
+    _refuse_unmigrated()
+    failures = failed_work()
+    now = utcnow()
+    for failure in failures:
+        if failure.next_try is None:
+            when = "given up (failed for good)"
+        elif as_utc(failure.next_try) <= now:
+            when = "due again now"
+        else:
+            when = f"next try in {int((as_utc(failure.next_try) - now).total_seconds())}s"
+        click.echo(f"  {failure.what}: {failure.attempts} failed attempt(s), {when}")
+        if failure.error:
+            click.echo(f"      why: {failure.error}")
+    if not failures:
+        click.echo("No background work has failed.")
+        return
+    if retry:
+        click.echo(f"{retry_failed_work()} will be tried again now.")
+    else:
+        click.echo(f"{len(failures)} piece(s) of work failed. `flask --app app failed-work --retry` tries them all now.")
 
 
 @click.command("clean-up")
@@ -177,7 +232,10 @@ def render_status() -> None:
     now = utcnow()
     for job, document in waiting:
         when, held = as_utc(job.next_attempt_at), as_utc(job.claimed_until)
-        if held is not None and held >= now:
+        if held is not None and held >= now and job.claimed_by == jobs.RELAYED:
+            due = (f"in the {queue_engine.QUEUE_OF.get(job.kind, queue_engine.PDFS)} queue, waiting for a worker "
+                   "(`retry-renders` hands it over again if the queue lost it)")
+        elif held is not None and held >= now:
             owner = job.claimed_by or "a worker"
             due = f"being made now by {owner}" + ("" if housekeeping.process_is_alive(owner) else
                                                   f" (which has stopped: free again within {int((held - now).total_seconds())}s)")
@@ -386,6 +444,6 @@ def configure_mail(name, mail_from) -> None:
     click.echo(f"{organisation.name}'s email now comes from {organisation.mail_from or current_app.config['MAIL_FROM']}.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca, verify,
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, failed_work_command, render_status, clean_up, seal_dev_ca, verify,
             evidence_status, renew_evidence, disposition_sweep, send_reminders, create_organisation, configure_sign_in,
             configure_mail]
