@@ -185,3 +185,32 @@ def test_separate_queues_need_the_engine(app):
     result = app.test_cli_runner().invoke(args=["worker", "--queues", "pdfs"])
     assert result.exit_code != 0
     assert "separate queues need a queue engine: set COUNTERSIGN_QUEUE_URL" in result.output
+
+
+def test_a_job_taken_by_a_worker_that_died_is_redelivered_within_half_a_minute(app, people):
+    document_id = _draft(app, people)
+    job_id = _job(document_id).id
+    dead, alive = queue_engine.Engine(app), queue_engine.Engine(app)
+    try:
+        # A worker takes the job's message off the queue, then dies before acknowledging it: it never beats again.
+        assert jobs.mark_relayed(database, job_id)
+        database.remove()
+        dead._send("job_pdfs", queue_engine.PDFS, job_id)
+        taken = dead.sender.consume(queue_engine.PDFS, prefetch=1, timeout=100)
+        message = None
+        while message is None:
+            message = next(taken)
+        assert tuple(message.args) == (job_id,)
+        died = time.monotonic()
+        # The job's row says it waits in the queue for 5 minutes more: only the engine's redelivery is quick.
+        workers = alive.start_workers([queue_engine.PDFS])
+        try:
+            assert _wait_for(lambda: _review_pdf(document_id), 40), "the message of the dead worker was not redelivered"
+        finally:
+            alive.close(workers)
+        assert time.monotonic() - died <= 30
+        job = _job(document_id)
+        assert job.status == "done" and job.attempts == 0
+    finally:
+        dead.close()
+        alive.close()

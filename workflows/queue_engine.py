@@ -31,10 +31,10 @@ QUEUES = (PDFS, EMAIL, DAILY)
 QUEUE_OF = {renditions.REVIEW_PDF: PDFS, lock.SEAL_FINAL_PDF: PDFS, annotated_pdf.SEAL_ANNOTATIONS: PDFS,
             evidence.RENEW_EVIDENCE: DAILY}
 # A worker that stops beating this long is dead: its unfinished messages go back to their queue. Each live
-# worker looks for dead ones on about one call in ten, so work held by a killed worker is redelivered within
+# worker looks for dead ones on about one call in five, so work held by a killed worker is redelivered within
 # about half a minute (its own claim on the job row runs out in jobs.CLAIM_SECONDS anyway).
-HEARTBEAT_SECONDS = 15
-MAINTENANCE_CHANCE = 100_000  # in a million
+HEARTBEAT_SECONDS = 10
+MAINTENANCE_CHANCE = 200_000  # in a million
 # The engine's own retries are only for a worker that could not reach the database to take the work; a failure
 # of the work itself is recorded on its row and retried with the row's backoff (the row is the truth).
 ENGINE_RETRIES = {"max_retries": 5, "min_backoff": 2_000, "max_backoff": 60_000}
