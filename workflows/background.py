@@ -109,6 +109,8 @@ class Claims:
             try:
                 with self.app.app_context():
                     held = jobs.renew(db, working, self.owner)
+                with self._lock:
+                    working = [job_id for job_id in working if job_id in self.working]  # not those finished meanwhile
                 if held < len(working):
                     log.warning("lost the claim on %s of jobs %s; another worker may redo them", len(working) - held,
                                 working)
