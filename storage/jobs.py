@@ -183,12 +183,6 @@ def claimed_now(db: Session) -> int:
         Job.status == "queued", Job.claimed_until >= utcnow(), Job.claimed_by != RELAYED))
 
 
-def in_engine(db: Session) -> int:
-    """How many jobs are handed to the queue engine and wait there for a worker."""
-    return db.scalar(select(func.count()).select_from(Job).where(
-        Job.status == "queued", Job.claimed_until >= utcnow(), Job.claimed_by == RELAYED))
-
-
 def failing(db: Session) -> list[Job]:
     """Jobs not yet done that have failed at least once, oldest first: what an operator should look at."""
     return list(db.scalars(select(Job).where(Job.status == "queued", Job.attempts > 0).order_by(Job.id)))
