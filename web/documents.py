@@ -75,6 +75,8 @@ def show(document_id: int):
     document = downloads.view_document(document_id, actor(), audited=request.args.get("refreshed") != "1")
     if document.retention_status is RetentionState.DESTROYED:  # only the metadata-only disposal record is left
         return render_template("retention/disposed.html", document=document, record=disposal_record(document))
+    if document.kind == "group_record":  # its attendees and their signatures are on its session's page
+        return redirect(url_for("groups.of_document", document_id=document.id))
     return _page(document)
 
 

@@ -8,7 +8,16 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import Disagreement, DisagreementState, Document, Role, Staff
+from storage.models import (
+    GROUP_RECORD,
+    Disagreement,
+    DisagreementState,
+    Document,
+    GroupAttendee,
+    GroupSession,
+    Role,
+    Staff,
+)
 from workflows import cover
 from workflows.errors import NotAllowed
 from workflows.teams import is_current_supervisor
@@ -56,7 +65,19 @@ def mediator(user: Staff, document: Document, on: dt.date) -> bool:
         Disagreement.state == DisagreementState.ESCALATED).limit(1)) is not None
 
 
-_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover.needed_by_cover]
+def group_attendee(user: Staff, document: Document, on: dt.date) -> bool:
+    """A group record's facilitator; someone invited to the session, once it has been sent to them to sign."""
+    if document.kind != GROUP_RECORD:
+        return False
+    if user.id == document.supervisor_id:
+        return True
+    return document.sent_at is not None and db.scalar(
+        select(GroupAttendee.id).join(GroupSession).where(GroupSession.document_id == document.id,
+                                                          GroupAttendee.staff_id == user.id).limit(1)) is not None
+
+
+_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover.needed_by_cover,
+                      group_attendee]
 GRANTS: dict[str, list[Grant]] = {
     "view": _READ,  # the document's page
     "download": _READ,  # its Word file and PDFs
