@@ -20,3 +20,5 @@ def group_session_fields(section: str = "session") -> tuple[Field, ...]:
 
 
 GROUP_SYSTEM_FIELDS = ("supervisor_name", "document_reference", "attendance")
+# The attendance table filled in for a trial render or a preview of an uploaded template.
+SAMPLE_ATTENDANCE = [{"name": "Sample", "role": "Attendee", "signature": "Sample", "signed_on": "Sample"}]

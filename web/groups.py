@@ -67,13 +67,6 @@ def show_session(session_id: int):
     return render_template("groups/show.html", page=groups.group_page(session_id, actor()), send_form=SendForm())
 
 
-@bp.get("/record/<int:document_id>")
-@login_required
-def of_document(document_id: int):
-    """A group record's own page is its session's."""
-    return redirect(url_for("groups.show_session", session_id=groups.session_of_document(document_id, actor())))
-
-
 @bp.route("/<int:session_id>/record", methods=["GET", "POST"])
 @login_required
 def record(session_id: int):

@@ -192,14 +192,6 @@ def record_form(session_id: int, actor: audit.Actor) -> tuple[GroupSession, Temp
     return session, form_schema(schema), values
 
 
-def session_of_document(document_id: int, actor: audit.Actor) -> int:
-    """The group session a group record belongs to, for someone who may read it."""
-    session = db.scalars(select(GroupSession).where(GroupSession.document_id == document_id)).first()
-    if not _readable(session, user_of(actor)):
-        raise NotAllowed()
-    return session.id
-
-
 def write_record(session_id: int, form: dict[str, str], actor: audit.Actor) -> Document:
     """Check the record's form and make (or change) the record, ready to read and send; a declined one is amended."""
     session = _facilitated(session_id, actor, lock=True)
