@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -345,3 +347,32 @@ def test_an_attendee_who_did_not_attend_is_not_counted(app, client, db, barking,
     sign(client, _link(facilitator), facilitator.name)
     assert _due_row(facilitator.id, attendees[0].id).last_held is None
     assert _due_row(facilitator.id, attendees[1].id).last_held == today - dt.timedelta(days=1)
+
+
+def test_answers_are_kept_by_the_database_itself(app, client, db, people, three, run_jobs):
+    import sqlalchemy as sa
+
+    _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    sign(client, _link(three[0]), three[0].name)
+    for statement in ("UPDATE group_answers SET typed_name = 'Someone else'", "DELETE FROM group_answers"):
+        with pytest.raises(sa.exc.DatabaseError, match="group_answers are kept"):
+            db.execute(sa.text(statement))
+            db.flush()
+        db.rollback()
+    assert db.scalars(select(GroupAnswer)).one().typed_name == three[0].name
+
+
+def test_a_group_record_renders_each_councils_template_with_escaped_text(app, people):
+    from doc_templates import pack_schema, render_docx
+
+    for pack in ("havering", "barking-dagenham"):
+        schema = pack_schema(pack, "group_record")
+        values, errors = schema.validate({"group_kind": "action_learning_set", "supervision_date": "2026-11-02",
+                                          "session_length": "90", **RECORD})
+        assert errors == {}
+        context = schema.context(values, {"supervisor_name": "Sam <Taylor>", "document_reference": "GRP-000001",
+                                          "attendance": [{"name": "A & B", "role": "Attendee", "signature": "",
+                                                          "signed_on": ""}]})
+        xml = zipfile.ZipFile(io.BytesIO(render_docx(schema.docx_path, context))).read("word/document.xml").decode()
+        assert "Lone working on late shifts &amp; the &lt;new&gt; rota" in xml and "Sam &lt;Taylor&gt;" in xml
+        assert "A &amp; B" in xml and "Action learning set" in xml and "1 hour 30 minutes" in xml
