@@ -376,3 +376,39 @@ def test_a_group_record_renders_each_councils_template_with_escaped_text(app, pe
         xml = zipfile.ZipFile(io.BytesIO(render_docx(schema.docx_path, context))).read("word/document.xml").decode()
         assert "Lone working on late shifts &amp; the &lt;new&gt; rota" in xml and "Sam &lt;Taylor&gt;" in xml
         assert "A &amp; B" in xml and "Action learning set" in xml and "1 hour 30 minutes" in xml
+
+
+@pytest.mark.libreoffice
+def test_the_locked_group_record_is_the_same_evidence_as_any_record(app, client, db, people, three, run_jobs,
+                                                                    tmp_path):
+    import subprocess
+
+    import pikepdf
+
+    from signing.seal import verify_pdf
+    from storage.blobs import blobs
+
+    session_id = _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    client.post(_link(three[2]), data={"decision": "absent", "note": "On leave"})
+    for person in (three[0], three[1], people.supervisor):
+        sign(client, _link(person), person.name)
+    database.session.remove()
+    run_jobs()
+    document = db.get(GroupSession, session_id).document
+    assert document.state is DocumentState.LOCKED and document.final_pdf_sha256, document.pdf_error
+    pdf = blobs().get(document.final_pdf_sha256)
+    (tmp_path / "record.pdf").write_bytes(pdf)
+    pdfsig = subprocess.run(["pdfsig", str(tmp_path / "record.pdf")], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in pdfsig and "CountersignSeal" in pdfsig, pdfsig
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        meta = opened.open_metadata()
+        assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
+    with app.test_request_context():
+        report = verify_pdf(pdf)
+    assert report.ok and report.sealed_by_organisation and report.unaltered, report
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    assert "Audit certificate" in text
+    for person in (three[0], three[1], people.supervisor):
+        assert f"Signed electronically by {person.name}" in text
+    assert "Attendee (absent)" in text and "Did not attend (recorded themselves: “On leave”)" in text
