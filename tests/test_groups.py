@@ -221,8 +221,9 @@ def test_who_sees_the_session_attendees_once_sent_hr_and_the_facilitator(app, cl
     assert client.get(f"/documents/{document_id}/files/pdf").status_code == 200
     client.post("/sign-out")
     login(client, people.hr)
-    found = client.get("/archive?kind=group_record").get_data(as_text=True)
-    assert f"GRP-{document_id:06d}" in found
+    found = client.get("/archive?type=group_record").get_data(as_text=True)
+    assert f"GRP-{document_id:06d}" in found and "Group supervision record" in found
+    assert "AGR-" not in found and "REC-" not in found
 
 
 def test_a_declined_record_is_changed_and_sent_again_to_everyone(app, client, db, people, three, run_jobs):
