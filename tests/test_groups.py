@@ -414,3 +414,23 @@ def test_the_locked_group_record_is_the_same_evidence_as_any_record(app, client,
     for person in (three[0], three[1], people.supervisor):
         assert f"Signed electronically by {person.name}" in text
     assert "Attendee (absent)" in text and "Did not attend (recorded themselves: “On leave”)" in text
+
+
+def test_a_new_link_replaces_the_old_one_and_voiding_tells_everyone(app, client, db, people, three, run_jobs, login):
+    session_id = _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    document_id = db.get(GroupSession, session_id).document_id
+    old = _link(three[0])
+    login(client, people.supervisor)
+    assert client.post(f"/groups/{session_id}/resend/{three[0].id}").status_code == 302
+    assert len(mails_to(db, three[0], "Please sign: Group supervision record")) == 2
+    assert client.post(f"/groups/{session_id}/resend/{people.supervisee.id}").status_code == 404  # not in the group
+    client.post("/sign-out")
+    assert client.get(old).status_code == 403
+    sign(client, _link(three[0]), three[0].name)
+    login(client, people.supervisor)
+    assert client.post(f"/groups/{session_id}/resend/{three[0].id}").status_code == 404  # has answered
+    assert client.post(f"/documents/{document_id}/void", data={"reason": "Wrong group"}).status_code == 302
+    for person in [*three, people.supervisor]:
+        assert len(mails_to(db, person, "Withdrawn: Group supervision record")) == 1, person.name
+    client.post("/sign-out")
+    assert client.get(_link(three[1])).status_code == 403

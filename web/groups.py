@@ -95,6 +95,17 @@ def send(session_id: int):
     return redirect(url_for("groups.show_session", session_id=session_id))
 
 
+@bp.post("/<int:session_id>/resend/<int:staff_id>")
+@login_required
+def resend(session_id: int, staff_id: int):
+    """Email someone who has not answered a new link to sign (their earlier one stops working)."""
+    form = SendForm()
+    if form.validate_on_submit():
+        person = groups.resend_link(session_id, staff_id, actor())
+        flash(f"A new link has been emailed to {person.name}.", "success")
+    return redirect(url_for("groups.show_session", session_id=session_id))
+
+
 @bp.route("/<int:session_id>/absent/<int:staff_id>", methods=["GET", "POST"])
 @login_required
 def absent(session_id: int, staff_id: int):

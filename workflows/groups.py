@@ -229,6 +229,18 @@ def write_record(session_id: int, form: dict[str, str], actor: audit.Actor) -> D
     return document
 
 
+def _email_link(document: Document, session: GroupSession, person: Staff, actor: audit.Actor, **detail) -> None:
+    """Email one person their own link to sign the record (any earlier one of theirs stops working)."""
+    link, token = issue_group_link(db, secret_key=current_app.config["SECRET_KEY"], document=document, person=person,
+                                   party=group_attendance.party_for(document, person.id),
+                                   lifetime=current_app.config["LINK_LIFETIME"])
+    subject, body = messages.group_please_sign(document, session, person, links.signing_url(document.id, token),
+                                               link.expires_at)
+    queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
+    audit.record(db, "sent", actor, document.id, party=group_members.role_of(document, person).lower(),
+                 to=person.email, link_id=link.id, expires_at=link.expires_at.isoformat(), **detail)
+
+
 def send_for_signature(session_id: int, actor: audit.Actor) -> Document:
     """Email everyone in the session their own link to sign the record (the facilitator too)."""
     session = _facilitated(session_id, actor, lock=True)
@@ -241,18 +253,23 @@ def send_for_signature(session_id: int, actor: audit.Actor) -> Document:
         db.rollback()
         raise NotReady("The record's PDF is still being made. Wait a moment, then send it.")
     document.send()
-    lifetime = current_app.config["LINK_LIFETIME"]
     for person in group_members.members(document):
-        party = group_attendance.party_for(document, person.id)
-        link, token = issue_group_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
-                                       person=person, party=party, lifetime=lifetime)
-        subject, body = messages.group_please_sign(document, session, person, links.signing_url(document.id, token),
-                                                   link.expires_at)
-        queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
-        audit.record(db, "sent", actor, document.id, party=group_members.role_of(document, person).lower(),
-                     to=person.email, link_id=link.id, expires_at=link.expires_at.isoformat())
+        _email_link(document, session, person, actor)
     db.commit()
     return document
+
+
+def resend_link(session_id: int, staff_id: int, actor: audit.Actor) -> Staff:
+    """Email someone who has not answered yet a new link (theirs expired, or the email went astray)."""
+    session = _facilitated(session_id, actor, lock=True)
+    document = session.document
+    person = next((p for p in group_members.members(document) if p.id == staff_id), None) if document else None
+    if person is None or not document.state.is_open_for_signature or staff_id in group_members.answers(document):
+        db.rollback()
+        raise NotAllowed()
+    _email_link(document, session, person, actor, again=True)
+    db.commit()
+    return person
 
 
 def attendee_to_mark(session_id: int, staff_id: int, actor: audit.Actor) -> tuple[GroupSession, Staff]:
