@@ -161,6 +161,8 @@ def group_sessions(db, people):
     from tests.factories import DocumentFactory
 
     facilitator = db.get(Staff, people.supervisor.id)
+    # Weekly group supervision beside their one-to-one (Havering Appendix 3): the due page shows both.
+    db.get(Staff, people.supervisee.id).staff_category = "day_opportunities"
     held_on = dt.date.today() - dt.timedelta(days=2)
     record = DocumentFactory(kind="group_record", template_key="havering/group-supervision-record",
                              supervisor=facilitator, supervisee=facilitator, state=DocumentState.OUT_FOR_SIGNATURE,
@@ -182,7 +184,7 @@ def group_sessions(db, people):
 def test_group_session_pages_pass_axe_and_fit_a_phone(browser, group_sessions, live_url, people, tmp_path):
     sent, unwritten = group_sessions
     pages = {
-        "supervisor": ["/groups", "/groups/new", f"/groups/{sent}", f"/groups/{unwritten}",
+        "supervisor": ["/due", "/groups", "/groups/new", f"/groups/{sent}", f"/groups/{unwritten}",
                        f"/groups/{unwritten}/record", f"/groups/{sent}/absent/{people.supervisee.id}"],
         "supervisee": ["/", "/groups", f"/groups/{sent}"],
         "hr": [f"/groups/{sent}"],

@@ -279,7 +279,7 @@ def test_havering_day_opportunities_staff_have_weekly_group_supervision_beside_o
     assert row.last_held is None and row.frequency.interval.label == "every 8 weeks"  # one-to-one is separate
 
     page = _due_page(client, people)
-    assert "Group supervision: last" in page and "weekly group supervision via team meetings" in page
+    assert "Group supervision, weekly" in page and "weekly group supervision via team meetings" in page
 
 
 def _due_page(client, people):
