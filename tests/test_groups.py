@@ -434,3 +434,17 @@ def test_a_new_link_replaces_the_old_one_and_voiding_tells_everyone(app, client,
         assert len(mails_to(db, person, "Withdrawn: Group supervision record")) == 1, person.name
     client.post("/sign-out")
     assert client.get(_link(three[1])).status_code == 403
+
+
+def test_hrs_export_of_an_attendee_holds_the_group_records_they_were_invited_to(app, client, db, people, three,
+                                                                                 run_jobs, login):
+    import json
+
+    session_id = _held(app, client, people.supervisor, three, run_jobs)
+    reference = db.get(GroupSession, session_id).document.reference
+    login(client, people.hr)
+    with client.post(f"/archive/people/{three[1].id}/export") as exported:
+        assert exported.status_code == 200
+        manifest = json.loads(zipfile.ZipFile(io.BytesIO(exported.data)).read("manifest.json"))
+    (entry,) = manifest["documents"]
+    assert entry["reference"] == reference and entry["person_is"] == "attendee"
