@@ -267,6 +267,10 @@ def test_havering_day_opportunities_staff_have_weekly_group_supervision_beside_o
     assert before.group_rule.interval.label == "weekly" and before.group_last_held is None
     assert before.group_status == "overdue"  # weekly, counted from when supervision started 60 days ago
     assert "weekly group supervision via team meetings" in before.group_rule.source
+    from workflows import reminders
+
+    overdue = [r.text for r in reminders.reminders_due(today) if r.item.startswith("group-supervision:")]
+    assert f"Group supervision with {attendees[0].name} is overdue" in " ".join(overdue)
 
     # A reflective group is recorded but does not count; group supervision does, toward the group rule only.
     _held(app, client, people.supervisor, attendees, run_jobs, kind="reflective_group",
@@ -277,6 +281,7 @@ def test_havering_day_opportunities_staff_have_weekly_group_supervision_beside_o
     assert row.group_last_held == today - dt.timedelta(days=3)
     assert row.group_next_due == today + dt.timedelta(days=4) and row.group_status == "on_track"
     assert row.last_held is None and row.frequency.interval.label == "every 8 weeks"  # one-to-one is separate
+    assert not [r for r in reminders.reminders_due(today) if r.item.startswith("group-supervision:")]
 
     page = _due_page(client, people)
     assert "Group supervision, weekly" in page and "weekly group supervision via team meetings" in page
@@ -448,3 +453,32 @@ def test_hrs_export_of_an_attendee_holds_the_group_records_they_were_invited_to(
         manifest = json.loads(zipfile.ZipFile(io.BytesIO(exported.data)).read("manifest.json"))
     (entry,) = manifest["documents"]
     assert entry["reference"] == reference and entry["person_is"] == "attendee"
+
+
+def test_reminders_reach_each_person_who_has_not_answered_with_a_link_of_their_own(app, client, db, people, three,
+                                                                                   run_jobs):
+    from storage.models import utcnow
+    from workflows import reminders
+
+    session_id = _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    sign(client, _link(three[0]), three[0].name)
+    client.post(_link(three[1]), data={"decision": "absent", "note": ""})
+    document = db.get(GroupSession, session_id).document
+    document.sent_at = utcnow() - dt.timedelta(days=6)
+    db.commit()
+    with app.test_request_context():
+        report = reminders.send_reminders(dt.date.today())
+    reminded = {m.to_address for m in db.scalars(select(OutboxMessage)) if m.subject.startswith("Countersign reminder")}
+    assert {three[2].email, people.supervisor.email} <= reminded
+    assert three[0].email not in reminded and three[1].email not in reminded
+    assert report.reminders >= 2
+    # The reminder's link is the attendee's own and works; the facilitator's earlier link was replaced by theirs.
+    assert "or to say you did not attend" in _reminder(db, three[2]).body_text
+    sign(client, _link(three[2]), three[2].name)
+    sign(client, _link(people.supervisor), people.supervisor.name)
+    assert db.get(Document, document.id).state is DocumentState.LOCKED
+
+
+def _reminder(db, person):
+    (mail,) = mails_to(db, person, "Countersign reminder")
+    return mail

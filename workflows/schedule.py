@@ -27,7 +27,7 @@ from storage.models import (
     utcnow,
 )
 from storage.times import add_years, parse_date
-from workflows import newly_qualified, policy_changes, signing_order
+from workflows import group_members, newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import (
     COUNTING_GROUP_KINDS,
@@ -305,6 +305,18 @@ def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[in
         parties = signing_order.waiting_on(document)  # in a signing order, the next party only
         if parties:
             found.append(Unsigned(document, parties, waiting))
+    return found
+
+
+def unsigned_group_records(today: dt.date, days: int) -> list[tuple[Document, list[Staff], int]]:
+    """Group records out for signature at least `days` days, each with who has still to answer and how long."""
+    query = select(Document).where(Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
+                                   Document.sent_at.is_not(None), Document.kind == GROUP_RECORD)
+    found = []
+    for document in db.scalars(query.order_by(Document.sent_at)):
+        waiting = (today - as_utc(document.sent_at).date()).days
+        if waiting >= days and (people := group_members.waiting_for(document)):
+            found.append((document, people, waiting))
     return found
 
 
