@@ -43,7 +43,8 @@ def build_group_record(schema, path):
                 _paragraph(doc, [f"{{{{ {f.name} }}}}"])
     heading = doc.add_heading("Attendance and signatures", level=1)
     heading.paragraph_format.space_before = Pt(14)
-    _paragraph(doc, [SIGNING], size=9, colour=GREY)
+    # The heading and its note stay with the table of signatures, never alone at the foot of a page.
+    _paragraph(doc, [SIGNING], size=9, colour=GREY).paragraph_format.keep_with_next = True
     _table(doc, [bold("Name"), bold("Role"), bold("Signature or absence"), bold("Date")],
            [["{%tr for row in attendance %}", "", "", ""],
             ["{{ row.name }}", "{{ row.role }}", "{{ row.signature }}", "{{ row.signed_on }}"],
