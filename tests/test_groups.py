@@ -482,3 +482,14 @@ def test_reminders_reach_each_person_who_has_not_answered_with_a_link_of_their_o
 def _reminder(db, person):
     (mail,) = mails_to(db, person, "Countersign reminder")
     return mail
+
+
+def test_the_facilitators_own_supervisor_does_not_see_the_group_record(app, client, db, people, three, run_jobs,
+                                                                       login):
+    session_id = _held(app, client, people.supervisor, three, run_jobs)
+    document_id = db.get(GroupSession, session_id).document_id
+    login(client, people.manager)  # Sam Taylor's supervisor, not in the group
+    assert client.get(f"/groups/{session_id}").status_code == 404
+    assert client.get(f"/documents/{document_id}").status_code == 404
+    assert client.get(f"/documents/{document_id}/files/signed-word").status_code == 404
+    assert "GRP-" not in client.get("/").get_data(as_text=True)

@@ -32,8 +32,10 @@ def own_document(user: Staff, document: Document, on: dt.date) -> bool:
 
 
 def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
-    """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3)."""
-    return user.has_role(Role.SUPERVISOR) and is_current_supervisor(user.id, document.supervisee_id, on)
+    """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3).
+    Not a group record, whose "supervisee" is its facilitator: their own supervisor was not in the group."""
+    return (user.has_role(Role.SUPERVISOR) and document.kind != GROUP_RECORD
+            and is_current_supervisor(user.id, document.supervisee_id, on))
 
 
 def signer_while_open(user: Staff, document: Document, on: dt.date) -> bool:

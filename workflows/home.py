@@ -106,6 +106,7 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
         return []
     # A supervisee's records pass to whoever supervises them now, whoever wrote them (H 9.3).
     return list(db.scalars(select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]),
+                                                  Document.kind != GROUP_RECORD,
                                                   Document.state != DocumentState.DELETED)
                            .order_by(Document.created_at.desc())))
 
