@@ -20,14 +20,13 @@ from signing import dev_ca
 from signing.seal import DEV_PKCS12_FILE, create_dev_seal
 from storage import db as database
 from storage import jobs
-from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
 from web import devmail
 from workflows import evidence, housekeeping
 from workflows.background import retry_now, run_forever, start_in_thread
-from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council
+from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council, verify_audit_log
 from workflows.demo import seed_demo
 from workflows.errors import InvalidInput
 from workflows.reminders import send_reminders as send
@@ -116,15 +115,24 @@ def worker() -> None:
 
 
 @click.command("audit-verify")
+@click.option("--organisation", default=None, help="Check only this council's chain (its name, as it was set up).")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the audit log's hash chain and report the first broken row."""
-    report = verify_chain(session)
-    if report.ok:
-        click.echo(f"Audit log intact: {report.rows} rows, every hash checks out.")
-        return
-    click.echo(f"Audit log BROKEN: {report.problem}.", err=True)
-    sys.exit(1)
+def audit_verify(organisation: str | None) -> None:
+    """Check each council's audit hash chain and report, per chain, the first broken row."""
+    try:
+        report = verify_audit_log(organisation)
+    except InvalidInput as invalid:
+        raise _refused(invalid) from None
+    for chain in report.chains:
+        if chain.ok:
+            click.echo(f"Audit log intact for {chain.council}: {chain.rows} row{'' if chain.rows == 1 else 's'}, "
+                       "every hash checks out.")
+        else:
+            click.echo(f"Audit log BROKEN for {chain.council}: {chain.problem}.", err=True)
+    if not report.chains:
+        click.echo("The audit log has no rows yet.")
+    if not report.ok:
+        sys.exit(1)
 
 
 @click.command("retry-renders")

@@ -78,7 +78,7 @@ def set_up_council(name: str, template_pack: str, admin_name: str, admin_email: 
     audit.record(db, "organisation_created", audit.SYSTEM, organisation_id=organisation.id, name=name,
                  template_pack=template_pack, single_sign_on=organisation.single_sign_on,
                  password_sign_in=organisation.password_sign_in)
-    audit.record(db, "staff_added", audit.SYSTEM, staff_id=admin.id, email=admin.email, roles=["admin"],
+    audit.record(db, "staff_added", audit.SYSTEM, organisation_id=organisation.id, staff_id=admin.id, email=admin.email, roles=["admin"],
                  password_set=False, via="council set-up")
     db.commit()
     return CouncilSetUp(organisation, admin, links.single_sign_on_callback_url())
@@ -98,6 +98,22 @@ def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
                  oidc_issuer=organisation.oidc_issuer, oidc_client_id=organisation.oidc_client_id,
                  email_domains=organisation.oidc_email_domains, password_sign_in=organisation.password_sign_in)
     db.commit()
+    return organisation
+
+
+def verify_audit_log(name: str | None = None) -> audit.AuditReport:
+    """Check every council's audit chain (or only the named council's), each on its own."""
+    organisation = _named(name, field="organisation") if name is not None else None
+    report = audit.verify_chain(db, organisation.id if organisation is not None else None)
+    db.rollback()
+    return report
+
+
+def _named(name: str, field: str = "name") -> Organisation:
+    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
+        (name or "").split()).lower())).one_or_none()
+    if organisation is None:
+        raise InvalidInput({field: f"No organisation is called {name!r} – give its name as it was set up"})
     return organisation
 
 
