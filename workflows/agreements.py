@@ -79,7 +79,7 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
     document = _managed(document_id, actor, lock=True)
     if document.state is DocumentState.DRAFT and document.pdf_sha256 is None:
         raise NotReady("The PDF of this document is still being prepared. Wait a moment, then send it.")
-    problem = seal_problem(current_app)
+    problem = seal_problem(current_app, document.organisation)
     if problem:
         db.rollback()
         raise NotReady(f"{problem} Ask your Countersign administrator to fix the seal and restart Countersign.")

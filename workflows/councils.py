@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import pathlib
 import re
 from urllib.parse import urlsplit
 
 import email_validator
+from flask import current_app
 from sqlalchemy import func, select
 
 from doc_templates import PACKS
+from signing import dev_ca, seal
 from storage import audit
 from storage.db import session as db
 from storage.models import Organisation, RetentionPolicy, Role, Staff
@@ -136,6 +139,56 @@ def change_sender(name: str, mail_from: str) -> Organisation:
     audit.record(db, "sender_changed", audit.SYSTEM, organisation_id=organisation.id, mail_from=organisation.mail_from)
     db.commit()
     return organisation
+
+
+@dataclasses.dataclass(frozen=True)
+class SealSettings:
+    """Where a council's own seal is: its PKCS#12 file, the file holding its passphrase, the CA it chains to."""
+
+    pkcs12: str = ""
+    passphrase_file: str = ""
+    trust_pem: str = ""
+
+
+def change_seal(name: str, settings: SealSettings) -> tuple[Organisation, str | None]:
+    """Give a council its own seal (paths to its files, never the key itself), checked by sealing a test PDF first;
+    an empty PKCS#12 path goes back to the deployment's seal. The council, and who the seal names (None: default)."""
+    organisation = _named(name)
+    paths = {"pkcs12": settings.pkcs12.strip(), "passphrase_file": settings.passphrase_file.strip(),
+             "trust_pem": settings.trust_pem.strip()}
+    errors = {field: f"Give the full path of the file, starting with / (not {path!r})"
+              for field, path in paths.items() if path and not pathlib.Path(path).is_absolute()}
+    errors.update({field: f"There is no file at {path}" for field, path in paths.items()
+                   if path and field not in errors and not pathlib.Path(path).is_file()})
+    if not paths["pkcs12"] and (paths["passphrase_file"] or paths["trust_pem"]):
+        errors["pkcs12"] = "Give the seal's PKCS#12 file too"
+    if errors:
+        raise InvalidInput(errors)
+    organisation.seal_pkcs12 = paths["pkcs12"] or None
+    organisation.seal_passphrase_file = paths["passphrase_file"] or None
+    organisation.seal_trust_pem = paths["trust_pem"] or None
+    holder = None
+    if organisation.seal_pkcs12:
+        try:
+            holder = seal.check_seal(seal.config_for(organisation))
+        except seal.SealError as error:
+            db.rollback()
+            raise InvalidInput({"pkcs12": f"This seal does not work, so nothing was changed: {error}"}) from None
+    audit.record(db, "seal_changed", audit.SYSTEM, organisation_id=organisation.id, pkcs12=organisation.seal_pkcs12,
+                 passphrase_file=organisation.seal_passphrase_file, trust_pem=organisation.seal_trust_pem,
+                 holder=holder)
+    db.commit()
+    return organisation, holder
+
+
+def make_development_seal(name: str) -> tuple[Organisation, dev_ca.DevSeal]:
+    """A development CA and seal of the council's own, in a folder of its own beside the deployment's, and in use."""
+    organisation = _named(name, field="for_organisation")
+    directory = pathlib.Path(current_app.config["SEAL_DIR"]) / f"organisation-{organisation.id}"
+    made = dev_ca.create_dev_seal(directory, organisation.name, crl_url=links.development_crl_url(organisation.id))
+    db.rollback()
+    change_seal(organisation.name, SealSettings(pkcs12=str(made.pkcs12_path)))
+    return organisation, made
 
 
 def _check_sign_in(settings: SignInSettings, admin_email: str | None) -> dict[str, str]:

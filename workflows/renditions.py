@@ -66,12 +66,32 @@ def system_fields(document: Document, *, signatures: dict[Party, str] | None = N
     return fields
 
 
+@dataclasses.dataclass(frozen=True)
+class WordToRender:
+    """Everything a Word file is rendered from, as plain values: the template, its version and the values."""
+
+    template_key: str
+    template_version: int
+    context: dict
+
+
+def word_to_render(document: Document, **system) -> WordToRender:
+    """What the document's Word file is rendered from now (cheap: nothing is rendered)."""
+    schema = get_schema(document.template_key)
+    return WordToRender(document.template_key, document.template_version,
+                        schema.context(document.data, system_fields(document, **system)))
+
+
+def render(word: WordToRender) -> str:
+    """Render a Word file, store it and return its SHA-256."""
+    schema = get_schema(word.template_key)
+    # Always the version the document was made from, even after a newer one is uploaded.
+    return blobs().put(render_docx(template_source(schema, word.template_version), word.context))
+
+
 def render_word(document: Document, **system) -> str:
     """Render the document's Word file from its data and template, store it and return its SHA-256."""
-    schema = get_schema(document.template_key)
-    context = schema.context(document.data, system_fields(document, **system))
-    # Always the version the document was made from, even after a newer one is uploaded.
-    return blobs().put(render_docx(template_source(schema, document.template_version), context))
+    return render(word_to_render(document, **system))
 
 
 def prepare_draft(document: Document, actor: audit.Actor) -> None:
