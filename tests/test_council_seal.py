@@ -186,13 +186,17 @@ def test_migrate_and_seal_dev_ca_on_a_fresh_install_log_no_error(tmp_path):
     assert "ERROR" not in made.stdout + made.stderr, made.stderr
 
 
-def test_serving_still_checks_the_seal_at_start_up(app, monkeypatch, caplog, tmp_path):
+def test_serving_still_checks_the_seal_at_start_up(app, db, people, monkeypatch, caplog, tmp_path):
     from web import cli
 
     monkeypatch.setattr(cli, "waitress_serve", lambda *args, **kwargs: None)
     app.config["SEAL_PKCS12"] = str(tmp_path / "nowhere.p12")
+    db.get(Organisation, people.org.id).seal_pkcs12 = str(tmp_path / "moved-away.p12")
+    db.commit()
     with caplog.at_level(logging.ERROR):
         served = app.test_cli_runner().invoke(args=["serve", "--no-worker", "--port", "0"])
     assert served.exit_code == 0, served.output
     assert "Documents cannot be sealed" in caplog.text and "cannot be read" in app.extensions[
         "countersign.seal_problem"]
+    # Each council's own seal is checked too, and named.
+    assert f"{people.org.name}: Documents cannot be sealed" in caplog.text and "moved-away.p12" in caplog.text

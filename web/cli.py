@@ -34,6 +34,7 @@ from workflows.councils import (
     change_sender,
     change_sign_in,
     make_development_seal,
+    own_seals,
     set_up_council,
     verify_audit_log,
 )
@@ -87,7 +88,7 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     app = current_app._get_current_object()
     port = port or urlsplit(app.config["BASE_URL"]).port or 5000
     _refuse_unmigrated()
-    check_seal_at_start_up(app)
+    _check_seals(app)
     if demo:
         _print_demo_accounts()
     if worker:
@@ -96,6 +97,16 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
     waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
+
+
+def _check_seals(app) -> None:
+    """At start-up: the deployment's seal, then each council's own, logged; a broken one stops only its sending."""
+    check_seal_at_start_up(app)
+    for council, problem in own_seals():
+        if problem:
+            log.error("%s: %s", council, problem)
+        else:
+            log.info("%s's own sealing certificate loaded and working.", council)
 
 
 def _say_where_email_goes(app) -> str:
@@ -119,7 +130,7 @@ def _exit_on_sigterm() -> None:
 def worker() -> None:
     """Run only the background worker (PDFs and email), for deployments with several app processes."""
     _refuse_unmigrated()
-    check_seal_at_start_up(current_app)
+    _check_seals(current_app)
     _exit_on_sigterm()
     _say_where_email_goes(current_app)
     click.echo("Worker running. Press Ctrl+C to stop.")

@@ -181,6 +181,14 @@ def change_seal(name: str, settings: SealSettings) -> tuple[Organisation, str | 
     return organisation, holder
 
 
+def own_seals() -> list[tuple[str, str | None]]:
+    """Each council with a seal of its own, and why its documents cannot be sealed (None: its seal works)."""
+    councils = db.scalars(select(Organisation).where(Organisation.seal_pkcs12.is_not(None)).order_by(Organisation.name))
+    checked = [(c.name, seal.seal_problem(current_app, c)) for c in councils]
+    db.rollback()
+    return checked
+
+
 def make_development_seal(name: str) -> tuple[Organisation, dev_ca.DevSeal]:
     """A development CA and seal of the council's own, in a folder of its own beside the deployment's, and in use."""
     organisation = _named(name, field="for_organisation")
