@@ -145,7 +145,7 @@ def audit_verify(organisation: str | None) -> None:
     try:
         report = verify_audit_log(organisation)
     except InvalidInput as invalid:
-        raise _refused(invalid) from None
+        raise click.ClickException("\n".join(f"--{k}: {v}" for k, v in invalid.errors.items())) from None
     for chain in report.chains:
         if chain.ok:
             click.echo(f"Audit log intact for {chain.council}: {chain.rows} row{'' if chain.rows == 1 else 's'}, "
