@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -41,7 +42,7 @@ def _interleaved(db, councils, rounds=3):
             db.commit()
             audit.record(db, "signed_in", _as(supervisor), how="password")
             db.commit()
-    audit.record(db, "disposition_sweep", audit.SYSTEM, documents=0)
+    audit.record(db, "checked", audit.Actor(None, "operator@example.org"))  # no council, document or person
     db.commit()
 
 
@@ -63,7 +64,7 @@ def test_each_councils_events_form_a_chain_of_their_own(db, app, councils):
     ids = [r.id for r in db.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
     assert [db.get(AuditEvent, i).organisation_id for i in ids[:4]] == [havering, havering, barking, barking]
     (sweep,) = _rows(db, audit.DEPLOYMENT)
-    assert sweep.organisation_id is None and sweep.event == "disposition_sweep"
+    assert sweep.organisation_id is None and sweep.event == "checked"
     report = audit.verify_chain(db)
     assert report.ok and report.rows == 13
     assert {c.council: c.rows for c in report.chains} == {
@@ -72,6 +73,23 @@ def test_each_councils_events_form_a_chain_of_their_own(db, app, councils):
     assert audit.verify_chain(db, barking).ok and audit.verify_chain(db, barking).rows == 6
     heads = {h.chain: (h.organisation_id, h.last_seq) for h in db.scalars(sa.select(AuditHead))}
     assert heads[audit.chain_of(havering)] == (havering, 6) and heads[audit.chain_of(barking)] == (barking, 6)
+
+
+def test_the_daily_sweep_is_recorded_in_each_councils_own_chain(db, app, councils):
+    from storage.models import Document, DocumentState
+    from workflows import retention
+
+    havering, barking, people = councils
+    for council in (havering, barking):
+        document = db.get(Document, people[council][2])
+        document.state, document.retain_until = DocumentState.LOCKED, dt.date(2020, 1, 1)
+    db.commit()
+    assert retention.sweep(dt.date(2026, 6, 1)) == 2
+    sweeps = db.scalars(sa.select(AuditEvent).where(AuditEvent.event == "disposition_sweep")
+                        .order_by(AuditEvent.organisation_id)).all()
+    assert [(e.chain, e.detail["documents"]) for e in sweeps] == [(audit.chain_of(havering), 1),
+                                                                   (audit.chain_of(barking), 1)]
+    assert audit.verify_chain(db).ok
 
 
 def test_rows_cannot_be_changed_or_removed(db, app, councils):
