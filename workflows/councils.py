@@ -81,18 +81,15 @@ def set_up_council(name: str, template_pack: str, admin_name: str, admin_email: 
     audit.record(db, "organisation_created", audit.SYSTEM, organisation_id=organisation.id, name=name,
                  template_pack=template_pack, single_sign_on=organisation.single_sign_on,
                  password_sign_in=organisation.password_sign_in)
-    audit.record(db, "staff_added", audit.SYSTEM, organisation_id=organisation.id, staff_id=admin.id, email=admin.email, roles=["admin"],
-                 password_set=False, via="council set-up")
+    audit.record(db, "staff_added", audit.SYSTEM, organisation_id=organisation.id, staff_id=admin.id,
+                 email=admin.email, roles=["admin"], password_set=False, via="council set-up")
     db.commit()
     return CouncilSetUp(organisation, admin, links.single_sign_on_callback_url())
 
 
 def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
     """Change how an organisation's staff sign in (its provider, allowed domains, whether passwords work)."""
-    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
-        (name or "").split()).lower())).one_or_none()
-    if organisation is None:
-        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+    organisation = _named(name)
     errors = _check_sign_in(sign_in, None)
     if errors:
         raise InvalidInput(errors)
@@ -122,10 +119,7 @@ def _named(name: str, field: str = "name") -> Organisation:
 
 def change_sender(name: str, mail_from: str) -> Organisation:
     """Set the address an organisation's email comes from; empty goes back to the install's COUNTERSIGN_MAIL_FROM."""
-    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
-        (name or "").split()).lower())).one_or_none()
-    if organisation is None:
-        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+    organisation = _named(name)
     mail_from = " ".join((mail_from or "").split())
     if mail_from:
         display, address = email.utils.parseaddr(mail_from)
