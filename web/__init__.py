@@ -36,7 +36,10 @@ from web import (
     policy_changes,
     portfolio,
     professional,
+    professional_documents,
+    quality_forms,
     records,
+    reflections,
     retention,
     schedule,
     sessions,
@@ -58,6 +61,7 @@ DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
               archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp)
+BLUEPRINTS += (professional_documents.bp, reflections.bp, quality_forms.bp)
 
 
 def init_app(app: Flask) -> None:
