@@ -150,3 +150,61 @@ def test_on_a_phone_the_record_form_jumps_to_its_sections_keeps_its_save_status_
     expect(phone.locator("#cases_discussed-0-reference")).to_be_focused()
     check_page(phone, "the record form with an error")
     context.close()
+
+
+def test_professional_supervision_quality_forms_and_reflections_pass_axe_at_every_width(
+        app, browser, live_url, people, db, tmp_path):
+    """The pages a menu walk cannot reach without data: a professional supervisor's, a quality assurance form, a
+    three-way meeting and reflections, each also with its mistakes shown."""
+    import datetime as dt
+    import types
+
+    from storage.models import Organisation, QualityActivity, Reflection, Role
+    from tests.factories import StaffFactory
+    from tests.support.data import actor_for
+    from workflows import professional
+
+    today = dt.date.today()
+    olivia = StaffFactory(organisation=db.get(Organisation, people.org.id), name="Olivia Thomas",
+                          email="olivia.thomas@havering.example", profession="Occupational therapist",
+                          roles=(Role.SUPERVISOR,))
+    olivia = types.SimpleNamespace(id=olivia.id, name=olivia.name, email=olivia.email)
+    activity = QualityActivity(organisation_id=people.org.id, supervisor_id=people.supervisor.id,
+                               supervisee_id=people.supervisee.id, year=today.year, kind="dip_sample_audit", slot=1,
+                               planned_by_id=people.supervisor.id)
+    reflection = Reflection(organisation_id=people.org.id, staff_id=people.supervisee.id, written_on=today,
+                            title="After supervision", text="What I learnt", in_portfolio=True)
+    db.add_all([activity, reflection])
+    db.commit()
+    activity_id, reflection_id = activity.id, reflection.id
+    with app.test_request_context():
+        professional.name_professional_supervisor(people.other_supervisee.id, olivia.id,
+                                                  {"starts_on": today.isoformat()}, actor_for(people.admin))
+    screenshots = pathlib.Path(os.environ.get("COUNTERSIGN_NEW_PAGE_SCREENSHOTS") or tmp_path)
+    screenshots.mkdir(parents=True, exist_ok=True)
+    visits = (
+        (olivia, ["/professional-supervision", "/professional-supervision/new/professional_record",
+                  "/professional-supervision/new/professional_agreement"]),
+        (people.other_supervisor, ["/three-way-meetings/new", "/due"]),
+        (people.supervisor, [f"/quality/{activity_id}/form", "/quality"]),
+        (people.supervisee, ["/reflections", f"/reflections/{reflection_id}"]),
+    )
+    for person, addresses in visits:
+        context = _context(browser)
+        page = context.new_page()
+        sign_in_as(page, live_url, person, people.password)
+        for address in addresses:
+            page.goto(f"{live_url}{address}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            check_page(page, f"{address} as {person.name}")
+            name = address.strip("/").replace("/", "-") or "home"
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            button = page.locator("main form button.govuk-button").last
+            if address.endswith(("/new/professional_record", "/three-way-meetings/new", "/form", "/reflections")):
+                button.click()  # nothing filled in: every mistake listed at the top and beside its box
+                expect(page.locator(".govuk-error-summary")).to_be_visible()
+                check_page(page, f"{address} with its mistakes, as {person.name}")
+        context.close()
