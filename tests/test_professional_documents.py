@@ -150,3 +150,30 @@ def test_the_due_pages_flag_a_three_way_meeting_more_than_six_months_ago_in_have
 
 def _staff(db, staff_id):
     return db.get(Staff, staff_id)
+
+
+def test_a_cover_for_the_line_manager_never_sees_professional_documents_and_a_new_professional_supervisor_does(
+        app, db, people, olivia):
+    from tests.factories import add_document
+    from workflows import access, cover
+
+    ravi = db.get(Staff, people.other_supervisee.id)
+    record = add_document(db.get(Staff, olivia.id), ravi, kind="professional_record",
+                          supervision_date=TODAY.isoformat())
+    line_record = add_document(db.get(Staff, people.other_supervisor.id), ravi, supervision_date=TODAY.isoformat())
+    with app.test_request_context():  # Sam covers for Pat, Ravi's line manager
+        cover.arrange_cover(people.other_supervisor.id, people.supervisor.id,
+                            {"starts_on": TODAY.isoformat(), "ends_on": (TODAY + dt.timedelta(days=40)).isoformat()},
+                            actor_for(people.other_supervisor))
+    sam, pat = db.get(Staff, people.supervisor.id), db.get(Staff, people.other_supervisor.id)
+    assert access.can_view(sam, db.get(Document, line_record))  # the cover's newest signed record
+    assert not access.can_view(sam, db.get(Document, record)) and not access.can_view(pat, db.get(Document, record))
+    assert not access.can_manage(pat, db.get(Document, record))
+    # Records pass to the next professional supervisor (H 9.3, B 9.3); the one before no longer sees them.
+    successor = StaffFactory(organisation=db.get(Organisation, people.org.id), profession="Occupational therapist",
+                             roles=(Role.SUPERVISOR,))
+    with app.test_request_context():
+        professional.name_professional_supervisor(ravi.id, successor.id, {"starts_on": TODAY.isoformat()},
+                                                  actor_for(people.admin))
+    assert access.can_view(db.get(Staff, successor.id), db.get(Document, record))
+    assert not access.can_view(db.get(Staff, olivia.id), db.get(Document, record))

@@ -124,3 +124,24 @@ def test_only_the_supervisor_or_their_manager_writes_the_form_and_the_practition
     assert client.get(f"/documents/{document_id}").status_code == 404
     login(client, people.hr)
     assert client.get(f"/documents/{document_id}").status_code == 200
+
+
+def test_a_draft_form_changed_to_name_the_person_is_refused_and_keeps_its_activity(client, db, people, login,
+                                                                                  run_jobs):
+    activity_id = activity(db, people, "dip_sample_audit")
+    login(client, people.supervisor)
+    write_form(client, activity_id, AUDIT)
+    document_id = db.scalars(select(Document.id)).one()
+    run_jobs()
+    path = f"/documents/{document_id}/edit"
+    page = client.get(path)
+    assert page.status_code == 200 and "Change the case file audit" in page.get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                       **{**AUDIT, "case_reference": "Mary Jones"}})
+    assert response.status_code == 400 and "looks like it contains a name" in response.get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                       **{**AUDIT, "strengths": "Changed"}})
+    assert response.status_code == 302
+    db.expire_all()
+    document = db.get(Document, document_id)
+    assert document.data["strengths"] == "Changed" and document.data["quality_activity_id"] == activity_id
