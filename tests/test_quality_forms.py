@@ -145,3 +145,25 @@ def test_a_draft_form_changed_to_name_the_person_is_refused_and_keeps_its_activi
     db.expire_all()
     document = db.get(Document, document_id)
     assert document.data["strengths"] == "Changed" and document.data["quality_activity_id"] == activity_id
+
+
+def test_a_voided_form_frees_its_activity_for_a_new_one_and_a_declined_one_is_amended_instead(
+        app, client, db, people, login, run_jobs):
+    from tests.support.data import actor_for
+    from workflows import agreements, quality_forms
+
+    activity_id = activity(db, people, "observation")
+    login(client, people.supervisor)
+    write_form(client, activity_id, OBSERVATION)
+    first = db.scalars(select(Document.id)).one()
+    run_jobs()
+    with app.test_request_context():
+        agreements.void_document(first, "Wrong practitioner", actor_for(people.supervisor))
+    assert write_form(client, activity_id, OBSERVATION).status_code == 302  # the activity is free again
+    second = db.scalars(select(Document.id).where(Document.id != first)).one()
+    assert db.get(QualityActivity, activity_id).document_id == second
+    db.get(Document, second).state = DocumentState.DECLINED
+    db.commit()
+    with app.test_request_context():
+        assert quality_forms.form_of(db.get(QualityActivity, activity_id)).id == second
+    assert client.get(f"/quality/{activity_id}/form").status_code == 302  # to the declined form, to amend it

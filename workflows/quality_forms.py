@@ -20,12 +20,13 @@ from workflows.quality import activity_for
 
 # The form's own date of the activity, by kind of form.
 DONE_ON = {"observation": "observed_on", "dip_sample_audit": "audited_on"}
-# A form in one of these states no longer stands for its activity: another may be written.
-_CLOSED = (DocumentState.VOIDED, DocumentState.DELETED, DocumentState.DECLINED)
+# A form in one of these states no longer stands for its activity: another may be written. (A declined one still
+# does: its writer amends it and sends it again.)
+_CLOSED = (DocumentState.VOIDED, DocumentState.DELETED)
 
 
 def form_of(activity: QualityActivity) -> Document | None:
-    """The form written for an activity, unless it was voided, deleted or declined."""
+    """The form written for an activity, unless it was voided or deleted."""
     if activity.document_id is None:
         return None
     document = db.get(Document, activity.document_id)
