@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, flash, g, redirect, request, url_for
 
 from doc_templates import pack_schema
@@ -25,7 +27,9 @@ def write(activity_id: int):
         return redirect(url_for("documents.show", document_id=written.id) if written is not None
                         else url_for("schedule.quality_page", year=activity.year))
     schema = pack_schema(g.user.organisation.template_pack, activity.kind)
-    form = template_form(schema, Form, {f.name: f.default or "" for f in schema.fields})
+    first_sight = {**{f.name: f.default or "" for f in schema.fields},
+                   quality_forms.DONE_ON[activity.kind]: dt.date.today().isoformat()}
+    form = template_form(schema, Form, first_sight)
     document = submit(form, lambda: quality_forms.start_form(activity.id, typed(form), actor()))
     if document is NOT_DONE:
         return show("professional/form.html", form, title=f"{schema.title}: {activity.supervisee.name}",
