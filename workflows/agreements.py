@@ -69,8 +69,8 @@ def update_draft(document_id: int, form: dict[str, str], actor: audit.Actor) -> 
     DOCUMENT.check("edit", document.state, DocumentState.DRAFT)  # a locked document is refused whatever the form says
     values, errors = get_schema(document.template_key).validate(form)
     if document.kind in QUALITY_KINDS:
-        errors = {**quality_forms.form_problems(document.kind, document.data.get("quality_year") or document.created_at.year,
-                                                   form), **errors}
+        year = document.data.get("quality_year") or document.created_at.year
+        errors = {**quality_forms.form_problems(document.kind, year, form), **errors}
     if errors:
         raise InvalidInput(errors)
     # What the app keeps beside the typed values (a three-way meeting's professional supervisor, a form's activity).
