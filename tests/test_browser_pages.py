@@ -14,8 +14,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
-from storage.models import DocumentState
+from storage.models import DocumentState, Staff
 from tests.support.accessibility import check_page, scrolls_sideways
 from tests.support.pages import links_on, shape, sign_in_as, wider_than_the_screen
 
@@ -208,3 +209,25 @@ def test_professional_supervision_quality_forms_and_reflections_pass_axe_at_ever
                 expect(page.locator(".govuk-error-summary")).to_be_visible()
                 check_page(page, f"{address} with its mistakes, as {person.name}")
         context.close()
+
+
+def test_on_a_phone_the_authenticator_set_up_shows_a_qr_code_that_fits_the_screen(browser, live_url, people, db,
+                                                                                   tmp_path):
+    db.execute(update(Staff).where(Staff.id == people.hr.id).values(totp_secret=None, totp_enabled_at=None))
+    db.commit()
+    context = _context(browser, **PHONE)
+    phone = context.new_page()
+    phone.goto(f"{live_url}/sign-in")
+    phone.get_by_label("Email address").fill(people.hr.email)
+    phone.get_by_label("Password", exact=True).fill(people.password)
+    phone.get_by_role("button", name="Sign in", exact=True).click()
+    expect(phone.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    code = phone.locator("svg.cs-qr")
+    expect(code).to_be_visible()
+    box = code.bounding_box()
+    # Big enough for a camera to read from the screen, never wider than it.
+    assert 150 <= box["width"] <= 390 - 30, box
+    assert not scrolls_sideways(phone), wider_than_the_screen(phone)
+    phone.screenshot(path=str(tmp_path / "authenticator-390.png"), full_page=True)
+    check_page(phone, "the authenticator set-up page")
+    context.close()

@@ -49,6 +49,7 @@ from web import (
     verify,
 )
 from web.ids import IdConverter
+from web.qr import qr_code
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
 from workflows.lock import event_label
@@ -99,7 +100,7 @@ def configure_templates(app: Flask) -> None:
     ])
     WTFormsHelpers(app)
     app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
-                                  event_label=event_label, typed_date=typed_date)
+                                  event_label=event_label, typed_date=typed_date, qr_code=qr_code)
 
     @app.context_processor
     def _globals():
