@@ -16,7 +16,7 @@ from storage import audit
 from storage import db as database
 from tests.conftest import POSTGRES_URL
 
-BEFORE = "0015_email_per_organisation"
+BEFORE = "professional_documents"
 
 
 @pytest.fixture

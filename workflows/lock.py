@@ -22,7 +22,7 @@ from storage.db import reading
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
 from storage.times import uk_time
-from workflows import copies, evidence, links
+from workflows import copies, evidence, links, quality_forms
 from workflows.renditions import WordToRender, render, waiting_message, word_to_render
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def lock(document: Document, rendered: SignedWord | None, *, render_here: bool =
     jobs.queue(db, SEAL_FINAL_PDF, document.id)
     audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
                  final_docx_sha256=sha256, reviewed_sha256=document.pdf_sha256)
+    quality_forms.mark_done(document)  # a signed observation or audit form: its activity is done
     # "Signed by both" goes out with each party's copy once the sealed PDF is made (attach_sealed).
 
 

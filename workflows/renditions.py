@@ -63,6 +63,8 @@ def system_fields(document: Document, *, signatures: dict[Party, str] | None = N
         fields[f"{party.value}_signature"] = (signatures or {}).get(party, "")
         fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at), with_offset=True) if signature else ""
     fields["recorded_disagreements"] = recorded_disagreements
+    # A three-way meeting names the professional supervisor who took part (a template that has no such field ignores it).
+    fields["professional_supervisor_name"] = str(document.data.get("professional_supervisor_name") or "")
     return fields
 
 

@@ -6,7 +6,7 @@ written before keep the hashes they were written with: they stay, unchanged, the
 ("legacy"), checked as before, and each is marked with its council so the log can be read per council.
 
 Revision ID: audit_per_council
-Revises: 0015_email_per_organisation
+Revises: professional_documents
 Create Date: 2026-11-30 12:10:00
 """
 
@@ -17,7 +17,7 @@ from storage.guards import drop_append_only, make_append_only
 
 
 revision = 'audit_per_council'
-down_revision = '0015_email_per_organisation'
+down_revision = 'professional_documents'
 branch_labels = None
 depends_on = None
 
