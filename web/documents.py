@@ -62,6 +62,9 @@ def edit(document_id: int):
     schema = agreements.get_schema(document.template_key)
     form = template_form(schema, Form, schema.form_values(document.data))
     if submit(form, lambda: agreements.update_draft(document.id, typed(form), actor())) is NOT_DONE:
+        if document.kind != "agreement":  # professional documents, meeting records, quality assurance forms
+            return show_form("professional/form.html", form, document=document,
+                             title=f"Change the {document.KIND_TITLES[document.kind].lower()}", intro="")
         return show_form("documents/agreement_form.html", form, document=document)
     flash("Changes saved.", "success")
     return redirect(url_for("documents.show", document_id=document.id))

@@ -13,7 +13,7 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
-from signing.seal import verify_pdf
+from signing.seal import config_for, verify_pdf
 from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
@@ -207,7 +207,7 @@ def check_stored_copy(document: Document) -> StoredCopyCheck | None:
     except BlobCorrupt:
         return StoredCopyCheck(False, "The stored signed PDF does not match its recorded SHA-256: it has been altered.")
     # The file and its seal, not today's revocation data: a CA's responder being down is not this file's problem.
-    check = verify_pdf(pdf, long_term_check=False)
+    check = verify_pdf(pdf, config_for(document.organisation), long_term_check=False)
     if not check.ok:
         why = check.problem or ("its seal is not this organisation's" if not check.sealed_by_organisation
                                 else "it has been altered since it was sealed" if not check.unaltered

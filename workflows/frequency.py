@@ -141,6 +141,10 @@ class Policy:
     learning_agreement_categories: tuple[str, ...] = ()
     learning_agreement_months: int = 12
     learning_agreement_rule: str = ""
+    # A three-way meeting of supervisee, line manager and professional supervisor at least this often (H 5.5: "twice
+    # a year"); None where the policy sets no interval (B 4.5: "occasional").
+    three_way_months: int | None = None
+    three_way_rule: str = ""
 
     def category(self, code: str | None) -> Category:
         for category in self.categories:
@@ -194,6 +198,9 @@ HAVERING = Policy(
     part_time_by_agreement=True,
     no_agreement_default=MONTHLY,
     session_rule="Havering policy Appendix 1: we will meet for supervision for a minimum of 1 hour",
+    three_way_months=6,
+    three_way_rule="Havering policy 5.5: the line manager, professional supervisor and supervisee hold twice a year "
+                   "3-way meetings",
 )
 
 _BD_RANGE = "5.1: every four to eight weeks"

@@ -3,6 +3,8 @@ attend (said by themselves from their link, or recorded by the facilitator). The
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 
 from signing.evidence import CONSENT_TEXT
@@ -14,7 +16,7 @@ from storage.models.groups import Role as GroupRole
 from storage.outbox import queue_email
 from workflows import group_members, links, messages
 from workflows.errors import InvalidInput, LinkRefused
-from workflows.lock import lock
+from workflows.lock import SignedWord, lock
 from workflows.renditions import shown_document
 
 # The longest note about an absence: it is emailed to the facilitator and kept with the record.
@@ -22,14 +24,18 @@ MAX_NOTE = 1000
 
 
 def record_signature(document: Document, link: SigningLink, typed_name: str, reviewed_sha256: str,
-                     signer: audit.Actor, *, signed_from: str, identity_check: str | None) -> bool:
-    """A person signs the group record as present; True when theirs was the last answer and it is now locked."""
+                     signer: audit.Actor, *, signed_at: dt.datetime, signed_from: str, identity_check: str | None,
+                     rendered: SignedWord | None = None, render_here: bool = True) -> bool:
+    """A person signs the group record as present; True when theirs was the last answer and it is now locked.
+
+    As with any document, the last answer's signed Word file is best rendered beforehand with no lock held
+    (`rendered`; see lock.lock), else RenderFirst asks for it, unless `render_here`."""
     if link.staff_id in group_members.answers(document):
         db.rollback()
         raise LinkRefused("used")
     shown = shown_document(document.docx_sha256)
     answer = GroupAnswer(document_id=document.id, content_version=document.content_version, staff_id=link.staff_id,
-                         role=_role(document, link.staff_id), attended=True, at=utcnow(), email=link.email,
+                         role=_role(document, link.staff_id), attended=True, at=signed_at, email=link.email,
                          recorded_by_id=link.staff_id, typed_name=" ".join(typed_name.split()), link_id=link.id,
                          ip_address=signer.ip_address or "", user_agent=signer.user_agent or "",
                          reviewed_sha256=reviewed_sha256, consent_text=CONSENT_TEXT,
@@ -41,7 +47,7 @@ def record_signature(document: Document, link: SigningLink, typed_name: str, rev
     audit.record(db, "signed", signer, document.id, party=answer.role.value, link_id=link.id, email=link.email,
                  typed_name=answer.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT,
                  html_sha256=answer.shown_html_sha256, signed_from=signed_from, identity=identity_check)
-    return after_answer(document, answer)
+    return after_answer(document, answer, rendered, render_here=render_here)
 
 
 def not_attended_from_link(document_id: int, token: str, *, note: str, actor: audit.Actor) -> Document:
@@ -88,12 +94,13 @@ def absent(document: Document, person: Staff, *, recorded_by: Staff, note: str, 
     return document
 
 
-def after_answer(document: Document, answer: GroupAnswer) -> bool:
+def after_answer(document: Document, answer: GroupAnswer, rendered: SignedWord | None = None, *,
+                 render_here: bool = True) -> bool:
     """Move the record on after an answer; lock it if everyone has answered. True when it locked."""
     complete = not group_members.waiting_for(document)
     document.answer_group(complete=complete, at=answer.at)
     if complete:
-        lock(document)
+        lock(document, rendered, render_here=render_here)  # may ask for the file to be rendered first (RenderFirst)
     return complete
 
 

@@ -20,6 +20,7 @@ from storage.models import (
     Staff,
     SupervisionRelationship,
 )
+from storage.models.documents import PROFESSIONAL_KINDS
 from workflows import disagreements, groups, retention, signing_order, templates
 from workflows.records import unfinished_records
 from workflows.schedule import SupervisionDue, due_for_supervisor, team_due
@@ -105,9 +106,11 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
     if not supervisees:
         return []
     # A supervisee's records pass to whoever supervises them now, whoever wrote them (H 9.3).
+    # Not the professional supervisor's own documents: a line manager does not see those (workflows/access.py).
     return list(db.scalars(select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]),
                                                   Document.kind != GROUP_RECORD,
-                                                  Document.state != DocumentState.DELETED)
+                                                  Document.state != DocumentState.DELETED,
+                                                  Document.kind.not_in(PROFESSIONAL_KINDS))
                            .order_by(Document.created_at.desc())))
 
 

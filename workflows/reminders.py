@@ -172,8 +172,8 @@ def _write_reminders(recipient_id: int, reminders: list[Reminder], today: dt.dat
     subject, body = _message(person, lines, show_due=any(r.document_id is None for r in reminders))
     queue_email(db, to=person.email, subject=subject, body=body, organisation_id=person.organisation_id,
                 document_id=reminders[0].document_id if len(reminders) == 1 else None)
-    audit.record(db, "reminders_emailed", audit.SYSTEM, staff_id=person.id, to=person.email,
-                 items=[f"{r.item} {r.period}" for r in reminders])
+    audit.record(db, "reminders_emailed", audit.SYSTEM, organisation_id=person.organisation_id, staff_id=person.id,
+                 to=person.email, items=[f"{r.item} {r.period}" for r in reminders])
 
 
 def _message(person: Staff, lines: list[str], show_due: bool) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
 from storage.models.queue import Job, OutboxMessage, QueuedWork
+from storage.models.reflections import Reflection
 from storage.models.retention import (
     DisposalRecord,
     DispositionReview,
@@ -50,6 +51,7 @@ from storage.models.supervision import (
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
+    "Reflection",
     "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "CoverArrangement", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentEvidence", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",

@@ -102,6 +102,13 @@ class Document(Base):
     REFERENCE_PREFIX = {"agreement": "AGR", "record": "REC"}
     KIND_TITLES["group_record"] = "Group supervision record"
     REFERENCE_PREFIX["group_record"] = "GRP"
+    # Professional supervision beside line supervision, and each council's quality assurance forms.
+    KIND_TITLES.update({"professional_agreement": "Professional supervision agreement",
+                        "professional_record": "Professional supervision record",
+                        "three_way_meeting": "Three-way meeting record",
+                        "observation": "Practice observation", "dip_sample_audit": "Case file audit"})
+    REFERENCE_PREFIX.update({"professional_agreement": "PSA", "professional_record": "PSR",
+                             "three_way_meeting": "TWM", "observation": "OBS", "dip_sample_audit": "AUD"})
 
     @property
     def title(self) -> str:
@@ -251,6 +258,12 @@ class Document(Base):
         """Its files and personal content have been removed at disposal; only metadata is left."""
         self._retention_move("destroy", RetentionState.DESTROYED)
         self.disposed_at = at
+
+
+# The professional supervisor's own documents: their line manager does not see them (need to know).
+PROFESSIONAL_KINDS = frozenset({"professional_agreement", "professional_record"})
+# Quality assurance forms, one per kind of QualityActivity.
+QUALITY_KINDS = frozenset({"observation", "dip_sample_audit"})
 
 
 def due_facts(data: dict[str, Any] | None) -> dict[str, dt.date | int | None]:

@@ -2,7 +2,7 @@
 each person's answer to its record (signed as present, or did not attend), kept append-only
 
 Revision ID: group_sessions
-Revises: 0015_email_per_organisation
+Revises: audit_per_council
 Create Date: 2026-11-30 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'group_sessions'
-down_revision = '0015_email_per_organisation'
+down_revision = 'audit_per_council'
 branch_labels = None
 depends_on = None
 
