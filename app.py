@@ -7,6 +7,7 @@ import pathlib
 import secrets
 import sys
 
+import click
 from flask import Flask
 
 from doc_templates import pool
@@ -148,8 +149,11 @@ def configure_storage(app: Flask) -> None:
 
 
 def configure_seal(app: Flask) -> None:
-    # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed.
-    seal.init_app(app)
+    # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed: when the
+    # app is built to serve (gunicorn's create_app()). Built by the flask command line, only `serve` and `worker`
+    # check it (web/cli.py): `migrate` or `seal-dev-ca` run before there is a seal to check.
+    if click.get_current_context(silent=True) is None:
+        seal.init_app(app)
 
 
 def configure_web(app: Flask) -> None:

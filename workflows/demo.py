@@ -115,7 +115,7 @@ def _seed_organisation(name: str, pack: str, team: tuple[_Person, ...], supervis
         changed |= _ensure_supervision(people[supervisor], people[supervisee])
     changed |= _ensure_retention_policy(organisation)
     if changed:
-        audit.record(db, "demo_seeded", audit.SYSTEM, organisation=name)
+        audit.record(db, "demo_seeded", audit.SYSTEM, organisation_id=organisation.id, organisation=name)
 
 
 def _install_password(path: pathlib.Path) -> tuple[str, bool]:

@@ -73,6 +73,8 @@ class QualityActivity(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The signed form (observation or audit) written for it; it is done once that form locks.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
     supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
     supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
