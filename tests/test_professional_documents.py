@@ -177,3 +177,25 @@ def test_a_cover_for_the_line_manager_never_sees_professional_documents_and_a_ne
                                                   actor_for(people.admin))
     assert access.can_view(db.get(Staff, successor.id), db.get(Document, record))
     assert not access.can_view(db.get(Staff, olivia.id), db.get(Document, record))
+
+
+def test_a_professional_document_waiting_for_signature_is_listed_to_its_writer_never_to_their_line_manager(
+        client, db, people, login, olivia):
+    from storage.models import utcnow
+    from tests.factories import DocumentFactory
+
+    db.get(Staff, olivia.id).line_manager_id = people.manager.id  # Morgan line-manages Olivia
+    document = DocumentFactory(supervisor=db.get(Staff, olivia.id), supervisee=db.get(Staff, people.other_supervisee.id),
+                               kind="professional_record", template_key="havering/professional-supervision-record",
+                               state=DocumentState.OUT_FOR_SIGNATURE, data=RECORD)
+    document.sent_at = utcnow() - dt.timedelta(days=10)
+    db.commit()
+    document_id = document.id
+    reference, title = document.reference, document.title
+    login(client, olivia)
+    assert reference in client.get("/due").get_data(as_text=True)
+    login(client, people.manager)
+    page = client.get("/due/team").get_data(as_text=True)
+    assert "Olivia Thomas" in page  # her team is on the page, her professional document is not
+    assert reference not in page and title not in page
+    assert client.get(f"/documents/{document_id}").status_code == 404

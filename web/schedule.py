@@ -36,7 +36,7 @@ def due():
     return render_template(
         "schedule/due.html", rows=rows, today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
-        unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
+        unsigned=schedule.unsigned_documents(today, [g.user.id], viewer=g.user), reminder_days=schedule.unsigned_reminder_days(),
         is_manager=is_manager(g.user.id), covering=cover.covered_supervisees(g.user.id, today),
         **_session_parts([g.user.id], rows, today))
 
@@ -52,7 +52,7 @@ def team():
     ids = [supervisor.id for supervisor, _rows in teams]
     return render_template("schedule/team.html", teams=teams, today=today,
                            postponed=schedule.postponed_outstanding(ids, today),
-                           unsigned=schedule.unsigned_documents(today, ids),
+                           unsigned=schedule.unsigned_documents(today, ids, viewer=g.user),
                            reminder_days=schedule.unsigned_reminder_days(),
                            **_session_parts(ids, [row for _supervisor, rows in teams for row in rows], today))
 
