@@ -136,6 +136,7 @@ def quality_page():
     year = YearForm(formdata=request.args, meta={"csrf": False}).year.data or dt.date.today().year
     plans = quality.plans_for(g.user, year)
     return render_template("schedule/quality.html", year=year, plans=plans,
+                           quality_rule=quality.rule_for(g.user.organisation.template_pack),
                            this_year=dt.date.today().year, per_kind=quality.PER_KIND, pick=PickForm(),
                            forms={a.id: quality_forms.form_of(a) for _s, rows in plans for a in rows})
 
