@@ -460,7 +460,7 @@ def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_
     assert [count(db, model) for model in DEMO_MODELS] == counts
     assert [a.name for a in first] == ["Ade Adebayo", "Hana Patel", "Morgan Lee", "Sam Taylor", "Jo O'Brien",
                                        "Ravi Shah", "Olivia Thomas", "Nia Okoro", "Tom Reilly", "Priya Nair",
-                                       "Dan Mensah", "Ella Wood"]
+                                       "Dan Mensah", "Ella Wood", "Grace Mills"]
     assert len({a.password for a in first}) == 1
     password_file = instance / "demo-password.txt"
     assert password_file.read_text().strip() == first[0].password
@@ -569,19 +569,23 @@ def test_csv_with_an_unknown_category_or_flag_is_refused_whole(admin_client, db,
 
 def _the_demo_has_supervision_to_try(db, sam, jo):
     """Ravi (an occupational therapist whose line manager is a social worker) has a professional supervisor and a
-    signed professional agreement; Sam has this year's quality assurance with one observation signed; Jo has a
+    signed professional agreement, and Ella in Barking and Dagenham; Sam has this year's quality assurance with one observation signed; Jo has a
     reflection; a cancelled session and a cover arrangement are there to see. The signed ones are sealed."""
     ravi, olivia = by_email(db, "ravi.shah@havering.example"), by_email(db, "olivia.thomas@havering.example")
     assert (ravi.profession, sam.profession, olivia.profession) == ("Occupational therapist", "Social worker",
                                                                     "Occupational therapist")
     assert ravi.line_manager_id == sam.id
-    named = db.scalars(select(ProfessionalSupervision)).one()
-    assert (named.supervisee_id, named.professional_supervisor_id) == (ravi.id, olivia.id)
-    agreement = db.scalars(select(Document).where(Document.kind == "professional_agreement")).one()
+    ella, grace = by_email(db, "ella.wood@lbbd.example"), by_email(db, "grace.mills@lbbd.example")
+    assert {(n.supervisee_id, n.professional_supervisor_id) for n in db.scalars(select(ProfessionalSupervision))} == {
+        (ravi.id, olivia.id), (ella.id, grace.id)}
+    agreements = db.scalars(select(Document).where(Document.kind == "professional_agreement")
+                            .order_by(Document.id)).all()
     observation = db.scalars(select(Document).where(Document.kind == "observation")).one()
-    for document in (agreement, observation):
+    for document in (*agreements, observation):
         assert document.state is DocumentState.LOCKED and document.final_pdf_sha256, document.pdf_error
-    assert (agreement.supervisor_id, agreement.supervisee_id) == (olivia.id, ravi.id)
+    assert [(a.supervisor_id, a.supervisee_id, a.template_key) for a in agreements] == [
+        (olivia.id, ravi.id, "havering/professional-supervision-agreement"),
+        (grace.id, ella.id, "barking-dagenham/professional-supervision-agreement")]
     activities = db.scalars(select(QualityActivity).where(QualityActivity.supervisor_id == sam.id)).all()
     assert len(activities) == 8 and {a.year for a in activities} == {dt.date.today().year}
     done = [a for a in activities if a.done_on]

@@ -70,6 +70,9 @@ BD_TEAM = (
             "Qualified social worker", line_manager="priya.nair@lbbd.example"),
     _Person("Ella Wood", "ella.wood@lbbd.example", (Role.SUPERVISEE,), "Occupational therapist",
             "Occupational therapist", line_manager="priya.nair@lbbd.example"),
+    # Ella's professional supervisor: Ella is an occupational therapist, her line manager Priya a social worker (B 4.2).
+    _Person("Grace Mills", "grace.mills@lbbd.example", (Role.SUPERVISOR,), "Occupational therapist",
+            "Occupational therapist", line_manager="tom.reilly@lbbd.example"),
 )
 BD_SUPERVISION = (
     ("tom.reilly@lbbd.example", "priya.nair@lbbd.example"),
@@ -92,7 +95,7 @@ def seed_demo(instance_path: str | os.PathLike) -> list[DemoAccount]:
         accounts += [DemoAccount(p.name, p.email, tuple(r.value for r in p.roles), password) for p in team]
     # Always end the transaction: on SQLite even a read holds the write lock until it ends.
     db.commit()
-    supervision_examples.add_examples(ORGANISATION)
+    supervision_examples.add_examples(ORGANISATION, BD_ORGANISATION)
     return accounts
 
 

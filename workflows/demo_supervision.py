@@ -1,6 +1,7 @@
-"""Supervision to try in the Havering demo team, made through the same workflows as a person would, so its audit
-trail and files are real: Ravi's professional supervisor and their signed agreement, Sam's quality assurance for
-this year with one direct observation signed, a reflection of Jo's, a cancelled session and a cover arrangement.
+"""Supervision to try in the demo teams, made through the same workflows as a person would, so its audit trail and
+files are real: Ravi's professional supervisor and their signed agreement (and Ella's in Barking and Dagenham), Sam's
+quality assurance for this year with one direct observation signed, a reflection of Jo's, a cancelled session and a
+cover arrangement.
 
 Each part is added once: run again, it adds nothing, and finishes a document a run before left half way (say, with
 no seal yet: `make seal`, then run the demo again)."""
@@ -45,44 +46,41 @@ STARTS_ON = dt.date(2026, 1, 5)
 RENDER_ROUNDS = 30
 
 
-def add_examples(organisation_name: str) -> None:
-    """Add what is missing of the examples to the demo organisation of this name."""
-    organisation = db.scalars(select(Organisation).where(Organisation.name == organisation_name)).one()
-    people = {p.email: p for p in db.scalars(select(Staff).where(Staff.organisation_id == organisation.id))}
-    ids = {email: person.id for email, person in people.items()}
+def add_examples(havering: str, barking_dagenham: str) -> None:
+    """Add what is missing of the examples to the demo organisations of these names."""
+    who = {p.email.split("@")[0]: p.id for p in db.scalars(select(Staff).join(Organisation).where(
+        Organisation.name.in_([havering, barking_dagenham])))}
     db.commit()
     today = dt.date.today()
-
-    def who(name: str) -> int:
-        return ids[f"{name}@havering.example"]
-
-    sam, jo, ravi = who("sam.taylor"), who("jo.obrien"), who("ravi.shah")
-    morgan, olivia, ade = who("morgan.lee"), who("olivia.thomas"), who("ade.adebayo")
-    _professional_agreement(ravi, olivia, ade)
-    _quality(sam, morgan, today)
-    _reflection(jo, today)
-    _cancelled_session(sam, jo, today)
-    _cover(sam, morgan, today)
+    _professional_agreement(who["ravi.shah"], who["olivia.thomas"], who["ade.adebayo"])
+    _quality(who["sam.taylor"], who["morgan.lee"], today)
+    _reflection(who["jo.obrien"], today)
+    _cancelled_session(who["sam.taylor"], who["jo.obrien"], today)
+    _cover(who["sam.taylor"], who["morgan.lee"], today)
+    # Barking and Dagenham: Ella's professional supervisor and their agreement, on that council's own template.
+    _professional_agreement(who["ella.wood"], who["grace.mills"], who["nia.okoro"])
 
 
 def _actor(staff_id: int) -> audit.Actor:
     return audit.Actor(staff_id, db.get(Staff, staff_id).email, "", "flask demo")
 
 
-def _professional_agreement(ravi: int, olivia: int, admin: int) -> None:
-    """Olivia, an occupational therapist, is Ravi's professional supervisor; their professional agreement is signed."""
+def _professional_agreement(supervisee: int, professional_supervisor: int, admin: int) -> None:
+    """A professional supervisor of the supervisee's own profession, named by the admin; their professional
+    supervision agreement is signed."""
     if db.scalar(select(func.count()).select_from(ProfessionalSupervision).where(
-            ProfessionalSupervision.supervisee_id == ravi)) == 0:
-        professional.name_professional_supervisor(ravi, olivia, {"starts_on": STARTS_ON.isoformat()}, _actor(admin))
-    document_id = db.scalar(select(Document.id).where(Document.supervisee_id == ravi,
+            ProfessionalSupervision.supervisee_id == supervisee)) == 0:
+        professional.name_professional_supervisor(supervisee, professional_supervisor,
+                                                  {"starts_on": STARTS_ON.isoformat()}, _actor(admin))
+    document_id = db.scalar(select(Document.id).where(Document.supervisee_id == supervisee,
                                                       Document.kind == "professional_agreement"))
     db.commit()
     if document_id is None:
         form = {"frequency_weeks": "6", "minimum_length_minutes": "60", "format": "one_to_one",
                 "start_date": STARTS_ON.isoformat()}
         document_id = professional_documents.start_professional_document(
-            "professional_agreement", olivia, ravi, form, _actor(olivia)).id
-    _see_signed(document_id, olivia, ravi)
+            "professional_agreement", professional_supervisor, supervisee, form, _actor(professional_supervisor)).id
+    _see_signed(document_id, professional_supervisor, supervisee)
 
 
 def _quality(sam: int, manager: int, today: dt.date) -> None:
