@@ -153,6 +153,59 @@ def test_on_a_phone_the_record_form_jumps_to_its_sections_keeps_its_save_status_
     context.close()
 
 
+@pytest.fixture
+def group_sessions(db, people):
+    """A group session whose record is out for signature, and one whose record is not written yet."""
+    import datetime as dt
+
+    from storage.models import GroupAttendee, GroupKind, GroupSession, Staff
+    from tests.factories import DocumentFactory
+
+    facilitator = db.get(Staff, people.supervisor.id)
+    # Weekly group supervision beside their one-to-one (Havering Appendix 3): the due page shows both.
+    db.get(Staff, people.supervisee.id).staff_category = "day_opportunities"
+    held_on = dt.date.today() - dt.timedelta(days=2)
+    record = DocumentFactory(kind="group_record", template_key="havering/group-supervision-record",
+                             supervisor=facilitator, supervisee=facilitator, state=DocumentState.OUT_FOR_SIGNATURE,
+                             data={"group_kind": "group_supervision", "supervision_date": held_on.isoformat(),
+                                   "session_length": 90, "group_discussion": "Rotas"})
+    sent = GroupSession(organisation_id=facilitator.organisation_id, facilitator_id=facilitator.id,
+                        kind=GroupKind.GROUP_SUPERVISION, held_on=held_on, length_minutes=90, document_id=record.id,
+                        attendees=[GroupAttendee(staff_id=people.supervisee.id),
+                                   GroupAttendee(staff_id=people.other_supervisee.id)])
+    unwritten = GroupSession(organisation_id=facilitator.organisation_id, facilitator_id=facilitator.id,
+                             kind=GroupKind.ACTION_LEARNING_SET, held_on=held_on, length_minutes=60,
+                             attendees=[GroupAttendee(staff_id=people.supervisee.id),
+                                        GroupAttendee(staff_id=people.manager.id)])
+    db.add_all([sent, unwritten])
+    db.commit()
+    return sent.id, unwritten.id
+
+
+def test_group_session_pages_pass_axe_and_fit_a_phone(browser, group_sessions, live_url, people, tmp_path):
+    sent, unwritten = group_sessions
+    pages = {
+        "supervisor": ["/due", "/groups", "/groups/new", f"/groups/{sent}", f"/groups/{unwritten}",
+                       f"/groups/{unwritten}/record", f"/groups/{sent}/absent/{people.supervisee.id}"],
+        "supervisee": ["/", "/groups", f"/groups/{sent}"],
+        "hr": [f"/groups/{sent}"],
+    }
+    shots = pathlib.Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    for role, addresses in pages.items():
+        context = _context(browser)
+        page = context.new_page()
+        sign_in_as(page, live_url, getattr(people, role), people.password)
+        for address in addresses:
+            page.goto(f"{live_url}{address}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            assert "Page not found" not in page.content(), f"{address} as the {role}"
+            check_page(page, f"{address} as the {role}")
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(shots / f"{role}{address.replace('/', '-')}-{width}.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+        context.close()
 def test_professional_supervision_quality_forms_and_reflections_pass_axe_at_every_width(
         app, browser, live_url, people, db, tmp_path):
     """The pages a menu walk cannot reach without data: a professional supervisor's, a quality assurance form, a

@@ -30,6 +30,7 @@ from web import (
     devmail,
     disagreements,
     documents,
+    groups,
     headers,
     idle,
     link_pages,
@@ -61,7 +62,8 @@ BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
-              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp)
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp,
+              groups.bp)
 BLUEPRINTS += (professional_documents.bp, reflections.bp, quality_forms.bp)
 
 

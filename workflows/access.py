@@ -8,7 +8,16 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import Disagreement, DisagreementState, Document, Role, Staff
+from storage.models import (
+    GROUP_RECORD,
+    Disagreement,
+    DisagreementState,
+    Document,
+    GroupAttendee,
+    GroupSession,
+    Role,
+    Staff,
+)
 from storage.models.documents import PROFESSIONAL_KINDS, QUALITY_KINDS
 from workflows import cover
 from workflows.errors import NotAllowed
@@ -26,9 +35,10 @@ def own_document(user: Staff, document: Document, on: dt.date) -> bool:
 
 def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
     """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3). Not the
-    professional supervisor's own agreement and records: the line manager sees those only as the two agree (H 5.5)."""
-    return (document.kind not in PROFESSIONAL_KINDS and user.has_role(Role.SUPERVISOR)
-            and is_current_supervisor(user.id, document.supervisee_id, on))
+    professional supervisor's own agreement and records: the line manager sees those only as the two agree (H 5.5).
+    Not a group record, whose "supervisee" is its facilitator: their own supervisor was not in the group."""
+    return (document.kind not in PROFESSIONAL_KINDS and document.kind != GROUP_RECORD
+            and user.has_role(Role.SUPERVISOR) and is_current_supervisor(user.id, document.supervisee_id, on))
 
 
 def professional_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
@@ -85,8 +95,19 @@ def mediator(user: Staff, document: Document, on: dt.date) -> bool:
         Disagreement.state == DisagreementState.ESCALATED).limit(1)) is not None
 
 
+def group_attendee(user: Staff, document: Document, on: dt.date) -> bool:
+    """A group record's facilitator; someone invited to the session, once it has been sent to them to sign."""
+    if document.kind != GROUP_RECORD:
+        return False
+    if user.id == document.supervisor_id:
+        return True
+    return document.sent_at is not None and db.scalar(
+        select(GroupAttendee.id).join(GroupSession).where(GroupSession.document_id == document.id,
+                                                          GroupAttendee.staff_id == user.id).limit(1)) is not None
+
+
 _READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover_of_line_supervision,
-                      professional_supervisor, author_of_form]
+                      professional_supervisor, author_of_form, group_attendee]
 GRANTS: dict[str, list[Grant]] = {
     "view": _READ,  # the document's page
     "download": _READ,  # its Word file and PDFs

@@ -16,7 +16,7 @@ from storage.models.documents import QUALITY_KINDS
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
 from storage.times import uk_date
-from workflows import messages, quality_forms, signing_order
+from workflows import group_members, messages, quality_forms, signing_order
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
@@ -130,9 +130,12 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     _revoke_links(document, "document voided")
     by = db.get(Staff, actor.staff_id)
     if was_sent:
-        for party in Party:
-            subject, body = messages.voided(document, document.signer(party), by, reason)
-            queue_email(db, to=document.signer(party).email, subject=subject, body=body, document_id=document.id)
+        # A group record's people are its facilitator and each attendee; any other document's, its two parties.
+        people = group_members.members(document) if group_members.is_group(document) else [
+            document.signer(party) for party in Party]
+        for person in people:
+            subject, body = messages.voided(document, person, by, reason)
+            queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
     audit.record(db, "voided", actor, document.id, reason=reason)
     db.commit()
     return document

@@ -101,11 +101,23 @@ class Rule:
 
 
 @dataclasses.dataclass(frozen=True)
+class GroupRule:
+    """What group supervision is for a category: a requirement of its own beside one-to-one (Havering's day
+    opportunities staff, weekly), or supervision that may take place in a group instead (Barking and Dagenham's
+    provider services, B 4.3). A category without one has group sessions as well as, never instead of, one-to-one."""
+
+    source: str
+    interval: Interval | None = None
+    stands_in_for_one_to_one: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class Category:
     code: str
     label: str
     rule: Rule
     front_line: bool = True  # observations and dip-sample audits are for front-line practitioners (H 10.1)
+    group: GroupRule | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +169,10 @@ HAVERING = Policy(
         Category("all_staff", "All other staff (including agency)",
                  Rule((Stage(MONTHLY),), "Appendix 3: at least monthly for all staff (including agency)")),
         Category("day_opportunities", "Day opportunities staff",
-                 Rule((Stage(EIGHT_WEEKLY),), "Appendix 3: day opportunities staff one to one every 8 weeks")),
+                 Rule((Stage(EIGHT_WEEKLY),), "Appendix 3: day opportunities staff one to one every 8 weeks"),
+                 group=GroupRule("Appendix 3: day opportunities staff weekly group supervision via team meetings "
+                                 "(5.2: supervision for these staff groups may take place in groups)",
+                                 interval=WEEKLY)),
         Category("newly_qualified_non_registered", "Newly qualified staff (non-registered)",
                  Rule((Stage(FORTNIGHTLY, "qualified", months=3), Stage(MONTHLY)),
                       "Appendix 3: newly qualified staff (non-registered) fortnightly for the first three months "
@@ -207,6 +222,9 @@ BARKING_DAGENHAM = Policy(
                       "first year, as for a newly qualified social worker (Appendix 1), unless their agreement says "
                       "otherwise", by_agreement=True)),
         Category("student_social_worker", "Student social worker", Rule((), _BD_RANGE, by_agreement=True)),
+        Category("provider_services", "Provider services worker", Rule((), _BD_RANGE, by_agreement=True),
+                 group=GroupRule("4.3: in Provider Services supervision may take place in a group; individual "
+                                 "sessions should be available as required", stands_in_for_one_to_one=True)),
     ),
     new_starter=None,
     overseas=None,
@@ -254,6 +272,16 @@ def category_code(template_pack: str, text: str | None) -> str | None:
     alias = _ALIASES.get(wanted) or ("all_staff" if wanted in _ALL_STAFF_ALIASES else None)
     known = {c.code for c in policy.categories}
     return alias if alias in known else None
+
+
+# Only group supervision counts toward a frequency: reflective practice sessions and action learning are among the
+# "other forms of supervision" (H 5.5, B 4.5), valuable but not in place of it.
+COUNTING_GROUP_KINDS = ("group_supervision",)
+
+
+def group_rule(template_pack: str, code: str | None) -> GroupRule | None:
+    """What group supervision is for a staff category of the organisation, if it counts toward anything."""
+    return policy_for(template_pack).category(code).group
 
 
 def category_label(template_pack: str, code: str | None) -> str:

@@ -22,7 +22,7 @@ from storage.db import reading
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
 from storage.times import uk_time
-from workflows import copies, evidence, links, quality_forms
+from workflows import copies, evidence, group_members, links, quality_forms
 from workflows.renditions import WordToRender, render, waiting_message, word_to_render
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
     names = {s.id: s.name for s in db.scalars(select(Staff).where(
         Staff.id.in_({e.actor_id for e in events if e.actor_id is not None})))}
     signatures = []
-    for party in Party:
+    for party in Party if not group_members.is_group(document) else ():
         signature = document.signature_of(party)
         signatures.append({
             "party": party.label,
@@ -197,6 +197,8 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
             "reviewed_sha256": signature.reviewed_sha256,
         })
     consent = next((s.consent_text for s in document.current_signatures if s.consent_text), CONSENT_TEXT)
+    if group_members.is_group(document):  # every attendee signs, or is recorded as absent
+        signatures = group_members.certificate_rows(document)
     return {
         "title": document.title,
         "reference": document.reference,

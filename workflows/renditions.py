@@ -19,6 +19,7 @@ from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import Document, DocumentState, FileKind, Job, Party
 from storage.times import add_years, as_utc, uk_date, uk_time
+from workflows import group_members
 from workflows.templates import template_source
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def system_fields(document: Document, *, signatures: dict[Party, str] | None = N
         fields[f"{party.value}_signature"] = (signatures or {}).get(party, "")
         fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at), with_offset=True) if signature else ""
     fields["recorded_disagreements"] = recorded_disagreements
+    if group_members.is_group(document):  # who attended, with their signatures once it locks
+        fields["attendance"] = group_members.attendance_rows(document, signed=signatures is not None)
     # A three-way meeting names the professional supervisor who took part (a template that has no such field ignores it).
     fields["professional_supervisor_name"] = str(document.data.get("professional_supervisor_name") or "")
     return fields

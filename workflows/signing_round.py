@@ -18,7 +18,7 @@ from storage.db import session as db
 from storage.models import Disagreement, Document, Party, Signature, SigningLink, Staff, utcnow
 from storage.outbox import queue_email
 from storage.times import uk_time
-from workflows import disagreements, identity, links, messages, signing_order
+from workflows import disagreements, group_attendance, group_members, identity, links, messages, signing_order
 from workflows.access import user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
 from workflows.lock import RenderFirst, SignedWord, lock, render_signed_word
@@ -50,8 +50,12 @@ class SigningView:
 def _view(link: SigningLink, *, signed_in: bool = False) -> SigningView:
     document = link.document
     required = not signed_in and identity.code_required(link)
-    return SigningView(document, link, link.party, document.pdf_sha256, disagreements.sections(document),
-                       disagreements.raised_through_link(document, link.party), shown_document(document.docx_sha256),
+    # A group record's attendees confirm they attended, say they did not, or decline: no disagreements by section.
+    group = group_members.is_group(document)
+    return SigningView(document, link, link.party, document.pdf_sha256,
+                       [] if group else disagreements.sections(document),
+                       [] if group else disagreements.raised_through_link(document, link.party),
+                       shown_document(document.docx_sha256),
                        code_required=required, code_sent_to=identity.masked(link.email) if required else None)
 
 
@@ -259,6 +263,13 @@ def sign_signed_in(document_id: int, actor: audit.Actor, *, typed_name: str, con
 def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha256: str, signer: audit.Actor, *,
           signed_at: dt.datetime, signed_from: str, identity_check: str | None, rendered: SignedWord | None,
           render_here: bool) -> SignOutcome:
+    if group_members.is_group(document):
+        locking = group_attendance.record_signature(document, link, typed_name, reviewed_sha256, signer,
+                                                    signed_at=signed_at, signed_from=signed_from,
+                                                    identity_check=identity_check, rendered=rendered,
+                                                    render_here=render_here)
+        db.commit()
+        return SignOutcome(document, locking)
     shown = shown_document(document.docx_sha256)
     signature = Signature(
         party=link.party,

@@ -51,3 +51,12 @@ def schemas() -> list[TemplateSchema]:
 def pack_schema(template_pack: str, kind: str) -> TemplateSchema:
     """The template an organisation's pack uses for a kind of document ("agreement" or "record")."""
     return get_schema(PACKS[template_pack][kind])
+
+# Group sessions' records (group supervision, reflective groups, action learning sets), one per pack.
+from doc_templates.packs.barking_dagenham.group_record import SCHEMA as BARKING_DAGENHAM_GROUP_RECORD  # noqa: E402
+from doc_templates.packs.havering.group_record import SCHEMA as HAVERING_GROUP_RECORD  # noqa: E402
+
+SCHEMAS += (HAVERING_GROUP_RECORD, BARKING_DAGENHAM_GROUP_RECORD)
+PACKS["havering"]["group_record"] = HAVERING_GROUP_RECORD.key
+PACKS["barking-dagenham"]["group_record"] = BARKING_DAGENHAM_GROUP_RECORD.key
+_REGISTRY.update({schema.key: schema for schema in (HAVERING_GROUP_RECORD, BARKING_DAGENHAM_GROUP_RECORD)})

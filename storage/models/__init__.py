@@ -24,6 +24,7 @@ from storage.models.documents import (
     reference_of,
 )
 from storage.models.evidence import DocumentEvidence
+from storage.models.groups import GROUP_RECORD, GroupAnswer, GroupAttendee, GroupKind, GroupSession
 from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
@@ -58,4 +59,5 @@ __all__ = [
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
     "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",
+    "GROUP_RECORD", "GroupAnswer", "GroupAttendee", "GroupKind", "GroupSession",
 ]

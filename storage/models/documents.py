@@ -100,6 +100,8 @@ class Document(Base):
 
     KIND_TITLES = {"agreement": "Supervision agreement", "record": "Supervision record"}
     REFERENCE_PREFIX = {"agreement": "AGR", "record": "REC"}
+    KIND_TITLES["group_record"] = "Group supervision record"
+    REFERENCE_PREFIX["group_record"] = "GRP"
     # Professional supervision beside line supervision, and each council's quality assurance forms.
     KIND_TITLES.update({"professional_agreement": "Professional supervision agreement",
                         "professional_record": "Professional supervision record",
@@ -110,6 +112,8 @@ class Document(Base):
 
     @property
     def title(self) -> str:
+        if self.kind == "group_record":  # its supervisor is the facilitator; its attendees sign it
+            return f"{self.KIND_TITLES[self.kind]} facilitated by {self.supervisor.name}"
         return f"{self.KIND_TITLES.get(self.kind, self.kind)} for {self.supervisee.name}"
 
     @property
@@ -195,6 +199,12 @@ class Document(Base):
         if locking:
             self.locked_at = signature.signed_at
         return locking
+
+    def answer_group(self, *, complete: bool, at: dt.datetime) -> None:
+        """A group record has one more answer (a signature, or an absence); when it is the last, it locks."""
+        self._move("answer", DocumentState.LOCKED if complete else DocumentState.SIGNED_BY_ONE)
+        if complete:
+            self.locked_at = at
 
     def decline(self, reason: str) -> None:
         self._move("decline", DocumentState.DECLINED)
