@@ -177,3 +177,56 @@ def test_a_cover_for_the_line_manager_never_sees_professional_documents_and_a_ne
                                                   actor_for(people.admin))
     assert access.can_view(db.get(Staff, successor.id), db.get(Document, record))
     assert not access.can_view(db.get(Staff, olivia.id), db.get(Document, record))
+
+
+def test_a_professional_document_waiting_for_signature_is_listed_to_its_writer_never_to_their_line_manager(
+        client, db, people, login, olivia):
+    from storage.models import utcnow
+    from tests.factories import DocumentFactory
+
+    db.get(Staff, olivia.id).line_manager_id = people.manager.id  # Morgan line-manages Olivia
+    document = DocumentFactory(supervisor=db.get(Staff, olivia.id), supervisee=db.get(Staff, people.other_supervisee.id),
+                               kind="professional_record", template_key="havering/professional-supervision-record",
+                               state=DocumentState.OUT_FOR_SIGNATURE, data=RECORD)
+    document.sent_at = utcnow() - dt.timedelta(days=10)
+    db.commit()
+    document_id = document.id
+    reference, title = document.reference, document.title
+    login(client, olivia)
+    assert reference in client.get("/due").get_data(as_text=True)
+    login(client, people.manager)
+    page = client.get("/due/team").get_data(as_text=True)
+    assert "Olivia Thomas" in page  # her team is on the page, her professional document is not
+    assert reference not in page and title not in page
+    assert client.get(f"/documents/{document_id}").status_code == 404
+
+
+def test_a_new_professional_supervisor_gets_the_sent_professional_records_but_not_the_previous_ones_drafts(
+        app, client, db, people, login, olivia):
+    from tests.factories import DocumentFactory
+    from workflows import access
+
+    ravi = db.get(Staff, people.other_supervisee.id)
+
+    def professional_record(state):
+        return DocumentFactory(supervisor=db.get(Staff, olivia.id), supervisee=ravi, kind="professional_record",
+                               template_key="havering/professional-supervision-record", state=state, data=RECORD)
+
+    sent, draft = professional_record(DocumentState.LOCKED), professional_record(DocumentState.DRAFT)
+    assert sent.sent_at is not None and draft.sent_at is None
+    sent_id, draft_id, sent_reference, draft_reference = sent.id, draft.id, sent.reference, draft.reference
+    assert access.can_view(db.get(Staff, olivia.id), draft) and access.can_manage(db.get(Staff, olivia.id), draft)
+    successor = StaffFactory(organisation=db.get(Organisation, people.org.id), name="Nia Evans",
+                             profession="Occupational therapist", roles=(Role.SUPERVISOR,))
+    with app.test_request_context():
+        professional.name_professional_supervisor(ravi.id, successor.id, {"starts_on": TODAY.isoformat()},
+                                                  actor_for(people.admin))
+    nia = db.get(Staff, successor.id)
+    assert access.can_view(nia, db.get(Document, sent_id))
+    assert not access.can_view(nia, db.get(Document, draft_id))
+    assert not access.can_manage(nia, db.get(Document, draft_id))
+    login(client, types.SimpleNamespace(email=successor.email))
+    page = client.get("/professional-supervision").get_data(as_text=True)
+    assert sent_reference in page and draft_reference not in page
+    assert client.get(f"/documents/{sent_id}").status_code == 200
+    assert client.get(f"/documents/{draft_id}").status_code == 404

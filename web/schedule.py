@@ -36,7 +36,7 @@ def due():
     return render_template(
         "schedule/due.html", rows=rows, today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
-        unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
+        unsigned=schedule.unsigned_documents(today, [g.user.id], viewer=g.user), reminder_days=schedule.unsigned_reminder_days(),
         is_manager=is_manager(g.user.id), covering=cover.covered_supervisees(g.user.id, today),
         **_session_parts([g.user.id], rows, today))
 
@@ -52,7 +52,7 @@ def team():
     ids = [supervisor.id for supervisor, _rows in teams]
     return render_template("schedule/team.html", teams=teams, today=today,
                            postponed=schedule.postponed_outstanding(ids, today),
-                           unsigned=schedule.unsigned_documents(today, ids),
+                           unsigned=schedule.unsigned_documents(today, ids, viewer=g.user),
                            reminder_days=schedule.unsigned_reminder_days(),
                            **_session_parts(ids, [row for _supervisor, rows in teams for row in rows], today))
 
@@ -136,6 +136,7 @@ def quality_page():
     year = YearForm(formdata=request.args, meta={"csrf": False}).year.data or dt.date.today().year
     plans = quality.plans_for(g.user, year)
     return render_template("schedule/quality.html", year=year, plans=plans,
+                           quality_rule=quality.rule_for(g.user.organisation.template_pack),
                            this_year=dt.date.today().year, per_kind=quality.PER_KIND, pick=PickForm(),
                            forms={a.id: quality_forms.form_of(a) for _s, rows in plans for a in rows})
 

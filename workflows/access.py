@@ -43,8 +43,9 @@ def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
 
 def professional_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
     """The supervisee's professional supervisor today: their professional agreement and records, which pass to a new
-    professional supervisor (H 9.3, B 9.3), and three-way meeting records once sent."""
-    if document.kind not in PROFESSIONAL_KINDS and not (document.kind == "three_way_meeting" and document.sent_at):
+    professional supervisor (H 9.3, B 9.3) once sent (a draft is its writer's own), and three-way meeting records
+    once sent."""
+    if document.kind not in PROFESSIONAL_KINDS | {"three_way_meeting"} or document.sent_at is None:
         return False
     return is_current_professional_supervisor(user.id, document.supervisee_id, on)
 

@@ -145,6 +145,10 @@ class Policy:
     # a year"); None where the policy sets no interval (B 4.5: "occasional").
     three_way_months: int | None = None
     three_way_rule: str = ""
+    # What the quality assurance page says of the audits and observations it plans ({per_kind} of each a year).
+    quality_rule: str = ("Each supervisor undertakes {per_kind} dip sample case audits and {per_kind} direct "
+                         "observations a year, chosen at random across their team, so that each supervisee has one "
+                         "form of quality assurance (Havering policy 6.5 and 10.1; front-line practitioners only).")
 
     def category(self, code: str | None) -> Category:
         for category in self.categories:
@@ -233,6 +237,12 @@ BARKING_DAGENHAM = Policy(
     learning_agreement_rule="5.2: the ASYE learning agreement constitutes the supervision agreement for the duration "
                             "of the ASYE programme",
     session_rule="Barking and Dagenham policy 5.1: a minimum of one hour, not exceeding 3 hours",
+    quality_rule="Barking and Dagenham's quality assurance framework includes the LGA Health Check for Social Workers "
+                 "and Occupational Therapists and the Supervision Practice Evaluation Proforma (policy 10); the "
+                 "supervision agreement names Practice Evaluations and inspection of case files (Appendix 1). The "
+                 "policy sets no number a year: Countersign plans {per_kind} Supervision Practice Evaluations and "
+                 "{per_kind} case file inspections for each supervisor, chosen at random across their team, so "
+                 "that each supervisee has one of them.",
 )
 
 POLICIES = {"havering": HAVERING, "barking-dagenham": BARKING_DAGENHAM}

@@ -14,6 +14,7 @@ from storage.db import session as db
 from storage.models import Document, DocumentState, ProfessionalSupervision, Staff
 from storage.models.documents import PROFESSIONAL_KINDS
 from storage.times import uk_date
+from workflows import access
 from workflows.drafting import draft_document
 from workflows.errors import NotAllowed
 from workflows.frequency import add_months, policy_for
@@ -74,8 +75,10 @@ def documents_for_professional(staff_id: int) -> list[tuple[Staff, list[Document
         Document.supervisee_id.in_([p.id for p in people]),
         Document.kind.in_([*PROFESSIONAL_KINDS, THREE_WAY]), Document.state != DocumentState.DELETED)
         .order_by(Document.created_at.desc())).all()
-    # Professional records pass to a new professional supervisor (H 9.3, B 9.3); a meeting record once it is sent.
-    visible = [d for d in documents if d.kind != THREE_WAY or d.sent_at is not None]
+    # Professional records pass to a new professional supervisor (H 9.3, B 9.3) once sent, never the one before's
+    # unsent drafts; a meeting record once it is sent. The same rule as opening one (workflows/access.py).
+    viewer = db.get(Staff, staff_id)
+    visible = [d for d in documents if access.allowed(viewer, "view", d)]
     return [(p, [d for d in visible if d.supervisee_id == p.id]) for p in people]
 
 

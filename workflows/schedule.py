@@ -26,8 +26,9 @@ from storage.models import (
     as_utc,
     utcnow,
 )
+from storage.models.documents import PROFESSIONAL_KINDS
 from storage.times import add_years, parse_date
-from workflows import group_members, newly_qualified, policy_changes, signing_order
+from workflows import access, group_members, newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
 from workflows.frequency import (
     COUNTING_GROUP_KINDS,
@@ -289,8 +290,9 @@ def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date |
 
 
 def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[int] | None = None,
-                       days: int | None = None) -> list[Unsigned]:
-    """Documents out for signature longer than the reminder setting, with who has still to sign."""
+                       days: int | None = None, viewer: Staff | None = None) -> list[Unsigned]:
+    """Documents out for signature longer than the reminder setting, with who has still to sign. Shown to `viewer`,
+    professional supervision documents only if they may see them (need to know: never the writer's line manager)."""
     today = today or dt.date.today()
     days = unsigned_reminder_days() if days is None else days
     query = select(Document).where(Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
@@ -301,6 +303,9 @@ def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[in
     for document in db.scalars(query.order_by(Document.sent_at)):
         waiting = (today - as_utc(document.sent_at).date()).days
         if waiting < days:
+            continue
+        if viewer is not None and document.kind in PROFESSIONAL_KINDS and not access.allowed(viewer, "view", document,
+                                                                                             today):
             continue
         parties = signing_order.waiting_on(document)  # in a signing order, the next party only
         if parties:
