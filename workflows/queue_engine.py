@@ -150,6 +150,7 @@ class Engine:
             worker.stop(timeout=30_000)
         for broker in self._brokers:
             broker.close()
+            broker.client.connection_pool.disconnect()  # Dramatiq's close leaves the Redis connections open
 
 
 def queue_names(text: str) -> list[str]:
