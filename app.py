@@ -7,6 +7,7 @@ import pathlib
 import secrets
 import sys
 
+import click
 from flask import Flask
 
 from doc_templates import pool
@@ -26,6 +27,8 @@ DEFAULTS = {
     "S3_PREFIX": "",  # keys start with this, so one bucket can hold several installs
     "S3_LOCK_YEARS": None,  # how long Object Lock holds each file, where the bucket has it; default RETENTION_YEARS
     "S3_LOCK_MODE": "COMPLIANCE",  # or GOVERNANCE, which a privileged account can lift
+    "QUEUE_URL": "",  # redis://host:6379/0: background work on Dramatiq queues; empty: the worker in `flask serve`
+    "QUEUE_PREFIX": "countersign",  # the queues' keys in Redis start with this, so one Redis can serve several installs
     "OUTBOX_DIR": None,  # default: instance/outbox (used when no SMTP_HOST is set)
     "BASE_URL": "http://127.0.0.1:5000",  # links in emails are built from this, never from the request
     "LINK_LIFETIME_DAYS": 14,
@@ -146,8 +149,11 @@ def configure_storage(app: Flask) -> None:
 
 
 def configure_seal(app: Flask) -> None:
-    # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed.
-    seal.init_app(app)
+    # Checked now, so a broken key stops documents being sent rather than leaving them locked but unsealed: when the
+    # app is built to serve (gunicorn's create_app()). Built by the flask command line, only `serve` and `worker`
+    # check it (web/cli.py): `migrate` or `seal-dev-ca` run before there is a seal to check.
+    if click.get_current_context(silent=True) is None:
+        seal.init_app(app)
 
 
 def configure_web(app: Flask) -> None:

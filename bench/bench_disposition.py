@@ -83,7 +83,6 @@ ORGANISATION = "INSERT INTO organisations (id, name, template_pack, created_at) 
     + NOW + "')"
 POLICY = ("INSERT INTO retention_policies (organisation_id, staff_category, years, basis, updated_at) "
           "VALUES (1, '', 7, 'Havering policy 9.4', '" + NOW + "')")
-AUDIT_HEAD = "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"
 STAFF_COLUMNS = "id, organisation_id, name, email, profession, staff_category, created_at, leaver_date"
 HOLD_COLUMNS = "organisation_id, staff_id, reason, placed_at"
 DOCUMENT_COLUMNS = ("id, organisation_id, kind, template_key, template_version, supervisor_id, supervisee_id, "
@@ -108,7 +107,6 @@ def build(path: pathlib.Path, documents: int, seed: int = 5) -> dict:
     started = time.perf_counter()
     con.executemany(f"INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     council["documents"])
-    con.execute(AUDIT_HEAD)
     con.commit()
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

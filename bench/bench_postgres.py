@@ -126,7 +126,6 @@ def disposition_database(server: str, documents: int) -> str:
         _copy(connection, "legal_holds", bench_disposition.HOLD_COLUMNS,
               ((1, staff_id, "Bench hold", at) for staff_id, at in council["holds"]))
         _copy(connection, "documents", bench_disposition.DOCUMENT_COLUMNS, council["documents"])
-        connection.execute(bench_disposition.AUDIT_HEAD)
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE")

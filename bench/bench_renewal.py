@@ -69,8 +69,6 @@ def fill(path: pathlib.Path, documents: int, sealed: list[str]) -> None:
                     [(i, sealed[i % len(sealed)], NOW) for i in range(1, documents + 1)])
     con.executemany("INSERT INTO document_evidence (document_id, pdf_sha256, renew_by, renewals, updated_at) "
                     "VALUES (?, ?, ?, 0, ?)", [(i, sealed[i % len(sealed)], due, NOW) for i in range(1, documents + 1)])
-    if con.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0] == 0:
-        con.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, ?)", ("0" * 64,))
     con.commit()
     con.close()
 

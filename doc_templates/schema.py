@@ -366,7 +366,9 @@ class TemplateSchema:
         if missing:
             raise ValueError(f"{self.key}: missing values for {', '.join(missing)}")
         context = {f.name: f.printed(values.get(f.name)) for f in self.fields}
-        context.update({name: str(system[name]) for name in self.system_fields})
+        # A list (a group record's attendance) stays rows for the template's table; anything else is printed.
+        context.update({name: system[name] if isinstance(system[name], list) else str(system[name])
+                        for name in self.system_fields})
         return context
 
 

@@ -51,8 +51,12 @@ class DevSeal:
 
 
 def _name(organisation: str | None, common_name: str) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)] if organisation else []
-    return x509.Name([*attributes, x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    # X.509 names hold at most 64 characters: a long council name stays whole in the organisation attribute.
+    if len(common_name) > 64 and organisation:
+        common_name = common_name.removeprefix(f"{organisation} ")
+        common_name = common_name[:1].upper() + common_name[1:]
+    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64])] if organisation else []
+    return x509.Name([*attributes, x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
 
 
 def _key_usage(**allowed: bool) -> x509.KeyUsage:

@@ -159,7 +159,40 @@ def load_signer(config: SealConfig) -> signers.SimpleSigner:
 
 
 def current_config() -> SealConfig:
+    """The deployment's seal: what a council without a seal of its own seals with."""
     return config_from(current_app.config)
+
+
+def config_for(organisation) -> SealConfig:
+    """The seal a council's documents are sealed with: its own (configure-seal), else the deployment's.
+
+    `organisation` holds where its seal is (seal_pkcs12, seal_passphrase_file, seal_trust_pem): paths, never the key.
+    The timestamp authority and renewal settings are the deployment's.
+    """
+    default = current_config()
+    if organisation is None or not organisation.seal_pkcs12:
+        return default
+    path = pathlib.Path(organisation.seal_pkcs12)
+    passphrase_file = pathlib.Path(organisation.seal_passphrase_file or path.parent / DEV_PASSPHRASE_FILE)
+    try:
+        passphrase = passphrase_file.read_text().strip() if passphrase_file.exists() else None
+    except OSError as error:
+        raise SealError(f"The passphrase file {passphrase_file} of {organisation.name}'s seal cannot be read "
+                        f"({error.strerror}).") from None
+    return dataclasses.replace(
+        default, pkcs12_path=path, passphrase=passphrase.encode() if passphrase else None,
+        trust_pem=pathlib.Path(organisation.seal_trust_pem) if organisation.seal_trust_pem else None,
+        # A development CA beside the council's own development seal serves it (and only a seal it issued).
+        dev_dir=path.parent)
+
+
+def problem_with(config: SealConfig) -> str | None:
+    """Why documents cannot be sealed with this seal (None when it works): checked once per key file and process."""
+    try:
+        check_seal(config)
+    except SealError as error:
+        return f"Documents cannot be sealed, so none can be sent for signature: {error}"
+    return None
 
 
 def _outside_event_loop(fn, *args, **kwargs):
@@ -392,8 +425,14 @@ def check_seal(config: SealConfig) -> str:
     return signer.checked_holder
 
 
-def seal_problem(app) -> str | None:
-    """Why documents cannot be sealed right now, as checked at start-up (None when the seal works)."""
+def seal_problem(app, organisation=None) -> str | None:
+    """Why a council's documents cannot be sealed right now (None when its seal works): the deployment's seal as
+    checked at start-up, or the council's own seal, checked when first needed."""
+    if organisation is not None and organisation.seal_pkcs12:
+        try:
+            return problem_with(config_for(organisation))
+        except SealError as error:
+            return f"Documents cannot be sealed, so none can be sent for signature: {error}"
     return app.extensions.get("countersign.seal_problem")
 
 
@@ -552,6 +591,16 @@ def verify_pdf(pdf: bytes, config: SealConfig | None = None, *, at: dt.datetime 
     return SealReport(True, None, checks, last_end < len(pdf.rstrip(b"\r\n\x00 ")), file_sha, evidence,
                       hashlib.sha256(pdf[:_first_sealed_end(embedded)]).hexdigest(),
                       _evidence_problem(checks, evidence, at or dt.datetime.now(dt.UTC)))
+
+
+def sealed_hashes(pdf: bytes) -> set[str]:
+    """The SHA-256 of the file and of the file as first sealed, read without checking any seal (empty if unreadable)."""
+    try:
+        embedded = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        first = hashlib.sha256(pdf[:_first_sealed_end(embedded)]).hexdigest() if embedded else None
+    except Exception:  # noqa: BLE001 - any parse failure: nothing to look up, and verify_pdf says why
+        return set()
+    return {hashlib.sha256(pdf).hexdigest(), *([first] if first else [])}
 
 
 def _first_sealed_end(embedded) -> int:

@@ -69,6 +69,18 @@ def issue_link(
     return link, _issue(db, secret_key, link, _signing_claims(link))
 
 
+def issue_group_link(
+    db: Session, *, secret_key: str, document: Document, person: Staff, party: Party, lifetime: dt.timedelta
+) -> tuple[SigningLink, str]:
+    """A signing link for one person of a group record (the facilitator as supervisor, each attendee as supervisee):
+    only that person's earlier live link is revoked, never another attendee's."""
+    for old in db.query(SigningLink).filter_by(document_id=document.id, staff_id=person.id, purpose="sign"):
+        old.revoke("replaced by a new link")
+    link = SigningLink(document_id=document.id, content_version=document.content_version, party=party,
+                       purpose="sign", staff_id=person.id, email=person.email, expires_at=utcnow() + lifetime)
+    return link, _issue(db, secret_key, link, _signing_claims(link))
+
+
 def check_link(
     db: Session,
     *,

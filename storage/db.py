@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 from contextvars import ContextVar
 
@@ -61,6 +62,16 @@ def _make_sqlite_durable(engine: Engine, busy_seconds: float) -> None:
         deferred = bool(connection.get_execution_options().get("read_only") or _reading.get())
         connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
         connection.info[_DEFERRED] = connection.connection.driver_connection.total_changes if deferred else None
+
+
+@contextlib.contextmanager
+def reading():
+    """Within it, a SQLite transaction that begins does so as a reader (the write lock is not taken)."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def write_from_here(db: Session) -> None:

@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Document, Job, utcnow
@@ -16,6 +16,11 @@ from storage.models import Document, Job, utcnow
 # process that died is taken up again by another within CLAIM_SECONDS plus one poll.
 CLAIM_SECONDS = 20
 RENEW_SECONDS = 5
+# With a queue engine, a job handed to it is marked so (claimed_by RELAYED) for RELAY_SECONDS: no other relay sends
+# it again meanwhile, and the first worker to take it claims it as above. A message lost with the engine's server
+# is sent again once the mark runs out; a worker that dies is the engine's to redeliver, or its claim runs out.
+RELAYED = "queue"
+RELAY_SECONDS = 300
 
 
 def this_process() -> str:
@@ -43,16 +48,63 @@ def due_ids(db: Session, now: dt.datetime, limit: int) -> list[int]:
     return list(ids)
 
 
-def claim(db: Session, job_id: int, owner: str | None = None) -> bool:
-    """Take a job for this worker; its own short transaction, so the slow work after it holds no lock."""
+def due_kinds(db: Session, now: dt.datetime, limit: int) -> list[tuple[int, str]]:
+    """Jobs waiting, due and unclaimed, with their kinds, oldest first (the read ends at once)."""
+    rows = db.execute(
+        select(Job.id, Job.kind)
+        .where(Job.status == "queued", Job.next_attempt_at <= now)
+        .where(or_(Job.claimed_until.is_(None), Job.claimed_until < now))
+        .order_by(Job.id)
+        .limit(limit)
+    ).all()
+    db.rollback()
+    return [(job_id, kind) for job_id, kind in rows]
+
+
+def claim(db: Session, job_id: int, owner: str | None = None, *, relayed: bool = False) -> bool:
+    """Take a job for this worker; its own short transaction, so the slow work after it holds no lock.
+
+    `relayed`: the job came from the queue engine, so it may carry the relay's mark, and is taken only if due (a
+    message sent twice, or early, finds it done, waiting for its retry, or held by another worker, and leaves it).
+    """
     now = utcnow()
+    free = or_(Job.claimed_until.is_(None), Job.claimed_until < now)
+    if relayed:
+        free = and_(Job.next_attempt_at <= now, or_(free, Job.claimed_by == RELAYED))
     claimed = db.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued", or_(Job.claimed_until.is_(None), Job.claimed_until < now))
+        .where(Job.id == job_id, Job.status == "queued", free)
         .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claimed_by=owner or this_process())
     ).rowcount
     db.commit()
     return claimed == 1
+
+
+def mark_relayed(db: Session, job_id: int) -> bool:
+    """Mark a due, unclaimed job as handed to the queue engine; False if another relay or worker has it. Commits."""
+    now = utcnow()
+    marked = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued", Job.next_attempt_at <= now,
+               or_(Job.claimed_until.is_(None), Job.claimed_until < now))
+        .values(claimed_until=now + dt.timedelta(seconds=RELAY_SECONDS), claimed_by=RELAYED)
+    ).rowcount
+    db.commit()
+    return marked == 1
+
+
+def unmark_relayed(db: Session, job_id: int) -> None:
+    """The engine could not take it: free it for the next relay. Commits."""
+    db.execute(update(Job).where(Job.id == job_id, Job.status == "queued", Job.claimed_by == RELAYED)
+               .values(claimed_until=None, claimed_by=None))
+    db.commit()
+
+
+def release_relayed(db: Session) -> int:
+    """Free every job handed to the queue engine and not yet taken, so that it is handed over again; the caller
+    commits. How many."""
+    return db.execute(update(Job).where(Job.status == "queued", Job.claimed_by == RELAYED)
+                      .values(claimed_until=None, claimed_by=None)).rowcount
 
 
 def renew(db: Session, job_ids: Iterable[int], owner: str | None = None) -> int:
@@ -126,8 +178,14 @@ def bring_forward(db: Session, *, document_id: int | None = None, kinds_other_th
 
 
 def claimed_now(db: Session) -> int:
-    """How many jobs a process is working on now (its claim still running)."""
-    return db.scalar(select(func.count()).select_from(Job).where(Job.status == "queued", Job.claimed_until >= utcnow()))
+    """How many jobs a process is working on now (its claim still running; not those only handed to the engine)."""
+    return db.scalar(select(func.count()).select_from(Job).where(
+        Job.status == "queued", Job.claimed_until >= utcnow(), Job.claimed_by != RELAYED))
+
+
+def failing(db: Session) -> list[Job]:
+    """Jobs not yet done that have failed at least once, oldest first: what an operator should look at."""
+    return list(db.scalars(select(Job).where(Job.status == "queued", Job.attempts > 0).order_by(Job.id)))
 
 
 def waiting_for(db: Session, document_id: int) -> list[Job]:

@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.jobs import this_process
+from storage.jobs import RELAY_SECONDS, RELAYED, this_process
 from storage.mail import PermanentMailError, build_message
 from storage.models import Document, Organisation, OutboxMessage, as_utc, utcnow
 
@@ -124,6 +124,66 @@ def retry_failed(db: Session, message_ids: Iterable[int] | None = None) -> int:
     return count
 
 
+def send_one(db: Session, transport: Transport, message_id: int, *, sender: str,
+             lease_seconds: int = 300) -> str | None:
+    """Send one message the queue engine handed over, if it is still due: "sent", "retrying", "failed", or None
+    if it was sent already, waits for its retry, or another sender has it."""
+    try:
+        return _send_one(db, transport, message_id, sender=sender, clock=utcnow, lease_seconds=lease_seconds,
+                         relayed=True)
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def relayable(db: Session, now: dt.datetime, limit: int) -> list[int]:
+    """Messages due and unclaimed, oldest first, to hand to the queue engine (the read ends at once)."""
+    ids = db.scalars(select(OutboxMessage.id).where(_claimable(now))
+                     .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)).all()
+    db.rollback()
+    return list(ids)
+
+
+def mark_relayed(db: Session, message_id: int) -> bool:
+    """Mark a due, unclaimed message as handed to the queue engine; False if someone else has it. Commits."""
+    now = utcnow()
+    marked = db.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable(now))
+        .values(claimed_until=now + dt.timedelta(seconds=RELAY_SECONDS), claimed_by=RELAYED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.commit()
+    return marked == 1
+
+
+def unmark_relayed(db: Session, message_id: int) -> None:
+    """The engine could not take it: free it for the next relay. Commits."""
+    db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
+                                           OutboxMessage.claimed_by == RELAYED)
+               .values(claimed_until=None, claimed_by=None).execution_options(synchronize_session=False))
+    db.commit()
+
+
+def release_relayed(db: Session) -> int:
+    """Free every message handed to the queue engine and not yet taken, so that it is handed over again; the
+    caller commits. How many."""
+    return db.execute(update(OutboxMessage).where(OutboxMessage.status == "queued", OutboxMessage.claimed_by == RELAYED)
+                      .values(claimed_until=None, claimed_by=None).execution_options(synchronize_session=False)).rowcount
+
+
+def failing(db: Session) -> list[OutboxMessage]:
+    """Messages that failed for good, or failed and wait to be tried again, oldest first (for an operator)."""
+    return list(db.scalars(select(OutboxMessage).where(or_(
+        OutboxMessage.status == "failed", and_(OutboxMessage.status == "queued", OutboxMessage.attempts > 0)))
+        .order_by(OutboxMessage.id)))
+
+
+def bring_forward(db: Session) -> int:
+    """Make messages waiting for a retry due now; the caller commits. How many."""
+    return db.execute(update(OutboxMessage).where(OutboxMessage.status == "queued", OutboxMessage.attempts > 0)
+                      .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
 def release_abandoned(db: Session, is_alive: Callable[[str], bool]) -> int:
     """Free the claims of senders that have died (`is_alive(claimed_by)` is False); the caller commits. How many."""
     now = utcnow()
@@ -135,11 +195,12 @@ def release_abandoned(db: Session, is_alive: Callable[[str], bool]) -> int:
     return len(released)
 
 
-def _claimable(now: dt.datetime):
+def _claimable(now: dt.datetime, *, relayed: bool = False):
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     return and_(
         OutboxMessage.status == "queued",
         OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        or_(free, OutboxMessage.claimed_by == RELAYED) if relayed else free,
     )
 
 
@@ -151,13 +212,14 @@ def _send_one(
     sender: str,
     clock: Callable[[], dt.datetime],
     lease_seconds: int,
+    relayed: bool = False,
 ) -> str | None:
     """Claim, send and record one message; which SendReport count it adds to, or None if another sender has it."""
     now = clock()
     claimed = db.execute(
         update(OutboxMessage)
         # Status and due time are checked again: another sender may have sent it since we looked.
-        .where(OutboxMessage.id == message_id, _claimable(now))
+        .where(OutboxMessage.id == message_id, _claimable(now, relayed=relayed))
         .values(claimed_until=now + dt.timedelta(seconds=lease_seconds), claimed_by=this_process())
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -87,6 +87,9 @@ DOCUMENT = Lifecycle[DocumentState](
         "send": {_D.DRAFT: frozenset({_D.OUT_FOR_SIGNATURE})},
         "sign": {_D.OUT_FOR_SIGNATURE: frozenset({_D.SIGNED_BY_ONE}), _D.SIGNED_BY_ONE: frozenset({_D.LOCKED})},
         "decline": {_D.OUT_FOR_SIGNATURE: frozenset({_D.DECLINED}), _D.SIGNED_BY_ONE: frozenset({_D.DECLINED})},
+        # A group record: each attendee's answer (signed, or did not attend), the last one locking it.
+        "answer": {_D.OUT_FOR_SIGNATURE: frozenset({_D.SIGNED_BY_ONE, _D.LOCKED}),
+                   _D.SIGNED_BY_ONE: frozenset({_D.SIGNED_BY_ONE, _D.LOCKED})},
         "void": {state: frozenset({_D.VOIDED}) for state in (_D.DRAFT, _D.OUT_FOR_SIGNATURE, _D.SIGNED_BY_ONE,
                                                              _D.DECLINED)},
         "amend": {_D.DECLINED: frozenset({_D.DRAFT})},
@@ -99,6 +102,7 @@ DOCUMENT = Lifecycle[DocumentState](
         "send": "send for signature this document",
         "sign": "sign this document",
         "decline": "decline this document",
+        "answer": "sign or record an absence on this group record",
         "void": "void this document",
         "delete": "delete this draft",
         "amend": "amend this document",

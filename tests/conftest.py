@@ -27,7 +27,7 @@ from tests.support.links import disagree_on_link, sign
 from workflows import background
 
 # The OpenID provider on loopback and an organisation signing in through it.
-pytest_plugins = ["tests.support.identity_provider", "tests.support.object_store"]
+pytest_plugins = ["tests.support.identity_provider", "tests.support.object_store", "tests.support.queue_engine"]
 
 # Set to a PostgreSQL URL (CI does) to run the whole suite there; a server that is missing then fails the run.
 POSTGRES_URL = os.environ.get("COUNTERSIGN_TEST_POSTGRES_URL")

@@ -14,8 +14,9 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
-from storage.models import DocumentState
+from storage.models import DocumentState, Staff
 from tests.support.accessibility import check_page, scrolls_sideways
 from tests.support.pages import links_on, shape, sign_in_as, wider_than_the_screen
 
@@ -149,4 +150,137 @@ def test_on_a_phone_the_record_form_jumps_to_its_sections_keeps_its_save_status_
     summary.locator('a[href="#cases_discussed-0-reference"]').click()
     expect(phone.locator("#cases_discussed-0-reference")).to_be_focused()
     check_page(phone, "the record form with an error")
+    context.close()
+
+
+@pytest.fixture
+def group_sessions(db, people):
+    """A group session whose record is out for signature, and one whose record is not written yet."""
+    import datetime as dt
+
+    from storage.models import GroupAttendee, GroupKind, GroupSession, Staff
+    from tests.factories import DocumentFactory
+
+    facilitator = db.get(Staff, people.supervisor.id)
+    # Weekly group supervision beside their one-to-one (Havering Appendix 3): the due page shows both.
+    db.get(Staff, people.supervisee.id).staff_category = "day_opportunities"
+    held_on = dt.date.today() - dt.timedelta(days=2)
+    record = DocumentFactory(kind="group_record", template_key="havering/group-supervision-record",
+                             supervisor=facilitator, supervisee=facilitator, state=DocumentState.OUT_FOR_SIGNATURE,
+                             data={"group_kind": "group_supervision", "supervision_date": held_on.isoformat(),
+                                   "session_length": 90, "group_discussion": "Rotas"})
+    sent = GroupSession(organisation_id=facilitator.organisation_id, facilitator_id=facilitator.id,
+                        kind=GroupKind.GROUP_SUPERVISION, held_on=held_on, length_minutes=90, document_id=record.id,
+                        attendees=[GroupAttendee(staff_id=people.supervisee.id),
+                                   GroupAttendee(staff_id=people.other_supervisee.id)])
+    unwritten = GroupSession(organisation_id=facilitator.organisation_id, facilitator_id=facilitator.id,
+                             kind=GroupKind.ACTION_LEARNING_SET, held_on=held_on, length_minutes=60,
+                             attendees=[GroupAttendee(staff_id=people.supervisee.id),
+                                        GroupAttendee(staff_id=people.manager.id)])
+    db.add_all([sent, unwritten])
+    db.commit()
+    return sent.id, unwritten.id
+
+
+def test_group_session_pages_pass_axe_and_fit_a_phone(browser, group_sessions, live_url, people, tmp_path):
+    sent, unwritten = group_sessions
+    pages = {
+        "supervisor": ["/due", "/groups", "/groups/new", f"/groups/{sent}", f"/groups/{unwritten}",
+                       f"/groups/{unwritten}/record", f"/groups/{sent}/absent/{people.supervisee.id}"],
+        "supervisee": ["/", "/groups", f"/groups/{sent}"],
+        "hr": [f"/groups/{sent}"],
+    }
+    shots = pathlib.Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    for role, addresses in pages.items():
+        context = _context(browser)
+        page = context.new_page()
+        sign_in_as(page, live_url, getattr(people, role), people.password)
+        for address in addresses:
+            page.goto(f"{live_url}{address}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            assert "Page not found" not in page.content(), f"{address} as the {role}"
+            check_page(page, f"{address} as the {role}")
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(shots / f"{role}{address.replace('/', '-')}-{width}.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+        context.close()
+def test_professional_supervision_quality_forms_and_reflections_pass_axe_at_every_width(
+        app, browser, live_url, people, db, tmp_path):
+    """The pages a menu walk cannot reach without data: a professional supervisor's, a quality assurance form, a
+    three-way meeting and reflections, each also with its mistakes shown."""
+    import datetime as dt
+    import types
+
+    from storage.models import Organisation, QualityActivity, Reflection, Role
+    from tests.factories import StaffFactory
+    from tests.support.data import actor_for
+    from workflows import professional
+
+    today = dt.date.today()
+    olivia = StaffFactory(organisation=db.get(Organisation, people.org.id), name="Olivia Thomas",
+                          email="olivia.thomas@havering.example", profession="Occupational therapist",
+                          roles=(Role.SUPERVISOR,))
+    olivia = types.SimpleNamespace(id=olivia.id, name=olivia.name, email=olivia.email)
+    activity = QualityActivity(organisation_id=people.org.id, supervisor_id=people.supervisor.id,
+                               supervisee_id=people.supervisee.id, year=today.year, kind="dip_sample_audit", slot=1,
+                               planned_by_id=people.supervisor.id)
+    reflection = Reflection(organisation_id=people.org.id, staff_id=people.supervisee.id, written_on=today,
+                            title="After supervision", text="What I learnt", in_portfolio=True)
+    db.add_all([activity, reflection])
+    db.commit()
+    activity_id, reflection_id = activity.id, reflection.id
+    with app.test_request_context():
+        professional.name_professional_supervisor(people.other_supervisee.id, olivia.id,
+                                                  {"starts_on": today.isoformat()}, actor_for(people.admin))
+    screenshots = pathlib.Path(os.environ.get("COUNTERSIGN_NEW_PAGE_SCREENSHOTS") or tmp_path)
+    screenshots.mkdir(parents=True, exist_ok=True)
+    visits = (
+        (olivia, ["/professional-supervision", "/professional-supervision/new/professional_record",
+                  "/professional-supervision/new/professional_agreement"]),
+        (people.other_supervisor, ["/three-way-meetings/new", "/due"]),
+        (people.supervisor, [f"/quality/{activity_id}/form", "/quality"]),
+        (people.supervisee, ["/reflections", f"/reflections/{reflection_id}"]),
+    )
+    for person, addresses in visits:
+        context = _context(browser)
+        page = context.new_page()
+        sign_in_as(page, live_url, person, people.password)
+        for address in addresses:
+            page.goto(f"{live_url}{address}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            check_page(page, f"{address} as {person.name}")
+            name = address.strip("/").replace("/", "-") or "home"
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            button = page.locator("main form button.govuk-button").last
+            if address.endswith(("/new/professional_record", "/three-way-meetings/new", "/form", "/reflections")):
+                button.click()  # nothing filled in: every mistake listed at the top and beside its box
+                expect(page.locator(".govuk-error-summary")).to_be_visible()
+                check_page(page, f"{address} with its mistakes, as {person.name}")
+        context.close()
+
+
+def test_on_a_phone_the_authenticator_set_up_shows_a_qr_code_that_fits_the_screen(browser, live_url, people, db,
+                                                                                   tmp_path):
+    db.execute(update(Staff).where(Staff.id == people.hr.id).values(totp_secret=None, totp_enabled_at=None))
+    db.commit()
+    context = _context(browser, **PHONE)
+    phone = context.new_page()
+    phone.goto(f"{live_url}/sign-in")
+    phone.get_by_label("Email address").fill(people.hr.email)
+    phone.get_by_label("Password", exact=True).fill(people.password)
+    phone.get_by_role("button", name="Sign in", exact=True).click()
+    expect(phone.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    code = phone.locator("svg.cs-qr")
+    expect(code).to_be_visible()
+    box = code.bounding_box()
+    # Big enough for a camera to read from the screen, never wider than it.
+    assert 150 <= box["width"] <= 390 - 30, box
+    assert not scrolls_sideways(phone), wider_than_the_screen(phone)
+    phone.screenshot(path=str(tmp_path / "authenticator-390.png"), full_page=True)
+    check_page(phone, "the authenticator set-up page")
     context.close()

@@ -32,6 +32,8 @@ MOVES = {
     "decline": lambda d: d.decline("wrong frequency"),
     "void": lambda d: d.void("made in error"),
     "amend": lambda d: d.amend(),
+    # A group record's answers: the last one locks it (test_groups drives whole rounds).
+    "answer": lambda d: d.answer_group(complete=d.state is DocumentState.SIGNED_BY_ONE, at=utcnow()),
 }
 
 

@@ -11,8 +11,21 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
-from storage.audit import Actor
-from storage.models import AuditEvent, Organisation, Role, Staff, SupervisionRelationship
+from storage.audit import Actor, verify_chain
+from storage.models import (
+    AuditEvent,
+    CancelledSession,
+    CoverArrangement,
+    Document,
+    DocumentState,
+    Organisation,
+    ProfessionalSupervision,
+    QualityActivity,
+    Reflection,
+    Role,
+    Staff,
+    SupervisionRelationship,
+)
 from tests.support.links import csrf_token
 from workflows import people as people_workflow
 from workflows.demo import seed_demo
@@ -430,17 +443,24 @@ def test_add_person_without_a_csrf_token_is_refused(app, admin_client, db):
 # --- the demo ------------------------------------------------------------------------------------
 
 
+DEMO_MODELS = (Staff, SupervisionRelationship, AuditEvent, Organisation, Document, QualityActivity, Reflection,
+               CancelledSession, CoverArrangement, ProfessionalSupervision)
+
+
+@pytest.mark.libreoffice
 def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_path, login):
     instance = tmp_path / "instance"
-    first = seed_demo(instance)
-    counts = (count(db, Staff), count(db, SupervisionRelationship), count(db, AuditEvent), count(db, Organisation))
-    second = seed_demo(instance)
+    with app.app_context():  # as `flask demo` runs it: no request
+        first = seed_demo(instance)
+    counts = [count(db, model) for model in DEMO_MODELS]
+    with app.app_context():
+        second = seed_demo(instance)
 
     assert second == first
-    assert (count(db, Staff), count(db, SupervisionRelationship), count(db, AuditEvent),
-            count(db, Organisation)) == counts
+    assert [count(db, model) for model in DEMO_MODELS] == counts
     assert [a.name for a in first] == ["Ade Adebayo", "Hana Patel", "Morgan Lee", "Sam Taylor", "Jo O'Brien",
-                                       "Ravi Shah", "Nia Okoro", "Tom Reilly", "Priya Nair", "Dan Mensah", "Ella Wood"]
+                                       "Ravi Shah", "Olivia Thomas", "Nia Okoro", "Tom Reilly", "Priya Nair",
+                                       "Dan Mensah", "Ella Wood", "Grace Mills"]
     assert len({a.password for a in first}) == 1
     password_file = instance / "demo-password.txt"
     assert password_file.read_text().strip() == first[0].password
@@ -451,6 +471,7 @@ def test_seed_demo_is_idempotent_and_its_password_signs_in(app, client, db, tmp_
     sam, jo = by_email(db, "sam.taylor@havering.example"), by_email(db, "jo.obrien@havering.example")
     assert sam.roles == {Role.SUPERVISOR, Role.SUPERVISEE} and jo.line_manager_id == sam.id
     assert jo.staff_category == "all_staff"
+    _the_demo_has_supervision_to_try(db, sam, jo)
     pairs = {(r.supervisor.name, r.supervisee.name, r.starts_on) for r in db.scalars(select(SupervisionRelationship))}
     assert pairs == {("Morgan Lee", "Sam Taylor", dt.date(2026, 1, 5)), ("Sam Taylor", "Jo O'Brien", dt.date(2026, 1, 5)),
                      ("Sam Taylor", "Ravi Shah", dt.date(2026, 1, 5)), ("Tom Reilly", "Priya Nair", dt.date(2026, 1, 5)),
@@ -544,3 +565,38 @@ def test_csv_with_an_unknown_category_or_flag_is_refused_whole(admin_client, db,
     assert "Row 2: Choose a staff category from your supervision policy" in html and "“Astronaut” is not one" in html
     assert "Row 3: Enter yes or no for part time" in html
     assert by_email(db, "ben.ali@havering.example") is None
+
+
+def _the_demo_has_supervision_to_try(db, sam, jo):
+    """Ravi (an occupational therapist whose line manager is a social worker) has a professional supervisor and a
+    signed professional agreement, and Ella in Barking and Dagenham; Sam has this year's quality assurance with one observation signed; Jo has a
+    reflection; a cancelled session and a cover arrangement are there to see. The signed ones are sealed."""
+    ravi, olivia = by_email(db, "ravi.shah@havering.example"), by_email(db, "olivia.thomas@havering.example")
+    assert (ravi.profession, sam.profession, olivia.profession) == ("Occupational therapist", "Social worker",
+                                                                    "Occupational therapist")
+    assert ravi.line_manager_id == sam.id
+    ella, grace = by_email(db, "ella.wood@lbbd.example"), by_email(db, "grace.mills@lbbd.example")
+    assert {(n.supervisee_id, n.professional_supervisor_id) for n in db.scalars(select(ProfessionalSupervision))} == {
+        (ravi.id, olivia.id), (ella.id, grace.id)}
+    agreements = db.scalars(select(Document).where(Document.kind == "professional_agreement")
+                            .order_by(Document.id)).all()
+    observation = db.scalars(select(Document).where(Document.kind == "observation")).one()
+    for document in (*agreements, observation):
+        assert document.state is DocumentState.LOCKED and document.final_pdf_sha256, document.pdf_error
+    assert [(a.supervisor_id, a.supervisee_id, a.template_key) for a in agreements] == [
+        (olivia.id, ravi.id, "havering/professional-supervision-agreement"),
+        (grace.id, ella.id, "barking-dagenham/professional-supervision-agreement")]
+    activities = db.scalars(select(QualityActivity).where(QualityActivity.supervisor_id == sam.id)).all()
+    assert len(activities) == 8 and {a.year for a in activities} == {dt.date.today().year}
+    done = [a for a in activities if a.done_on]
+    assert [(a.kind, a.document_id) for a in done] == [("observation", observation.id)]
+    reflection = db.scalars(select(Reflection)).one()
+    assert reflection.staff_id == jo.id and reflection.in_portfolio
+    cancelled = db.scalars(select(CancelledSession)).one()
+    assert (cancelled.supervisor_id, cancelled.supervisee_id) == (sam.id, jo.id) and cancelled.reason
+    arrangement = db.scalars(select(CoverArrangement)).one()
+    assert (arrangement.supervisor_id, arrangement.cover.name) == (sam.id, "Morgan Lee")
+    assert arrangement.starts_on <= dt.date.today() <= arrangement.ends_on
+    assert verify_chain(db).ok  # made by the workflows: each step is in the council's audit chain
+    events = set(db.scalars(select(AuditEvent.event)))
+    assert {"signed", "quality_picked", "reflection_written", "session_cancelled", "cover_arranged"} <= events

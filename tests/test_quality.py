@@ -139,3 +139,28 @@ def test_a_bad_date_for_a_done_activity_is_refused(app, db, people, done_on, mes
     with app.test_request_context(), pytest.raises(InvalidInput) as refused:
         quality.record_done(activity.id, {"done_on": done_on, "note": "Looked at recording"}, actor_for(people.manager))
     assert message in refused.value.errors["done_on"]
+
+
+@pytest.mark.parametrize("pack, cites, words, never", [
+    ("havering", "Havering policy 6.5 and 10.1", ("Dip sample case audit", "Direct observation"),
+     ("Barking and Dagenham", "Supervision Practice Evaluation", "Case file inspection")),
+    ("barking-dagenham", "(policy 10)", ("Case file inspection", "Supervision Practice Evaluation",
+                                          "inspection of case files (Appendix 1)", "Practice Evaluation Proforma"),
+     ("6.5", "10.1", "Dip sample", "Direct observation")),
+])
+def test_the_quality_page_cites_each_councils_own_policy_in_its_own_words(client, login, db, people, app, pack, cites,
+                                                                          words, never):
+    from storage.models import Organisation
+
+    db.get(Organisation, people.org.id).template_pack = pack
+    db.commit()
+    pick(app, people)
+    login(client, people.supervisor)
+    page = client.get(f"/quality?year={YEAR}").get_data(as_text=True)
+    assert cites in page
+    for word in words:
+        assert word in page, word
+    for word in never:
+        assert word not in page, word
+    activity = db.scalars(select(QualityActivity).where(QualityActivity.kind == "observation")).first()
+    assert words[1] in client.get(f"/quality/{activity.id}/record").get_data(as_text=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pyotp
+import segno
 from sqlalchemy import select, update
 
 from storage.models import LoginSession, RecoveryCode, Staff, utcnow
@@ -32,6 +34,7 @@ def test_hr_must_set_up_an_authenticator_app_before_signing_in(client, people, d
     page = client.get(response.location).get_data(as_text=True)
     key = re.search(r'id="totp-key">([A-Z2-7]+)<', page).group(1)
     assert "otpauth://totp/Countersign:" in page
+    _the_qr_code_is_of_the_key(page, key)
 
     wrong = client.post(response.location, data={"code": "000000"})
     assert wrong.status_code == 400 and "Enter the 6-digit code" in wrong.get_data(as_text=True)
@@ -40,6 +43,16 @@ def test_hr_must_set_up_an_authenticator_app_before_signing_in(client, people, d
     assert done.status_code == 200 and len(codes) == 10
     assert client.get("/records/people").status_code == 200
     assert db.get(Staff, people.hr.id).totp_enabled_at is not None
+
+
+def _the_qr_code_is_of_the_key(page, key):
+    """The page draws the otpauth address holding this key as a QR code a phone can scan."""
+    address = html.unescape(re.search(r'href="(otpauth://[^"]+)"', page).group(1))
+    assert f"secret={key}" in address
+    drawn = re.search(r'<svg[^>]*class="cs-qr".*?</svg>', page, re.S).group(0)
+    modules = re.findall(r' d="(M[^"]+)"', drawn)[-1]
+    assert modules == re.findall(r' d="(M[^"]+)"', segno.make(address, error="m").svg_inline(scale=5, border=2))[-1]
+    assert "<title>QR code of your Countersign authenticator key</title>" in drawn
 
 
 def test_a_supervisee_signs_in_with_the_password_alone(client, people):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import subprocess
 import threading
+import zipfile
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
+from storage.blobs import blobs
 from storage.models import AuditEvent, Document, OutboxMessage, Party, Signature, SigningLink
 from storage.states import DocumentState
 from tests.support.data import actor_for
-from tests.support.links import post_signature, reviewed_sha256
+from tests.support.links import post_signature, reviewed_sha256, sign
 
 
 @pytest.mark.libreoffice
@@ -178,6 +182,90 @@ def test_both_signing_at_the_same_moment_locks_exactly_once(app, people, make_ag
     locked_events = db.scalars(select(AuditEvent).where(AuditEvent.document_id == document_id,
                                                         AuditEvent.event == "locked")).all()
     assert len(locked_events) == 1
+
+
+def _another_connection_can_write(url: str, document_id: int) -> bool:
+    """Whether another connection can take the document's row lock (PostgreSQL) or the write lock (SQLite) at once."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+                connection.connection.driver_connection.isolation_level = None
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
+                connection.execute(sa.text("SELECT id FROM documents WHERE id = :id FOR UPDATE NOWAIT"),
+                                   {"id": document_id})
+                connection.exec_driver_sql("SELECT chain FROM audit_head FOR UPDATE NOWAIT")
+            connection.exec_driver_sql("ROLLBACK")
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_the_signed_word_file_renders_with_no_lock_held(client, people, make_agreement, signing_link, db,
+                                                        database_url, monkeypatch):
+    from workflows import renditions
+
+    document_id = make_agreement()
+    sign(client, signing_link(people.supervisee), people.supervisee.name)
+    supervisor_link = signing_link(people.supervisor)
+    free_while_rendering = []
+    real_render = renditions.render_docx
+
+    def render_and_look(*args, **kwargs):
+        free_while_rendering.append(_another_connection_can_write(database_url, document_id))
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(renditions, "render_docx", render_and_look)
+    done = post_signature(client, supervisor_link, people.supervisor.name)
+    assert "Signed by both" in done.get_data(as_text=True)
+    assert free_while_rendering == [True]  # rendered once, and nobody had to wait for it
+    db.rollback()
+    document = db.get(Document, document_id)
+    assert document.state is DocumentState.LOCKED
+    signed_word = blobs().get(document.final_docx_sha256)
+    assert b"Signed electronically by Sam Taylor" in _document_xml(signed_word)
+
+
+def test_a_change_while_the_signed_word_file_renders_renders_it_again(client, people, make_agreement, signing_link,
+                                                                      db, database_url, monkeypatch):
+    """What the file was rendered from is checked again under the lock: out of date, it is rendered again."""
+    from workflows import renditions
+
+    document_id = make_agreement()
+    sign(client, signing_link(people.supervisee), people.supervisee.name)
+    supervisor_link = signing_link(people.supervisor)
+    renders = []
+    real_render = renditions.render_docx
+
+    def render_while_hr_corrects_a_name(*args, **kwargs):
+        if not renders:  # HR corrects the supervisee's name, printed in the document, while the first render runs
+            engine = sa.create_engine(database_url)
+            with engine.begin() as connection:
+                connection.execute(sa.text("UPDATE staff SET name = 'Joanne Smith' WHERE id = :id"),
+                                   {"id": people.supervisee.id})
+            engine.dispose()
+        renders.append(args[1]["supervisee_name"])
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(renditions, "render_docx", render_while_hr_corrects_a_name)
+    done = post_signature(client, supervisor_link, people.supervisor.name)
+    assert "Signed by both" in done.get_data(as_text=True)
+    assert renders == ["Jo O'Brien & <Sons>", "Joanne Smith"]  # the first render was out of date: rendered again
+    db.rollback()
+    document = db.get(Document, document_id)
+    assert b"Joanne Smith" in _document_xml(blobs().get(document.final_docx_sha256))
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.document_id == document_id,
+                                                   AuditEvent.event == "locked")).all()) == 1
+
+
+def _document_xml(docx: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        return package.read("word/document.xml")
 
 
 @pytest.mark.parametrize("route", ["", "/edit", "/void", "/files/word", "/files/pdf"])

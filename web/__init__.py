@@ -30,13 +30,17 @@ from web import (
     devmail,
     disagreements,
     documents,
+    groups,
     headers,
     idle,
     link_pages,
     policy_changes,
     portfolio,
     professional,
+    professional_documents,
+    quality_forms,
     records,
+    reflections,
     retention,
     schedule,
     sessions,
@@ -46,6 +50,7 @@ from web import (
     verify,
 )
 from web.ids import IdConverter
+from web.qr import qr_code
 from workflows.errors import NotAllowed
 from workflows.frequency import category_label
 from workflows.lock import event_label
@@ -57,7 +62,9 @@ BUSY_RETRY_AFTER_SECONDS = 5
 DISK_FULL_RETRY_AFTER_SECONDS = 300
 BLUEPRINTS = (auth.bp, account.bp, documents.bp, link_pages.signing, link_pages.mediation, link_pages.copies,
               admin.bp, verify.bp,
-              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp)
+              archive.bp, transfers.bp, records.bp, template_admin.bp, schedule.bp, sessions.bp, policy_changes.bp, agenda.bp, cover.bp, professional.bp, assurance.bp, portfolio.bp, retention.bp, disagreements.bp,
+              groups.bp)
+BLUEPRINTS += (professional_documents.bp, reflections.bp, quality_forms.bp)
 
 
 def init_app(app: Flask) -> None:
@@ -95,7 +102,7 @@ def configure_templates(app: Flask) -> None:
     ])
     WTFormsHelpers(app)
     app.jinja_env.filters.update(uk_time=uk_time, uk_date=uk_date, short_fingerprint=short_fingerprint,
-                                  event_label=event_label, typed_date=typed_date)
+                                  event_label=event_label, typed_date=typed_date, qr_code=qr_code)
 
     @app.context_processor
     def _globals():

@@ -18,16 +18,26 @@ from waitress import serve as waitress_serve
 from doc_templates import PACKS, pool
 from signing import dev_ca
 from signing.seal import DEV_PKCS12_FILE, create_dev_seal
+from signing.seal import init_app as check_seal_at_start_up
 from storage import db as database
 from storage import jobs
-from storage.audit import verify_chain
 from storage.db import session
 from storage.outbox import retry_failed
 from storage.times import as_utc, uk_date, utcnow
 from web import devmail
-from workflows import evidence, housekeeping
-from workflows.background import retry_now, run_forever, start_in_thread
-from workflows.councils import SignInSettings, change_sender, change_sign_in, set_up_council
+from workflows import evidence, housekeeping, queue_engine
+from workflows.background import failed_work, retry_failed_work, retry_now, run_forever, start_in_thread
+from workflows.councils import (
+    SealSettings,
+    SignInSettings,
+    change_seal,
+    change_sender,
+    change_sign_in,
+    make_development_seal,
+    own_seals,
+    set_up_council,
+    verify_audit_log,
+)
 from workflows.demo import seed_demo
 from workflows.errors import InvalidInput
 from workflows.reminders import send_reminders as send
@@ -78,14 +88,30 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
     app = current_app._get_current_object()
     port = port or urlsplit(app.config["BASE_URL"]).port or 5000
     _refuse_unmigrated()
+    _check_seals(app)
     if demo:
         _print_demo_accounts()
     if worker:
         _exit_on_sigterm()
-        start_in_thread(app)
+        if queue_engine.configured(app):
+            stop = threading.Event()
+            threading.Thread(target=queue_engine.run_forever, args=(app, stop), name="countersign-worker",
+                             daemon=True).start()
+        else:
+            start_in_thread(app)
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
     waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
+
+
+def _check_seals(app) -> None:
+    """At start-up: the deployment's seal, then each council's own, logged; a broken one stops only its sending."""
+    check_seal_at_start_up(app)
+    for council, problem in own_seals():
+        if problem:
+            log.error("%s: %s", council, problem)
+        else:
+            log.info("%s's own sealing certificate loaded and working.", council)
 
 
 def _say_where_email_goes(app) -> str:
@@ -105,26 +131,57 @@ def _exit_on_sigterm() -> None:
 
 
 @click.command("worker")
+@click.option("--queues", default=",".join(queue_engine.QUEUES), show_default=True,
+              help="With COUNTERSIGN_QUEUE_URL: the queues this worker takes work from.")
 @with_appcontext
-def worker() -> None:
-    """Run only the background worker (PDFs and email), for deployments with several app processes."""
+def worker(queues: str) -> None:
+    """Run only the background worker (PDFs, email, daily work), for deployments with several app processes."""
+    app = current_app._get_current_object()
+    engine = queue_engine.configured(app)
+    try:
+        names = queue_engine.queue_names(queues)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--queues") from None
+    if not engine and set(names) != set(queue_engine.QUEUES):
+        raise click.BadParameter("separate queues need a queue engine: set COUNTERSIGN_QUEUE_URL to a redis:// URL",
+                                 param_hint="--queues")
     _refuse_unmigrated()
+    _check_seals(current_app)
     _exit_on_sigterm()
-    _say_where_email_goes(current_app)
-    click.echo("Worker running. Press Ctrl+C to stop.")
-    run_forever(current_app._get_current_object(), threading.Event())
+    _say_where_email_goes(app)
+    if not engine:
+        click.echo("Worker running. Press Ctrl+C to stop.")
+        run_forever(app, threading.Event())
+        return
+    click.echo(f"Worker running on the queues {', '.join(names)} of {_without_password(app.config['QUEUE_URL'])}. "
+               "Press Ctrl+C to stop.")
+    queue_engine.run_forever(app, threading.Event(), names)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 @click.command("audit-verify")
+@click.option("--organisation", default=None, help="Check only this council's chain (its name, as it was set up).")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the audit log's hash chain and report the first broken row."""
-    report = verify_chain(session)
-    if report.ok:
-        click.echo(f"Audit log intact: {report.rows} rows, every hash checks out.")
-        return
-    click.echo(f"Audit log BROKEN: {report.problem}.", err=True)
-    sys.exit(1)
+def audit_verify(organisation: str | None) -> None:
+    """Check each council's audit hash chain and report, per chain, the first broken row."""
+    try:
+        report = verify_audit_log(organisation)
+    except InvalidInput as invalid:
+        raise click.ClickException("\n".join(f"--{k}: {v}" for k, v in invalid.errors.items())) from None
+    for chain in report.chains:
+        if chain.ok:
+            click.echo(f"Audit log intact for {chain.council}: {chain.rows} row{'' if chain.rows == 1 else 's'}, "
+                       "every hash checks out.")
+        else:
+            click.echo(f"Audit log BROKEN for {chain.council}: {chain.problem}.", err=True)
+    if not report.chains:
+        click.echo("The audit log has no rows yet.")
+    if not report.ok:
+        sys.exit(1)
 
 
 @click.command("retry-renders")
@@ -137,6 +194,35 @@ def retry_renders() -> None:
         click.echo(f"{report.released} of the conversions were held by a process that has stopped; they are free again.")
     if report.working:
         click.echo(f"{report.working} are being made right now by a running process and are left to it.")
+    if report.requeued:
+        click.echo(f"{report.requeued} job(s) and email(s) waiting in the queue engine are handed to it again.")
+
+
+@click.command("failed-work")
+@click.option("--retry", is_flag=True, help="Try all of it again now, email given up on included.")
+@with_appcontext
+def failed_work_command(retry: bool) -> None:
+    """List background work that has failed (PDFs, sealing, email, evidence renewal): why, and when it is tried next."""
+    _refuse_unmigrated()
+    failures = failed_work()
+    now = utcnow()
+    for failure in failures:
+        if failure.next_try is None:
+            when = "given up (failed for good)"
+        elif as_utc(failure.next_try) <= now:
+            when = "due again now"
+        else:
+            when = f"next try in {int((as_utc(failure.next_try) - now).total_seconds())}s"
+        click.echo(f"  {failure.what}: {failure.attempts} failed attempt(s), {when}")
+        if failure.error:
+            click.echo(f"      why: {failure.error}")
+    if not failures:
+        click.echo("No background work has failed.")
+        return
+    if retry:
+        click.echo(f"{retry_failed_work()} will be tried again now.")
+    else:
+        click.echo(f"{len(failures)} piece(s) of work failed. `flask --app app failed-work --retry` tries them all now.")
 
 
 @click.command("clean-up")
@@ -177,7 +263,10 @@ def render_status() -> None:
     now = utcnow()
     for job, document in waiting:
         when, held = as_utc(job.next_attempt_at), as_utc(job.claimed_until)
-        if held is not None and held >= now:
+        if held is not None and held >= now and job.claimed_by == jobs.RELAYED:
+            due = (f"in the {queue_engine.QUEUE_OF.get(job.kind, queue_engine.PDFS)} queue, waiting for a worker "
+                   "(`retry-renders` hands it over again if the queue lost it)")
+        elif held is not None and held >= now:
             owner = job.claimed_by or "a worker"
             due = f"being made now by {owner}" + ("" if housekeeping.process_is_alive(owner) else
                                                   f" (which has stopped: free again within {int((held - now).total_seconds())}s)")
@@ -194,9 +283,22 @@ def render_status() -> None:
 @click.option("--organisation", default="Countersign Development", show_default=True,
               help="The organisation named in the development certificates.")
 @click.option("--if-missing", is_flag=True, help="Do nothing if a seal is configured or already made (for make run).")
+@click.option("--for-organisation", default=None,
+              help="Make it a council's own development seal, in a folder of its own, and use it for that council "
+                   "(its name, as it was set up).")
 @with_appcontext
-def seal_dev_ca(organisation: str, if_missing: bool) -> None:
+def seal_dev_ca(organisation: str, if_missing: bool, for_organisation: str | None) -> None:
     """Create a development CA and sealing certificate in instance/seal (not for production documents)."""
+    if for_organisation is not None:
+        _refuse_unmigrated()
+        try:
+            council, made = make_development_seal(for_organisation)
+        except InvalidInput as invalid:
+            raise _refused(invalid) from None
+        click.echo(f"{council.name}'s own development seal is written to {made.pkcs12_path} and in use for its "
+                   f"documents now. Its CA certificate is {made.ca_path}. Not for real documents: give the council "
+                   "its real seal with configure-seal.")
+        return
     config = current_app.config
     directory = pathlib.Path(config["SEAL_DIR"])
     older = (directory / DEV_PKCS12_FILE).exists() and not (directory / dev_ca.TSA_FILE).exists()
@@ -386,6 +488,29 @@ def configure_mail(name, mail_from) -> None:
     click.echo(f"{organisation.name}'s email now comes from {organisation.mail_from or current_app.config['MAIL_FROM']}.")
 
 
-commands = [migrate, demo, serve, worker, audit_verify, retry_renders, render_status, clean_up, seal_dev_ca, verify,
+@click.command("configure-seal")
+@click.option("--name", required=True, help="the organisation's name, as it was set up")
+@click.option("--pkcs12", required=True, help='the full path of its seal\'s PKCS#12 file (.p12/.pfx); "" goes back to '
+                                              "the deployment's seal (COUNTERSIGN_SEAL_PKCS12)")
+@click.option("--passphrase-file", default="", help="the full path of a file holding the PKCS#12 file's passphrase "
+                                                    "(default: a file named passphrase beside it, if there is one)")
+@click.option("--trust-pem", default="", help="the full path of the CA certificate(s) its seal must chain to, in PEM "
+                                              "(default: the CA certificates in the PKCS#12 file)")
+@with_appcontext
+def configure_seal(name, pkcs12, passphrase_file, trust_pem) -> None:
+    """Give a council its own seal certificate: its documents are sealed with it, and /verify names it."""
+    _refuse_unmigrated()
+    try:
+        organisation, holder = change_seal(name, SealSettings(pkcs12, passphrase_file, trust_pem))
+    except InvalidInput as invalid:
+        raise _refused(invalid) from None
+    if holder is None:
+        click.echo(f"{organisation.name}'s documents are sealed with the deployment's seal again.")
+    else:
+        click.echo(f"{organisation.name}'s documents are sealed from now on with its own seal: {holder}. "
+                   "The key stays in its file; only where the files are is kept in the database.")
+
+
+commands = [migrate, demo, serve, worker, audit_verify, retry_renders, failed_work_command, render_status, clean_up, seal_dev_ca, verify,
             evidence_status, renew_evidence, disposition_sweep, send_reminders, create_organisation, configure_sign_in,
-            configure_mail]
+            configure_mail, configure_seal]

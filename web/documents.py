@@ -14,7 +14,7 @@ from web.forms import NOT_DONE, Form, LongText, PersonChoice, submit
 from web.forms import show as show_form
 from web.link_pages import Decision, SignForm
 from web.template_forms import template_form, typed
-from workflows import agreements, downloads, signing_round
+from workflows import agreements, downloads, group_members, signing_round
 from workflows.access import document_for
 from workflows.downloads import disposal_record, document_page
 from workflows.errors import NotReady
@@ -62,6 +62,9 @@ def edit(document_id: int):
     schema = agreements.get_schema(document.template_key)
     form = template_form(schema, Form, schema.form_values(document.data))
     if submit(form, lambda: agreements.update_draft(document.id, typed(form), actor())) is NOT_DONE:
+        if document.kind != "agreement":  # professional documents, meeting records, quality assurance forms
+            return show_form("professional/form.html", form, document=document,
+                             title=f"Change the {document.KIND_TITLES[document.kind].lower()}", intro="")
         return show_form("documents/agreement_form.html", form, document=document)
     flash("Changes saved.", "success")
     return redirect(url_for("documents.show", document_id=document.id))
@@ -75,6 +78,8 @@ def show(document_id: int):
     document = downloads.view_document(document_id, actor(), audited=request.args.get("refreshed") != "1")
     if document.retention_status is RetentionState.DESTROYED:  # only the metadata-only disposal record is left
         return render_template("retention/disposed.html", document=document, record=disposal_record(document))
+    if document.kind == "group_record":  # its attendees and their signatures are on its session's page
+        return redirect(url_for("groups.show_session", session_id=group_members.session_of(document).id))
     return _page(document)
 
 

@@ -17,7 +17,7 @@ from web.auth import actor
 from web.disagreements import DisagreementForm
 from web.forms import NOT_DONE, Form, LongText, Text, show, submit
 from workflows import copies as signed_copies
-from workflows import disagreements, signing_round
+from workflows import disagreements, group_attendance, signing_round
 from workflows.errors import LinkRefused
 
 signing = Blueprint("signing", __name__, url_prefix="/sign")
@@ -86,6 +86,13 @@ class DeclineForm(Form):
     reason = LongText("Why are you declining?", default="", max_length=signing_round.MAX_REASON)
 
 
+class NotAttendedForm(Form):
+    """An attendee of a group session says they were not there: recorded on the record, which they do not sign."""
+
+    note = LongText("Anything to add (optional)", default="", max_length=group_attendance.MAX_NOTE,
+                    description="For example: I was on annual leave that day. The facilitator is emailed this.")
+
+
 class Decision(Form):
     """Which of the signing page's forms was sent (each says in `decision`), and whether a signature is confirmed."""
 
@@ -98,7 +105,7 @@ class Decision(Form):
     @property
     def step(self) -> str:
         """disagree, decline, code, confirm (Sign pressed on the page) or sign (Confirm and sign pressed)."""
-        if self.decision.data in ("disagree", "decline", "code"):
+        if self.decision.data in ("disagree", "decline", "code", "absent"):
             return self.decision.data
         return "sign" if self.confirmed.data == "yes" else "confirm"
 
@@ -171,9 +178,19 @@ def _sign(document_id: int, token: str):
                            with_disagreement=bool(outcome.disagreement_ids))
 
 
-STEPS = {"disagree": _disagree, "decline": _decline, "code": _code, "confirm": _confirm, "sign": _sign}
+def _absent(document_id: int, token: str):
+    form = NotAttendedForm()
+    done = submit(form, lambda: group_attendance.not_attended_from_link(document_id, token, note=form.note.data or "",
+                                                                        actor=actor()))
+    if done is NOT_DONE:
+        return _signing_page(document_id, token, form)
+    return render_template("signing/done.html", declined=False, absent=True, document=done)
+
+
+STEPS = {"disagree": _disagree, "decline": _decline, "code": _code, "confirm": _confirm, "sign": _sign,
+         "absent": _absent}
 SIGNING_PAGE_FORMS = {"sign_form": SignForm, "code_form": CodeForm, "disagree_form": DisagreementForm,
-                      "decline_form": DeclineForm}
+                      "decline_form": DeclineForm, "absent_form": NotAttendedForm}
 
 
 def _signing_page(document_id: int, token: str, sent: Form | None = None, *,

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, render_template
 
 from storage.models import Role
 from web.auth import actor, role_required
-from workflows import portfolio
+from workflows import portfolio, reflections
 
 bp = Blueprint("portfolio", __name__)
 
@@ -17,7 +17,8 @@ bp = Blueprint("portfolio", __name__)
 @role_required(Role.SUPERVISEE)
 def page():
     """My signed documents, and the two ways to download them."""
-    return render_template("portfolio/page.html", documents=portfolio.signed_documents(g.user.id))
+    return render_template("portfolio/page.html", documents=portfolio.signed_documents(g.user.id),
+                           reflections=reflections.reflections_of(g.user.id, in_portfolio=True))
 
 
 @bp.get("/portfolio.pdf")

@@ -11,7 +11,7 @@ from storage.models import Role
 from storage.times import uk_date
 from web.auth import actor, login_required
 from web.forms import NOT_DONE, DateInput, Form, LongText, PersonChoice, show, submit
-from workflows import cover, professional, quality, schedule, sessions
+from workflows import cover, professional, professional_documents, quality, quality_forms, schedule, sessions
 from workflows.teams import current_supervisees, is_manager
 
 bp = Blueprint("schedule", __name__)
@@ -36,7 +36,7 @@ def due():
     return render_template(
         "schedule/due.html", rows=rows, today=today,
         postponed=schedule.postponed_outstanding([g.user.id], today),
-        unsigned=schedule.unsigned_documents(today, [g.user.id]), reminder_days=schedule.unsigned_reminder_days(),
+        unsigned=schedule.unsigned_documents(today, [g.user.id], viewer=g.user), reminder_days=schedule.unsigned_reminder_days(),
         is_manager=is_manager(g.user.id), covering=cover.covered_supervisees(g.user.id, today),
         **_session_parts([g.user.id], rows, today))
 
@@ -52,7 +52,7 @@ def team():
     ids = [supervisor.id for supervisor, _rows in teams]
     return render_template("schedule/team.html", teams=teams, today=today,
                            postponed=schedule.postponed_outstanding(ids, today),
-                           unsigned=schedule.unsigned_documents(today, ids),
+                           unsigned=schedule.unsigned_documents(today, ids, viewer=g.user),
                            reminder_days=schedule.unsigned_reminder_days(),
                            **_session_parts(ids, [row for _supervisor, rows in teams for row in rows], today))
 
@@ -62,6 +62,7 @@ def _session_parts(supervisor_ids: list[int], rows: list, today: dt.date) -> dic
     time, and registered professionals with no professional supervisor."""
     return {"missed": sessions.missed_counts((row.supervisee.id for row in rows), today),
             "no_professional": professional.without_professional_supervisor((row.supervisee for row in rows), today),
+            "three_way": professional_documents.three_way_overdue((row.supervisee for row in rows), today),
             "cancelled": sessions.cancelled_sessions(supervisor_ids, today),
             "not_sent": sessions.records_not_sent(supervisor_ids, today),
             "send_working_days": sessions.send_within_working_days()}
@@ -133,8 +134,11 @@ class PickForm(Form):
 def quality_page():
     """Dip-sample audits and observations for a year: mine as a supervisor, and my team's as their manager."""
     year = YearForm(formdata=request.args, meta={"csrf": False}).year.data or dt.date.today().year
-    return render_template("schedule/quality.html", year=year, plans=quality.plans_for(g.user, year),
-                           this_year=dt.date.today().year, per_kind=quality.PER_KIND, pick=PickForm())
+    plans = quality.plans_for(g.user, year)
+    return render_template("schedule/quality.html", year=year, plans=plans,
+                           quality_rule=quality.rule_for(g.user.organisation.template_pack),
+                           this_year=dt.date.today().year, per_kind=quality.PER_KIND, pick=PickForm(),
+                           forms={a.id: quality_forms.form_of(a) for _s, rows in plans for a in rows})
 
 
 @bp.post("/quality/pick")

@@ -36,6 +36,16 @@ def development_crl():
     return Response(crl, mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=3600"})
 
 
+@bp.route("/pki/organisations/<int:organisation_id>/dev-ca.crl")
+def organisation_development_crl(organisation_id: int):
+    """A council's own development CA's revocation list (404 where it has none)."""
+    try:
+        crl = development_revocation_list(organisation_id)
+    except NoDevelopmentCa:
+        abort(404)
+    return Response(crl, mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=3600"})
+
+
 @bp.errorhandler(SealNotConfigured)
 def unavailable(error: SealNotConfigured):
     """Checking needs the organisation's certificate; say so rather than fail."""

@@ -8,9 +8,20 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from storage.db import session as db
-from storage.models import Disagreement, DisagreementState, Document, Role, Staff
+from storage.models import (
+    GROUP_RECORD,
+    Disagreement,
+    DisagreementState,
+    Document,
+    GroupAttendee,
+    GroupSession,
+    Role,
+    Staff,
+)
+from storage.models.documents import PROFESSIONAL_KINDS, QUALITY_KINDS
 from workflows import cover
 from workflows.errors import NotAllowed
+from workflows.professional import is_current_professional_supervisor
 from workflows.teams import is_current_supervisor
 
 # A grant says yes to one person for one document on one day; an action is allowed if any of its grants says yes.
@@ -23,8 +34,36 @@ def own_document(user: Staff, document: Document, on: dt.date) -> bool:
 
 
 def current_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
-    """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3)."""
-    return user.has_role(Role.SUPERVISOR) and is_current_supervisor(user.id, document.supervisee_id, on)
+    """The supervisor responsible for the document's supervisee today: records pass with a transfer (H 9.3). Not the
+    professional supervisor's own agreement and records: the line manager sees those only as the two agree (H 5.5).
+    Not a group record, whose "supervisee" is its facilitator: their own supervisor was not in the group."""
+    return (document.kind not in PROFESSIONAL_KINDS and document.kind != GROUP_RECORD
+            and user.has_role(Role.SUPERVISOR) and is_current_supervisor(user.id, document.supervisee_id, on))
+
+
+def professional_supervisor(user: Staff, document: Document, on: dt.date) -> bool:
+    """The supervisee's professional supervisor today: their professional agreement and records, which pass to a new
+    professional supervisor (H 9.3, B 9.3) once sent (a draft is its writer's own), and three-way meeting records
+    once sent."""
+    if document.kind not in PROFESSIONAL_KINDS | {"three_way_meeting"} or document.sent_at is None:
+        return False
+    return is_current_professional_supervisor(user.id, document.supervisee_id, on)
+
+
+def author_of_form(user: Staff, document: Document, on: dt.date) -> bool:
+    """Who wrote an observation or audit form (the supervisor or their line manager), or a professional document
+    while they are the supervisee's professional supervisor or it is being signed."""
+    if user.id != document.supervisor_id:
+        return False
+    if document.kind in QUALITY_KINDS:
+        return True
+    return document.kind in PROFESSIONAL_KINDS and (
+        document.state.is_open_for_signature or is_current_professional_supervisor(user.id, document.supervisee_id, on))
+
+
+def cover_of_line_supervision(user: Staff, document: Document, on: dt.date) -> bool:
+    """A cover for the line supervisor sees what cover needs (workflows/cover.py), never professional documents."""
+    return document.kind not in PROFESSIONAL_KINDS and cover.needed_by_cover(user, document, on)
 
 
 def signer_while_open(user: Staff, document: Document, on: dt.date) -> bool:
@@ -56,12 +95,25 @@ def mediator(user: Staff, document: Document, on: dt.date) -> bool:
         Disagreement.state == DisagreementState.ESCALATED).limit(1)) is not None
 
 
-_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover.needed_by_cover]
+def group_attendee(user: Staff, document: Document, on: dt.date) -> bool:
+    """A group record's facilitator; someone invited to the session, once it has been sent to them to sign."""
+    if document.kind != GROUP_RECORD:
+        return False
+    if user.id == document.supervisor_id:
+        return True
+    return document.sent_at is not None and db.scalar(
+        select(GroupAttendee.id).join(GroupSession).where(GroupSession.document_id == document.id,
+                                                          GroupAttendee.staff_id == user.id).limit(1)) is not None
+
+
+_READ: list[Grant] = [own_document, current_supervisor, signer_while_open, hr, mediator, cover_of_line_supervision,
+                      professional_supervisor, author_of_form, group_attendee]
 GRANTS: dict[str, list[Grant]] = {
     "view": _READ,  # the document's page
     "download": _READ,  # its Word file and PDFs
     "history": _READ,  # its audit trail
-    "manage": [author_while_responsible, cover.author_while_covering],  # edit, send, re-send a link, void, amend
+    # edit, send, re-send a link, void, amend
+    "manage": [author_while_responsible, cover.author_while_covering, author_of_form],
     "export": [hr],  # part of an HR export of everything held on one person
     "hold": [hr],  # place a legal hold on it
     "disagree": [party],  # record a disagreement with it

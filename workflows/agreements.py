@@ -12,16 +12,19 @@ from signing.seal import seal_problem
 from storage import audit
 from storage.db import session as db
 from storage.models import Document, DocumentState, Organisation, Party, SigningLink, Staff
+from storage.models.documents import QUALITY_KINDS
 from storage.outbox import queue_email
 from storage.states import DOCUMENT
 from storage.times import uk_date
-from workflows import messages, signing_order
+from workflows import group_members, messages, quality_forms, signing_order
 from workflows.access import can_manage, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
 from workflows.templates import current_version
 
+# Kept in a document's data beside what was typed, and kept when its draft is changed.
+KEPT_ON_EDIT = ("professional_supervisor_id", "professional_supervisor_name", "quality_activity_id", "quality_year")
 # The longest reason for voiding: it is emailed to both parties and kept in the audit log.
 MAX_REASON = 2000
 
@@ -65,9 +68,13 @@ def update_draft(document_id: int, form: dict[str, str], actor: audit.Actor) -> 
     document = _managed(document_id, actor)
     DOCUMENT.check("edit", document.state, DocumentState.DRAFT)  # a locked document is refused whatever the form says
     values, errors = get_schema(document.template_key).validate(form)
+    if document.kind in QUALITY_KINDS:
+        year = document.data.get("quality_year") or document.created_at.year
+        errors = {**quality_forms.form_problems(document.kind, year, form), **errors}
     if errors:
         raise InvalidInput(errors)
-    document.edit(values)
+    # What the app keeps beside the typed values (a three-way meeting's professional supervisor, a form's activity).
+    document.edit({**{k: v for k, v in document.data.items() if k in KEPT_ON_EDIT}, **values})
     audit.record(db, "edited", actor, document.id)
     prepare_draft(document, actor)
     db.commit()
@@ -79,7 +86,7 @@ def send_for_signature(document_id: int, actor: audit.Actor) -> Document:
     document = _managed(document_id, actor, lock=True)
     if document.state is DocumentState.DRAFT and document.pdf_sha256 is None:
         raise NotReady("The PDF of this document is still being prepared. Wait a moment, then send it.")
-    problem = seal_problem(current_app)
+    problem = seal_problem(current_app, document.organisation)
     if problem:
         db.rollback()
         raise NotReady(f"{problem} Ask your Countersign administrator to fix the seal and restart Countersign.")
@@ -123,9 +130,12 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
     _revoke_links(document, "document voided")
     by = db.get(Staff, actor.staff_id)
     if was_sent:
-        for party in Party:
-            subject, body = messages.voided(document, document.signer(party), by, reason)
-            queue_email(db, to=document.signer(party).email, subject=subject, body=body, document_id=document.id)
+        # A group record's people are its facilitator and each attendee; any other document's, its two parties.
+        people = group_members.members(document) if group_members.is_group(document) else [
+            document.signer(party) for party in Party]
+        for person in people:
+            subject, body = messages.voided(document, person, by, reason)
+            queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
     audit.record(db, "voided", actor, document.id, reason=reason)
     db.commit()
     return document

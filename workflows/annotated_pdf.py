@@ -13,7 +13,7 @@ import pikepdf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from signing.seal import SealError, Stamp, seal_pdf
+from signing.seal import SealError, Stamp, config_for, seal_pdf
 from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import session as db
@@ -195,7 +195,8 @@ def _apply_next(document_id: int) -> str:
     slot = sum(1 for c in chain if c.stamped)
     stamped = slot < SLOTS and has_reserved_page(pdf)
     stamp = Stamp(stamp_text(annotation), slot_box(slot)) if stamped else None
-    annotated = seal_pdf(pdf, field_name=field_name(annotation), reason=reason(annotation), stamp=stamp)
+    annotated = seal_pdf(pdf, field_name=field_name(annotation), reason=reason(annotation), stamp=stamp,
+                         config=config_for(document.organisation))
     if not annotated.startswith(pdf):
         raise SealError("the annotated copy does not begin with the copy before it")
     sha256 = blobs().put(annotated)

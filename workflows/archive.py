@@ -13,11 +13,11 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
-from signing.seal import verify_pdf
+from signing.seal import config_for, verify_pdf
 from storage import audit
 from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
-from storage.models import AuditEvent, Document, DocumentState, Staff, as_utc
+from storage.models import AuditEvent, Document, DocumentState, GroupAttendee, GroupSession, Staff, as_utc
 from storage.times import parse_date
 from workflows.access import allowed, can_search_archive, user_of
 from workflows.errors import NotAllowed
@@ -207,7 +207,7 @@ def check_stored_copy(document: Document) -> StoredCopyCheck | None:
     except BlobCorrupt:
         return StoredCopyCheck(False, "The stored signed PDF does not match its recorded SHA-256: it has been altered.")
     # The file and its seal, not today's revocation data: a CA's responder being down is not this file's problem.
-    check = verify_pdf(pdf, long_term_check=False)
+    check = verify_pdf(pdf, config_for(document.organisation), long_term_check=False)
     if not check.ok:
         why = check.problem or ("its seal is not this organisation's" if not check.sealed_by_organisation
                                 else "it has been altered since it was sealed" if not check.unaltered
@@ -256,8 +256,11 @@ def export_person(person_id: int, actor: audit.Actor) -> Export:
     person = db.get(Staff, person_id)
     if not can_search_archive(user) or person is None or person.organisation_id != user.organisation_id:
         raise NotAllowed()
+    # The group records of sessions they were invited to are held on them too.
+    attended = select(GroupSession.document_id).join(GroupAttendee).where(GroupAttendee.staff_id == person.id)
     documents = [d for d in db.scalars(
-        select(Document).where((Document.supervisee_id == person.id) | (Document.supervisor_id == person.id))
+        select(Document).where((Document.supervisee_id == person.id) | (Document.supervisor_id == person.id)
+                               | Document.id.in_(attended))
         .where(Document.organisation_id == person.organisation_id).order_by(Document.id)
     ) if allowed(user, "export", d)]
     # Built on disk, one file at a time, so a person with thousands of documents does not fill memory.
@@ -269,7 +272,8 @@ def export_person(person_id: int, actor: audit.Actor) -> Export:
             retention = retention_statement(document)
             base = {"reference": document.reference, "document_id": document.id, "type": document.kind,
                     "title": document.title, "status": document.state.label,
-                    "person_is": "supervisee" if document.supervisee_id == person.id else "supervisor",
+                    "person_is": ("attendee" if person.id not in (document.supervisee_id, document.supervisor_id)
+                                  else "supervisee" if document.supervisee_id == person.id else "supervisor"),
                     "supervisor": document.supervisor.name, "supervisee": document.supervisee.name,
                     "created_at": as_utc(document.created_at).isoformat(),
                     "locked_at": as_utc(document.locked_at).isoformat() if document.locked_at else "",

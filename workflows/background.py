@@ -18,7 +18,7 @@ from doc_templates import pool
 from storage import jobs, outbox, wakeups
 from storage.db import session as db
 from storage.mail import transport_from_config
-from storage.models import Job, OutboxMessage, utcnow
+from storage.models import Document, Job, OutboxMessage, utcnow
 from storage.settings import is_on
 from workflows import annotated_pdf, evidence, housekeeping, lock, reminders, renditions
 from workflows.retention import run_daily_sweep
@@ -39,6 +39,12 @@ _wake = threading.Event()
 def wake() -> None:
     """Ask the worker to look for work now rather than at its next poll."""
     _wake.set()
+
+
+def wait_for_work(seconds: float) -> None:
+    """Wait until work is queued (in this process, or announced by another) or `seconds` pass."""
+    _wake.wait(seconds)
+    _wake.clear()
 
 
 @event.listens_for(Session, "after_flush")
@@ -66,15 +72,15 @@ def run_due_jobs(now: dt.datetime | None = None, limit: int = 10) -> int:
     if not job_ids:
         return 0
     app = current_app._get_current_object()
-    with _Claims(app, job_ids, owner) as claims:
+    with Claims(app, job_ids, owner) as claims:
         workers = min(pool.parallelism(), len(job_ids))
         if workers <= 1:
-            return sum(_run(job_id, claims) for job_id in job_ids)
+            return sum(run_job(job_id, claims) for job_id in job_ids)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
             return sum(threads.map(lambda job_id: _run_in_thread(app, job_id, claims), job_ids))
 
 
-class _Claims:
+class Claims:
     """Renews this process's claims on the jobs it is still working on, every few seconds, in a thread."""
 
     def __init__(self, app: Flask, job_ids: list[int], owner: str):
@@ -84,7 +90,7 @@ class _Claims:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._keep, name="countersign-claims", daemon=True)
 
-    def __enter__(self) -> _Claims:
+    def __enter__(self) -> Claims:
         self._thread.start()
         return self
 
@@ -103,6 +109,8 @@ class _Claims:
             try:
                 with self.app.app_context():
                     held = jobs.renew(db, working, self.owner)
+                with self._lock:
+                    working = [job_id for job_id in working if job_id in self.working]  # not those finished meanwhile
                 if held < len(working):
                     log.warning("lost the claim on %s of jobs %s; another worker may redo them", len(working) - held,
                                 working)
@@ -110,7 +118,8 @@ class _Claims:
                 log.warning("could not renew the claims on jobs %s", working, exc_info=True)
 
 
-def _run(job_id: int, claims: _Claims | None = None) -> int:
+def run_job(job_id: int, claims: Claims | None = None) -> int:
+    """Do one claimed job; a failure is recorded on it and its document, and retried after the backoff."""
     try:
         kind = db.get(Job, job_id).kind
         db.commit()
@@ -136,23 +145,25 @@ def _record_failure(job_id: int, error: Exception) -> int:
         return 0
 
 
-def _run_in_thread(app: Flask, job_id: int, claims: _Claims) -> int:
+def _run_in_thread(app: Flask, job_id: int, claims: Claims) -> int:
     # Each thread has its own app context and database session (the session is thread-local).
     with app.app_context():
         try:
-            return _run(job_id, claims)
+            return run_job(job_id, claims)
         finally:
             db.remove()
 
 
 def retry_now() -> RetryReport:
-    """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff, and free
-    the claims of processes on this machine that have died."""
+    """Bring waiting jobs forward (after LibreOffice is mended) instead of waiting out the backoff, free the claims
+    of processes on this machine that have died, and have work handed to a queue engine handed over again (in case
+    the engine lost it: a worker given it twice does it once)."""
     released = jobs.release_abandoned(db, housekeeping.process_is_alive)
     count = jobs.bring_forward(db)
     working = jobs.claimed_now(db)
+    requeued = jobs.release_relayed(db) + outbox.release_relayed(db)
     db.commit()
-    return RetryReport(count, released, working)
+    return RetryReport(count, released, working, requeued)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +171,40 @@ class RetryReport:
     due_now: int  # jobs waiting, now due
     released: int  # of them, held by a process that had died
     working: int  # being worked on now by a live process, left to it
+    requeued: int = 0  # jobs and emails waiting in the queue engine, handed to it again
+
+
+@dataclasses.dataclass(frozen=True)
+class FailedWork:
+    """A piece of background work that has failed: tried again after a wait, or (email only) given up on."""
+
+    what: str
+    attempts: int
+    error: str
+    next_try: dt.datetime | None  # None: given up, until someone retries it
+
+
+def failed_work() -> list[FailedWork]:
+    """Every job and email that has failed and not yet succeeded, oldest first (for an operator)."""
+    found = []
+    for job in jobs.failing(db):
+        document = db.get(Document, job.document_id) if job.document_id is not None else None
+        name = job.kind.replace("_", " ")
+        found.append(FailedWork(f"{name} of {document.reference}" if document is not None else name, job.attempts,
+                                job.last_error or "", job.next_attempt_at))
+    for message in outbox.failing(db):
+        found.append(FailedWork(f"email to {message.to_address}: {message.subject}", message.attempts,
+                                message.last_error or "", message.next_attempt_at if message.status == "queued" else None))
+    db.commit()
+    return found
+
+
+def retry_failed_work() -> int:
+    """Try every failed job and email again now, given-up email included; how many."""
+    count = len(jobs.failing(db)) + outbox.bring_forward(db)
+    jobs.bring_forward(db)
+    db.commit()
+    return count + outbox.retry_failed(db)
 
 
 def run_once() -> tuple[int, outbox.SendReport]:
@@ -191,13 +236,13 @@ def run_daily_once(today: dt.date) -> bool:
 
 def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) -> None:
     """Keep doing due work until `stop` is set; an error is logged and the loop goes on."""
-    swept_on = _sweep(app)
+    swept_on = sweep_left_behind(app)
     warm_up_pool()
     wakeups.listen(app.config["DATABASE_URL"], wake, stop)
     daily_done: dt.date | None = None
     while not stop.is_set():
         if swept_on != dt.date.today():
-            swept_on = _sweep(app)
+            swept_on = sweep_left_behind(app)
         try:
             with app.app_context():
                 run_once()
@@ -207,11 +252,10 @@ def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = 2.0) ->
                     daily_done = today
         except Exception:  # a bad moment (database busy, disk full) must not kill the worker
             log.exception("background work failed; trying again shortly")
-        _wake.wait(poll_seconds)
-        _wake.clear()
+        wait_for_work(poll_seconds)
 
 
-def _sweep(app: Flask) -> dt.date:
+def sweep_left_behind(app: Flask) -> dt.date:
     """What crashed processes left behind, swept at start-up and then daily; a failure only logs."""
     try:
         with app.app_context():

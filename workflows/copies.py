@@ -12,7 +12,7 @@ from storage.blobs import blobs
 from storage.db import session as db
 from storage.models import CopyLink, Document, Party, RetentionState, utcnow
 from storage.outbox import queue_email
-from workflows import links, messages
+from workflows import group_members, links, messages
 from workflows.errors import LinkRefused
 
 
@@ -21,21 +21,25 @@ def send_copies(document: Document, sha256: str, size: int) -> None:
     filename = f"{document.reference}-signed.pdf"
     attach = size <= int(current_app.config["COPY_ATTACHMENT_MAX_BYTES"])
     lifetime = current_app.config["COPY_LINK_LIFETIME"]
-    for party in Party:
-        person = document.signer(party)
+    group = group_members.is_group(document)
+    # A group record: everyone who signed it (its facilitator and each attendee present); else both parties.
+    people = ([(group_members.role_of(document, p).lower(), p) for p in group_members.copy_recipients(document)]
+              if group else [(party.value, document.signer(party)) for party in Party])
+    locked = messages.group_locked if group else messages.locked
+    for party, person in people:
         if attach:
-            subject, body = messages.locked(document, person, attached=filename)
+            subject, body = locked(document, person, attached=filename)
             queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id,
                         attachment_sha256=sha256, attachment_name=filename)
-            audit.record(db, "copy_sent", audit.SYSTEM, document.id, party=party.value, email=person.email,
+            audit.record(db, "copy_sent", audit.SYSTEM, document.id, party=party, email=person.email,
                          sha256=sha256, how="attached")
             continue
         link, token = issue_copy_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
                                       person=person, sha256=sha256, lifetime=lifetime)
-        subject, body = messages.locked(document, person, copy_link=links.copy_url(document.id, token),
-                                        copy_expires_at=link.expires_at)
+        subject, body = locked(document, person, copy_link=links.copy_url(document.id, token),
+                               copy_expires_at=link.expires_at)
         queue_email(db, to=person.email, subject=subject, body=body, document_id=document.id)
-        audit.record(db, "copy_sent", audit.SYSTEM, document.id, party=party.value, email=person.email,
+        audit.record(db, "copy_sent", audit.SYSTEM, document.id, party=party, email=person.email,
                      sha256=sha256, how="one-time download link", link_id=link.id)
 
 

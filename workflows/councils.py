@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import pathlib
 import re
 from urllib.parse import urlsplit
 
 import email_validator
+from flask import current_app
 from sqlalchemy import func, select
 
 from doc_templates import PACKS
+from signing import dev_ca, seal
 from storage import audit
 from storage.db import session as db
 from storage.models import Organisation, RetentionPolicy, Role, Staff
@@ -78,18 +81,15 @@ def set_up_council(name: str, template_pack: str, admin_name: str, admin_email: 
     audit.record(db, "organisation_created", audit.SYSTEM, organisation_id=organisation.id, name=name,
                  template_pack=template_pack, single_sign_on=organisation.single_sign_on,
                  password_sign_in=organisation.password_sign_in)
-    audit.record(db, "staff_added", audit.SYSTEM, staff_id=admin.id, email=admin.email, roles=["admin"],
-                 password_set=False, via="council set-up")
+    audit.record(db, "staff_added", audit.SYSTEM, organisation_id=organisation.id, staff_id=admin.id,
+                 email=admin.email, roles=["admin"], password_set=False, via="council set-up")
     db.commit()
     return CouncilSetUp(organisation, admin, links.single_sign_on_callback_url())
 
 
 def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
     """Change how an organisation's staff sign in (its provider, allowed domains, whether passwords work)."""
-    organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
-        (name or "").split()).lower())).one_or_none()
-    if organisation is None:
-        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+    organisation = _named(name)
     errors = _check_sign_in(sign_in, None)
     if errors:
         raise InvalidInput(errors)
@@ -101,12 +101,25 @@ def change_sign_in(name: str, sign_in: SignInSettings) -> Organisation:
     return organisation
 
 
-def change_sender(name: str, mail_from: str) -> Organisation:
-    """Set the address an organisation's email comes from; empty goes back to the install's COUNTERSIGN_MAIL_FROM."""
+def verify_audit_log(name: str | None = None) -> audit.AuditReport:
+    """Check every council's audit chain (or only the named council's), each on its own."""
+    organisation = _named(name, field="organisation") if name is not None else None
+    report = audit.verify_chain(db, organisation.id if organisation is not None else None)
+    db.rollback()
+    return report
+
+
+def _named(name: str, field: str = "name") -> Organisation:
     organisation = db.scalars(select(Organisation).where(func.lower(Organisation.name) == " ".join(
         (name or "").split()).lower())).one_or_none()
     if organisation is None:
-        raise InvalidInput({"name": f"No organisation is called {name!r} – give its name as it was set up"})
+        raise InvalidInput({field: f"No organisation is called {name!r} – give its name as it was set up"})
+    return organisation
+
+
+def change_sender(name: str, mail_from: str) -> Organisation:
+    """Set the address an organisation's email comes from; empty goes back to the install's COUNTERSIGN_MAIL_FROM."""
+    organisation = _named(name)
     mail_from = " ".join((mail_from or "").split())
     if mail_from:
         display, address = email.utils.parseaddr(mail_from)
@@ -120,6 +133,64 @@ def change_sender(name: str, mail_from: str) -> Organisation:
     audit.record(db, "sender_changed", audit.SYSTEM, organisation_id=organisation.id, mail_from=organisation.mail_from)
     db.commit()
     return organisation
+
+
+@dataclasses.dataclass(frozen=True)
+class SealSettings:
+    """Where a council's own seal is: its PKCS#12 file, the file holding its passphrase, the CA it chains to."""
+
+    pkcs12: str = ""
+    passphrase_file: str = ""
+    trust_pem: str = ""
+
+
+def change_seal(name: str, settings: SealSettings) -> tuple[Organisation, str | None]:
+    """Give a council its own seal (paths to its files, never the key itself), checked by sealing a test PDF first;
+    an empty PKCS#12 path goes back to the deployment's seal. The council, and who the seal names (None: default)."""
+    organisation = _named(name)
+    paths = {"pkcs12": settings.pkcs12.strip(), "passphrase_file": settings.passphrase_file.strip(),
+             "trust_pem": settings.trust_pem.strip()}
+    errors = {field: f"Give the full path of the file, starting with / (not {path!r})"
+              for field, path in paths.items() if path and not pathlib.Path(path).is_absolute()}
+    errors.update({field: f"There is no file at {path}" for field, path in paths.items()
+                   if path and field not in errors and not pathlib.Path(path).is_file()})
+    if not paths["pkcs12"] and (paths["passphrase_file"] or paths["trust_pem"]):
+        errors["pkcs12"] = "Give the seal's PKCS#12 file too"
+    if errors:
+        raise InvalidInput(errors)
+    organisation.seal_pkcs12 = paths["pkcs12"] or None
+    organisation.seal_passphrase_file = paths["passphrase_file"] or None
+    organisation.seal_trust_pem = paths["trust_pem"] or None
+    holder = None
+    if organisation.seal_pkcs12:
+        try:
+            holder = seal.check_seal(seal.config_for(organisation))
+        except seal.SealError as error:
+            db.rollback()
+            raise InvalidInput({"pkcs12": f"This seal does not work, so nothing was changed: {error}"}) from None
+    audit.record(db, "seal_changed", audit.SYSTEM, organisation_id=organisation.id, pkcs12=organisation.seal_pkcs12,
+                 passphrase_file=organisation.seal_passphrase_file, trust_pem=organisation.seal_trust_pem,
+                 holder=holder)
+    db.commit()
+    return organisation, holder
+
+
+def own_seals() -> list[tuple[str, str | None]]:
+    """Each council with a seal of its own, and why its documents cannot be sealed (None: its seal works)."""
+    councils = db.scalars(select(Organisation).where(Organisation.seal_pkcs12.is_not(None)).order_by(Organisation.name))
+    checked = [(c.name, seal.seal_problem(current_app, c)) for c in councils]
+    db.rollback()
+    return checked
+
+
+def make_development_seal(name: str) -> tuple[Organisation, dev_ca.DevSeal]:
+    """A development CA and seal of the council's own, in a folder of its own beside the deployment's, and in use."""
+    organisation = _named(name, field="for_organisation")
+    directory = pathlib.Path(current_app.config["SEAL_DIR"]) / f"organisation-{organisation.id}"
+    made = dev_ca.create_dev_seal(directory, organisation.name, crl_url=links.development_crl_url(organisation.id))
+    db.rollback()
+    change_seal(organisation.name, SealSettings(pkcs12=str(made.pkcs12_path)))
+    return organisation, made
 
 
 def _check_sign_in(settings: SignInSettings, admin_email: str | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from storage import audit
 from storage.db import session as db
 from storage.models import Organisation, RetentionPolicy, Role, Staff, SupervisionRelationship
+from workflows import demo_supervision as supervision_examples
 
 ORGANISATION = "London Borough of Havering (demo)"
 PASSWORD_FILE = "demo-password.txt"
@@ -48,6 +49,9 @@ TEAM = (
             "all_staff", line_manager="sam.taylor@havering.example"),
     _Person("Ravi Shah", "ravi.shah@havering.example", (Role.SUPERVISEE,), "Occupational therapist",
             "all_staff", line_manager="sam.taylor@havering.example"),
+    # Ravi's professional supervisor: Ravi is an occupational therapist, his line manager Sam a social worker (H 5.4).
+    _Person("Olivia Thomas", "olivia.thomas@havering.example", (Role.SUPERVISOR,),
+            "Occupational therapist", "all_staff", line_manager="morgan.lee@havering.example"),
 )
 SUPERVISION = (
     ("morgan.lee@havering.example", "sam.taylor@havering.example"),
@@ -66,6 +70,9 @@ BD_TEAM = (
             "Qualified social worker", line_manager="priya.nair@lbbd.example"),
     _Person("Ella Wood", "ella.wood@lbbd.example", (Role.SUPERVISEE,), "Occupational therapist",
             "Occupational therapist", line_manager="priya.nair@lbbd.example"),
+    # Ella's professional supervisor: Ella is an occupational therapist, her line manager Priya a social worker (B 4.2).
+    _Person("Grace Mills", "grace.mills@lbbd.example", (Role.SUPERVISOR,), "Occupational therapist",
+            "Occupational therapist", line_manager="tom.reilly@lbbd.example"),
 )
 BD_SUPERVISION = (
     ("tom.reilly@lbbd.example", "priya.nair@lbbd.example"),
@@ -88,6 +95,7 @@ def seed_demo(instance_path: str | os.PathLike) -> list[DemoAccount]:
         accounts += [DemoAccount(p.name, p.email, tuple(r.value for r in p.roles), password) for p in team]
     # Always end the transaction: on SQLite even a read holds the write lock until it ends.
     db.commit()
+    supervision_examples.add_examples(ORGANISATION, BD_ORGANISATION)
     return accounts
 
 
@@ -115,7 +123,7 @@ def _seed_organisation(name: str, pack: str, team: tuple[_Person, ...], supervis
         changed |= _ensure_supervision(people[supervisor], people[supervisee])
     changed |= _ensure_retention_policy(organisation)
     if changed:
-        audit.record(db, "demo_seeded", audit.SYSTEM, organisation=name)
+        audit.record(db, "demo_seeded", audit.SYSTEM, organisation_id=organisation.id, organisation=name)
 
 
 def _install_password(path: pathlib.Path) -> tuple[str, bool]:

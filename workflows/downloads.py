@@ -117,7 +117,7 @@ def document_page(document: Document, user: Staff) -> DocumentPage:
         actions=actions - {"resend", "send"} if departed else actions,
         waiting=is_waiting_for_pdf(document),
         verification=check_stored_copy(document),
-        seal_problem=seal_problem(current_app),
+        seal_problem=seal_problem(current_app, document.organisation),
         disagreements=disagreements.on_document(document),
         signed_disagreeing=disagreements.signed_with_disagreement(document),
         can_disagree=document.party_of(user.id) is not None and document.state in disagreements.RAISABLE,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from signing import long_term
-from signing.seal import SealError, current_config, renew_evidence
+from signing.seal import SealError, config_for, current_config, renew_evidence
 from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import session as db
@@ -107,7 +107,7 @@ def renew(job_id: int) -> int:
     previous = document.current_files().get("current-pdf")
     try:
         pdf = blobs().get(previous)
-        renewed = renew_evidence(pdf)
+        renewed = renew_evidence(pdf, config_for(document.organisation))
         if not renewed.startswith(pdf):
             raise SealError("the renewed copy does not begin with the copy before it")
     except (SealError, OSError) as error:

@@ -101,11 +101,23 @@ class Rule:
 
 
 @dataclasses.dataclass(frozen=True)
+class GroupRule:
+    """What group supervision is for a category: a requirement of its own beside one-to-one (Havering's day
+    opportunities staff, weekly), or supervision that may take place in a group instead (Barking and Dagenham's
+    provider services, B 4.3). A category without one has group sessions as well as, never instead of, one-to-one."""
+
+    source: str
+    interval: Interval | None = None
+    stands_in_for_one_to_one: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class Category:
     code: str
     label: str
     rule: Rule
     front_line: bool = True  # observations and dip-sample audits are for front-line practitioners (H 10.1)
+    group: GroupRule | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +141,14 @@ class Policy:
     learning_agreement_categories: tuple[str, ...] = ()
     learning_agreement_months: int = 12
     learning_agreement_rule: str = ""
+    # A three-way meeting of supervisee, line manager and professional supervisor at least this often (H 5.5: "twice
+    # a year"); None where the policy sets no interval (B 4.5: "occasional").
+    three_way_months: int | None = None
+    three_way_rule: str = ""
+    # What the quality assurance page says of the audits and observations it plans ({per_kind} of each a year).
+    quality_rule: str = ("Each supervisor undertakes {per_kind} dip sample case audits and {per_kind} direct "
+                         "observations a year, chosen at random across their team, so that each supervisee has one "
+                         "form of quality assurance (Havering policy 6.5 and 10.1; front-line practitioners only).")
 
     def category(self, code: str | None) -> Category:
         for category in self.categories:
@@ -149,7 +169,10 @@ HAVERING = Policy(
         Category("all_staff", "All other staff (including agency)",
                  Rule((Stage(MONTHLY),), "Appendix 3: at least monthly for all staff (including agency)")),
         Category("day_opportunities", "Day opportunities staff",
-                 Rule((Stage(EIGHT_WEEKLY),), "Appendix 3: day opportunities staff one to one every 8 weeks")),
+                 Rule((Stage(EIGHT_WEEKLY),), "Appendix 3: day opportunities staff one to one every 8 weeks"),
+                 group=GroupRule("Appendix 3: day opportunities staff weekly group supervision via team meetings "
+                                 "(5.2: supervision for these staff groups may take place in groups)",
+                                 interval=WEEKLY)),
         Category("newly_qualified_non_registered", "Newly qualified staff (non-registered)",
                  Rule((Stage(FORTNIGHTLY, "qualified", months=3), Stage(MONTHLY)),
                       "Appendix 3: newly qualified staff (non-registered) fortnightly for the first three months "
@@ -179,6 +202,9 @@ HAVERING = Policy(
     part_time_by_agreement=True,
     no_agreement_default=MONTHLY,
     session_rule="Havering policy Appendix 1: we will meet for supervision for a minimum of 1 hour",
+    three_way_months=6,
+    three_way_rule="Havering policy 5.5: the line manager, professional supervisor and supervisee hold twice a year "
+                   "3-way meetings",
 )
 
 _BD_RANGE = "5.1: every four to eight weeks"
@@ -196,6 +222,9 @@ BARKING_DAGENHAM = Policy(
                       "first year, as for a newly qualified social worker (Appendix 1), unless their agreement says "
                       "otherwise", by_agreement=True)),
         Category("student_social_worker", "Student social worker", Rule((), _BD_RANGE, by_agreement=True)),
+        Category("provider_services", "Provider services worker", Rule((), _BD_RANGE, by_agreement=True),
+                 group=GroupRule("4.3: in Provider Services supervision may take place in a group; individual "
+                                 "sessions should be available as required", stands_in_for_one_to_one=True)),
     ),
     new_starter=None,
     overseas=None,
@@ -208,6 +237,12 @@ BARKING_DAGENHAM = Policy(
     learning_agreement_rule="5.2: the ASYE learning agreement constitutes the supervision agreement for the duration "
                             "of the ASYE programme",
     session_rule="Barking and Dagenham policy 5.1: a minimum of one hour, not exceeding 3 hours",
+    quality_rule="Barking and Dagenham's quality assurance framework includes the LGA Health Check for Social Workers "
+                 "and Occupational Therapists and the Supervision Practice Evaluation Proforma (policy 10); the "
+                 "supervision agreement names Practice Evaluations and inspection of case files (Appendix 1). The "
+                 "policy sets no number a year: Countersign plans {per_kind} Supervision Practice Evaluations and "
+                 "{per_kind} case file inspections for each supervisor, chosen at random across their team, so "
+                 "that each supervisee has one of them.",
 )
 
 POLICIES = {"havering": HAVERING, "barking-dagenham": BARKING_DAGENHAM}
@@ -237,6 +272,16 @@ def category_code(template_pack: str, text: str | None) -> str | None:
     alias = _ALIASES.get(wanted) or ("all_staff" if wanted in _ALL_STAFF_ALIASES else None)
     known = {c.code for c in policy.categories}
     return alias if alias in known else None
+
+
+# Only group supervision counts toward a frequency: reflective practice sessions and action learning are among the
+# "other forms of supervision" (H 5.5, B 4.5), valuable but not in place of it.
+COUNTING_GROUP_KINDS = ("group_supervision",)
+
+
+def group_rule(template_pack: str, code: str | None) -> GroupRule | None:
+    """What group supervision is for a staff category of the organisation, if it counts toward anything."""
+    return policy_for(template_pack).category(code).group
 
 
 def category_label(template_pack: str, code: str | None) -> str:

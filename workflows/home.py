@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from storage.db import session as db
 from storage.models import (
+    GROUP_RECORD,
     Disagreement,
     DispositionReview,
     Document,
@@ -19,7 +20,8 @@ from storage.models import (
     Staff,
     SupervisionRelationship,
 )
-from workflows import disagreements, retention, signing_order, templates
+from storage.models.documents import PROFESSIONAL_KINDS
+from workflows import disagreements, groups, retention, signing_order, templates
 from workflows.records import unfinished_records
 from workflows.schedule import SupervisionDue, due_for_supervisor, team_due
 from workflows.teams import current_supervisees, needs_agreement
@@ -68,6 +70,8 @@ class HomePage:
     team_overdue: int | None = None
     hr: HrHome | None = None
     admin: AdminHome | None = None
+    # Group sessions whose record waits for the person's signature (as attendee or facilitator).
+    groups_waiting: list = dataclasses.field(default_factory=list)
 
 
 def home_page(user: Staff, today: dt.date | None = None) -> HomePage:
@@ -93,6 +97,7 @@ def home_page(user: Staff, today: dt.date | None = None) -> HomePage:
         to_write=needs_agreement(user.id, supervisees),
         unfinished=unfinished_records(user.id),
         open_disagreements=disagreements.open_for(user),
+        groups_waiting=groups.waiting_for_me(user),
     )
 
 
@@ -101,14 +106,19 @@ def supervisees_documents(supervisees: list[Staff]) -> list[Document]:
     if not supervisees:
         return []
     # A supervisee's records pass to whoever supervises them now, whoever wrote them (H 9.3).
+    # Not the professional supervisor's own documents: a line manager does not see those (workflows/access.py).
     return list(db.scalars(select(Document).where(Document.supervisee_id.in_([s.id for s in supervisees]),
-                                                  Document.state != DocumentState.DELETED)
+                                                  Document.kind != GROUP_RECORD,
+                                                  Document.state != DocumentState.DELETED,
+                                                  Document.kind.not_in(PROFESSIONAL_KINDS))
                            .order_by(Document.created_at.desc())))
 
 
 def own_documents(supervisee_id: int) -> list[Document]:
     """The documents about this person that have been sent to them, newest first."""
+    # A group record's supervisee is its facilitator: it is listed with the group sessions instead.
     return list(db.scalars(select(Document).where(Document.supervisee_id == supervisee_id,
+                                                  Document.kind != GROUP_RECORD,
                                                   Document.state != DocumentState.DRAFT,
                                                   Document.sent_at.is_not(None))
                            .order_by(Document.created_at.desc())))
@@ -117,7 +127,7 @@ def own_documents(supervisee_id: int) -> list[Document]:
 def out_for_signature_by(supervisor_id: int) -> list[Document]:
     """The documents this supervisor has sent that are not signed by both yet."""
     return list(db.scalars(select(Document).where(
-        Document.supervisor_id == supervisor_id,
+        Document.supervisor_id == supervisor_id, Document.kind != GROUP_RECORD,
         Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]))))
 
 

@@ -44,6 +44,11 @@ def verify_url() -> str:
     return _base() + "/verify"
 
 
+def development_crl_url(organisation_id: int) -> str:
+    """Where a council's own development CA's revocation list is served (its certificates name it)."""
+    return f"{_base()}/pki/organisations/{organisation_id}/dev-ca.crl"
+
+
 def due_url() -> str:
     """A supervisor's page of what is due."""
     return _base() + "/due"

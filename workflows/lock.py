@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 from doc_templates import ConversionError, docx_to_pdf
 from doc_templates.certificate import append_pages, page_count, render_certificate
 from signing.evidence import CONSENT_TEXT
-from signing.seal import SEAL_FIELD, SealError, seal_pdf
+from signing.seal import SEAL_FIELD, SealConfig, SealError, config_for, seal_pdf
 from storage import audit, jobs
 from storage.blobs import blobs
+from storage.db import reading
 from storage.db import session as db
 from storage.models import Annotation, AuditEvent, Document, FileKind, Job, Party, Signature, Staff
 from storage.times import uk_time
-from workflows import copies, evidence, links
-from workflows.renditions import render_word, waiting_message
+from workflows import copies, evidence, group_members, links, quality_forms
+from workflows.renditions import WordToRender, render, waiting_message, word_to_render
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +33,52 @@ SEAL_FINAL_PDF = "final_pdf"
 # -- 1. The second signature: in the signer's own transaction ---------------------------------------
 
 
-def lock(document: Document) -> None:
-    """The document has just been signed by both: make its signed Word file, queue the sealed PDF, tell both."""
+@dataclasses.dataclass(frozen=True)
+class SignedWord:
+    """A signed Word file rendered ahead of the lock, and what it was rendered from."""
+
+    rendered_from: WordToRender
+    sha256: str
+
+
+class RenderFirst(Exception):
+    """The signed Word file has to be rendered (again) before the document can lock, with no lock held."""
+
+    def __init__(self, word: WordToRender):
+        super().__init__("the signed Word file is rendered before the document locks")
+        self.word = word
+
+
+def lock(document: Document, rendered: SignedWord | None, *, render_here: bool = False) -> None:
+    """The document has just been signed by both: attach its signed Word file, queue the sealed PDF, tell both.
+
+    The signed Word file is rendered beforehand, outside the lock (render_signed_word); if it was rendered from
+    anything other than what the document holds now, RenderFirst says to render it again (or, `render_here`, it is
+    rendered now, as a last resort).
+    """
     signed = {party: f"Signed electronically by {s.typed_name}\n{how_signed(s)}"
               for party in Party if (s := document.signature_of(party)) is not None}
-    sha256 = render_word(document, signatures=signed, recorded_disagreements=recorded_disagreements(document))
+    word = word_to_render(document, signatures=signed, recorded_disagreements=recorded_disagreements(document))
+    if rendered is not None and rendered.rendered_from == word:
+        sha256 = rendered.sha256
+    elif render_here:
+        sha256 = render(word)
+    else:
+        raise RenderFirst(word)
     document.attach(FileKind.SIGNED_WORD, sha256)
     jobs.queue(db, SEAL_FINAL_PDF, document.id)
     audit.record(db, "locked", audit.SYSTEM, document.id, content_version=document.content_version,
                  final_docx_sha256=sha256, reviewed_sha256=document.pdf_sha256)
+    quality_forms.mark_done(document)  # a signed observation or audit form: its activity is done
     # "Signed by both" goes out with each party's copy once the sealed PDF is made (attach_sealed).
+
+
+def render_signed_word(word: WordToRender) -> SignedWord:
+    """Render a signed Word file with no database lock held (on SQLite, not even the write lock)."""
+    with reading():
+        sha256 = render(word)
+        db.rollback()  # ends whatever the render read, so the next transaction starts afresh
+    return SignedWord(word, sha256)
 
 
 def unbroken(email: str) -> str:
@@ -93,6 +130,9 @@ def seal_final_pdf(job_id: int) -> int:
     """The background job: PDF of the signed Word file, its audit certificate after it, sealed, attached."""
     document = db.get(Document, db.get(Job, job_id).document_id)
     document_id, source, reference = document.id, document.final_docx_sha256, document.reference
+    # Sealed with its own council's seal (or the deployment's, for a council with none of its own).
+    organisation = document.organisation
+    organisation.seal_pkcs12  # noqa: B018 - read now: the seal's settings are used after the transaction ends
     done = source is None or document.final_pdf_sha256 is not None
     db.commit()
     if done:
@@ -101,7 +141,7 @@ def seal_final_pdf(job_id: int) -> int:
     try:
         pages = docx_to_pdf(blobs().get(source), timeout=timeout)
         certificate = numbered_certificate(document_id, pages, timeout)
-        final = seal_final(reference, pages, certificate)
+        final = seal_final(reference, pages, certificate, config_for(organisation))
     except (ConversionError, SealError, OSError) as error:
         log.warning("Sealed PDF for document %s failed (attempt will be retried): %s", document_id, error)
         return jobs.retry(db, job_id, str(error), document_message=waiting_message(error))
@@ -159,7 +199,7 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
     names = {s.id: s.name for s in db.scalars(select(Staff).where(
         Staff.id.in_({e.actor_id for e in events if e.actor_id is not None})))}
     signatures = []
-    for party in Party:
+    for party in Party if not group_members.is_group(document) else ():
         signature = document.signature_of(party)
         signatures.append({
             "party": party.label,
@@ -172,6 +212,8 @@ def certificate_context(document: Document, final_pages_sha256: str) -> dict:
             "reviewed_sha256": signature.reviewed_sha256,
         })
     consent = next((s.consent_text for s in document.current_signatures if s.consent_text), CONSENT_TEXT)
+    if group_members.is_group(document):  # every attendee signs, or is recorded as absent
+        signatures = group_members.certificate_rows(document)
     return {
         "title": document.title,
         "reference": document.reference,
@@ -243,11 +285,11 @@ class FinalPdf:
     pages_sha256: str
 
 
-def seal_final(reference: str, pages_pdf: bytes, certificate_pdf: bytes) -> FinalPdf:
+def seal_final(reference: str, pages_pdf: bytes, certificate_pdf: bytes, config: SealConfig | None = None) -> FinalPdf:
     """Join the certificate after the document's pages and apply the organisation's seal."""
     unsealed = append_pages(pages_pdf, certificate_pdf)
     sealed = seal_pdf(unsealed, field_name=SEAL_FIELD,
-                      reason=f"Locked: {reference} signed by both parties; sealed by Countersign")
+                      reason=f"Locked: {reference} signed by both parties; sealed by Countersign", config=config)
     return FinalPdf(sealed, hashlib.sha256(unsealed).hexdigest(), hashlib.sha256(pages_pdf).hexdigest())
 
 

@@ -343,3 +343,91 @@ def note_added(disagreement, person: Staff, by: Staff, note: str, link: str) -> 
 Countersign
 """
     return subject, body
+
+
+# --- group sessions ----------------------------------------------------------------------------
+
+
+def group_please_sign(document: Document, session, person: Staff, link: str,
+                      expires_at: dt.datetime) -> tuple[str, str]:
+    """An attendee (or the facilitator) is asked to confirm they attended a group session and sign its record."""
+    subject = f"Please sign: {session.kind.label} record, {uk_date(session.held_on)} ({document.reference})"
+    body = f"""Dear {person.name},
+
+{document.supervisor.name} ({document.supervisor.email}) has written the record of a group session
+and asked everyone who attended to sign it.
+
+  Session:      {session.kind.label}, {uk_date(session.held_on)}
+  Facilitator:  {document.supervisor.name}
+  Reference:    {document.reference}
+  Organisation: {document.organisation.name}
+
+Open this link to read the record and sign it to confirm you attended. If you did not attend,
+the same page lets you say so; if something in the record is wrong, you can decline and say why.
+
+{link}
+
+The link is for you only and can be used once. It expires on {uk_time(expires_at, with_offset=True)}.
+If it has expired or does not work, ask {document.supervisor.name} to send you a new one.
+
+Countersign
+"""
+    return subject, body
+
+
+def group_absence_said(document: Document, person: Staff, note: str, link: str) -> tuple[str, str]:
+    """The facilitator is told that an attendee says they did not attend."""
+    subject = f"{person.name} did not attend: {document.title} ({document.reference})"
+    said = f"\nThey said: \u201c{note}\u201d\n" if note else ""
+    body = f"""Dear {document.supervisor.name},
+
+{person.name} has said, from their signing link, that they did not attend this group session.
+It is recorded on the record as an absence; the record locks when everyone else has answered.
+{said}
+{link}
+
+Countersign
+"""
+    return subject, body
+
+
+def group_absence_recorded(document: Document, person: Staff, note: str) -> tuple[str, str]:
+    """An attendee is told the facilitator recorded them as not attending; their signing link stops working."""
+    subject = f"Recorded as not attending: {document.title} ({document.reference})"
+    said = f"\nThey noted: \u201c{note}\u201d\n" if note else ""
+    body = f"""Dear {person.name},
+
+{document.supervisor.name} has recorded that you did not attend this group session, so you are not
+asked to sign its record. The link you were sent no longer works.
+{said}
+If you did attend, tell {document.supervisor.name} ({document.supervisor.email}).
+
+Countersign
+"""
+    return subject, body
+
+
+def group_locked(document: Document, person: Staff, *, attached: str | None = None, copy_link: str | None = None,
+                 copy_expires_at: dt.datetime | None = None) -> tuple[str, str]:
+    """"Signed by everyone": each person who signed a group record gets their copy."""
+    subject = f"Signed by everyone: {document.title} ({document.reference})"
+    if attached:
+        copy = f"Your signed copy is attached to this email ({attached}). Keep it somewhere safe."
+    else:
+        copy = f"""Download your signed copy from this link. It works once, until
+{uk_time(copy_expires_at, with_offset=True)}, and needs no password:
+
+{copy_link}"""
+    body = f"""Dear {person.name},
+
+{document.title} ({document.reference}) has now been signed by everyone who attended
+(anyone who did not attend is recorded as absent). It is locked: its content can no longer change.
+
+{copy}
+
+The copy is sealed by {document.organisation.name}: anyone can check it is genuine and unaltered
+on the "Check a signed PDF" page of Countersign.
+
+Countersign
+"""
+    return subject, body

@@ -100,3 +100,19 @@ def registered_staff(organisation_id: int) -> list[Staff]:
     return [s for s in db.scalars(select(Staff).where(Staff.organisation_id == organisation_id,
                                                       Staff.leaver_date.is_(None)).order_by(Staff.name))
             if profession_of(s.profession)]
+
+
+def is_current_professional_supervisor(staff_id: int, supervisee_id: int, on: dt.date | None = None) -> bool:
+    """Whether this person is the supervisee's professional supervisor on that day."""
+    return getattr(current_professional_supervisors([supervisee_id], on).get(supervisee_id), "id", None) == staff_id
+
+
+def professional_supervisees(staff_id: int, on: dt.date | None = None) -> list[Staff]:
+    """The people this person is professional supervisor of on that day, by name."""
+    on = on or dt.date.today()
+    rows = db.scalars(select(ProfessionalSupervision).where(
+        ProfessionalSupervision.professional_supervisor_id == staff_id))
+    ids = {row.supervisee_id for row in rows if row.is_current(on)}
+    current = current_professional_supervisors(ids, on)
+    return sorted((s for s in (db.get(Staff, i) for i in ids) if current.get(s.id) and current[s.id].id == staff_id
+                   and not s.has_left(on)), key=lambda s: s.name)

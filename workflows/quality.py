@@ -1,4 +1,5 @@
-"""Quality assurance: four dip-sample audits and four observations per supervisor per year (H 6.5, H 10.1)."""
+"""Quality assurance: four dip-sample audits and four observations per supervisor per year (H 6.5, H 10.1); in
+Barking and Dagenham, case file inspections and Supervision Practice Evaluations (B 10, Appendix 1)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ MAX_NOTE = 500
 def may_oversee(user_id: int, supervisor: Staff) -> bool:
     """The supervisor themself or their line manager may pick and record a supervisor's QA activities."""
     return user_id in (supervisor.id, supervisor.line_manager_id)
+
+
+def rule_for(template_pack: str) -> str:
+    """What the council's policy says of the audits and observations planned here, in its own words."""
+    return policy_for(template_pack).quality_rule.format(per_kind=PER_KIND)
 
 
 def activities(supervisor_id: int, year: int) -> list[QualityActivity]:

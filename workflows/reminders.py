@@ -10,13 +10,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from signing.tokens import issue_link
+from signing.tokens import issue_group_link, issue_link
 from storage import audit
 from storage.db import session as db
 from storage.models import Document, Party, ReminderSent, ScheduledRun, Staff
 from storage.outbox import queue_email
 from storage.times import uk_date, uk_time
-from workflows import schedule
+from workflows import group_attendance, group_members, schedule
 from workflows.links import due_url, signing_url
 
 DAILY_RUN = "reminders"  # its ScheduledRun row for the day is the claim
@@ -56,6 +56,11 @@ def reminders_due(today: dt.date) -> list[Reminder]:
             found.append(Reminder(f"supervision:{who.id}:{row.next_due}", "due-soon", sup.id,
                                   f"Supervision with {who.name} is due by {uk_date(row.next_due)} "
                                   f"({row.frequency.interval.label}).", sup.name))
+        if row.group_status == "overdue":  # weekly group supervision, where it is a rule of its own (H Appendix 3)
+            found.append(Reminder(f"group-supervision:{who.id}:{row.group_next_due}",
+                                  _weekly_period(row.group_next_due, today), sup.id,
+                                  f"Group supervision with {who.name} is overdue: it was due on "
+                                  f"{uk_date(row.group_next_due)} ({row.group_rule.interval.label}).", sup.name))
         if row.review_status in ("overdue", "due_soon"):
             late = row.review_status == "overdue"
             found.append(Reminder(f"agreement-review:{row.agreement.id}:{row.review_due}",
@@ -76,6 +81,13 @@ def reminders_due(today: dt.date) -> list[Reminder]:
                               f"{'was to be' if late else 'must be'} held by {uk_date(session.hold_by)}.",
                               session.supervisor.name))
     every = schedule.unsigned_reminder_days()
+    for document, people, days_waiting in schedule.unsigned_group_records(today, every):
+        for person in people:  # each attendee (and the facilitator) who has not signed or said they did not attend
+            found.append(Reminder(f"unsigned:{document.id}:v{document.content_version}:staff-{person.id}",
+                                  f"after-{days_waiting // every * every}-days", person.id,
+                                  f"{document.title} ({document.reference}) has waited {days_waiting} days for you "
+                                  "to sign it, or to say you did not attend.", person.name, document.id,
+                                  group_attendance.party_for(document, person.id)))
     for unsigned in schedule.unsigned_documents(today, days=every):
         document = unsigned.document
         for party in unsigned.waiting_for:
@@ -144,8 +156,14 @@ def _write_reminders(recipient_id: int, reminders: list[Reminder], today: dt.dat
         line = f"- {reminder.text}"
         if reminder.document_id is not None:
             document = db.get(Document, reminder.document_id)
-            link, token = issue_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
-                                     party=reminder.party, purpose="sign", lifetime=current_app.config["LINK_LIFETIME"])
+            if group_members.is_group(document):  # a link of their own; the other attendees' links stay good
+                link, token = issue_group_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
+                                               person=person, party=reminder.party,
+                                               lifetime=current_app.config["LINK_LIFETIME"])
+            else:
+                link, token = issue_link(db, secret_key=current_app.config["SECRET_KEY"], document=document,
+                                         party=reminder.party, purpose="sign",
+                                         lifetime=current_app.config["LINK_LIFETIME"])
             line += (f"\n  Read and sign it here (this link replaces earlier ones and expires on "
                      f"{uk_time(link.expires_at, with_offset=True)}):\n  {signing_url(document.id, token)}")
             audit.record(db, "reminder_sent", audit.SYSTEM, document.id, party=reminder.party.value, to=person.email,
@@ -154,8 +172,8 @@ def _write_reminders(recipient_id: int, reminders: list[Reminder], today: dt.dat
     subject, body = _message(person, lines, show_due=any(r.document_id is None for r in reminders))
     queue_email(db, to=person.email, subject=subject, body=body, organisation_id=person.organisation_id,
                 document_id=reminders[0].document_id if len(reminders) == 1 else None)
-    audit.record(db, "reminders_emailed", audit.SYSTEM, staff_id=person.id, to=person.email,
-                 items=[f"{r.item} {r.period}" for r in reminders])
+    audit.record(db, "reminders_emailed", audit.SYSTEM, organisation_id=person.organisation_id, staff_id=person.id,
+                 to=person.email, items=[f"{r.item} {r.period}" for r in reminders])
 
 
 def _message(person: Staff, lines: list[str], show_due: bool) -> tuple[str, str]:

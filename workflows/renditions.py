@@ -19,6 +19,7 @@ from storage.blobs import BlobCorrupt, BlobMissing, blobs
 from storage.db import session as db
 from storage.models import Document, DocumentState, FileKind, Job, Party
 from storage.times import add_years, as_utc, uk_date, uk_time
+from workflows import group_members
 from workflows.templates import template_source
 
 log = logging.getLogger(__name__)
@@ -63,15 +64,39 @@ def system_fields(document: Document, *, signatures: dict[Party, str] | None = N
         fields[f"{party.value}_signature"] = (signatures or {}).get(party, "")
         fields[f"{party.value}_signed_on"] = uk_time(as_utc(signature.signed_at), with_offset=True) if signature else ""
     fields["recorded_disagreements"] = recorded_disagreements
+    if group_members.is_group(document):  # who attended, with their signatures once it locks
+        fields["attendance"] = group_members.attendance_rows(document, signed=signatures is not None)
+    # A three-way meeting names the professional supervisor who took part (a template that has no such field ignores it).
+    fields["professional_supervisor_name"] = str(document.data.get("professional_supervisor_name") or "")
     return fields
+
+
+@dataclasses.dataclass(frozen=True)
+class WordToRender:
+    """Everything a Word file is rendered from, as plain values: the template, its version and the values."""
+
+    template_key: str
+    template_version: int
+    context: dict
+
+
+def word_to_render(document: Document, **system) -> WordToRender:
+    """What the document's Word file is rendered from now (cheap: nothing is rendered)."""
+    schema = get_schema(document.template_key)
+    return WordToRender(document.template_key, document.template_version,
+                        schema.context(document.data, system_fields(document, **system)))
+
+
+def render(word: WordToRender) -> str:
+    """Render a Word file, store it and return its SHA-256."""
+    schema = get_schema(word.template_key)
+    # Always the version the document was made from, even after a newer one is uploaded.
+    return blobs().put(render_docx(template_source(schema, word.template_version), word.context))
 
 
 def render_word(document: Document, **system) -> str:
     """Render the document's Word file from its data and template, store it and return its SHA-256."""
-    schema = get_schema(document.template_key)
-    context = schema.context(document.data, system_fields(document, **system))
-    # Always the version the document was made from, even after a newer one is uploaded.
-    return blobs().put(render_docx(template_source(schema, document.template_version), context))
+    return render(word_to_render(document, **system))
 
 
 def prepare_draft(document: Document, actor: audit.Actor) -> None:

@@ -13,8 +13,12 @@ from sqlalchemy.orm import defer, lazyload
 from storage import audit
 from storage.db import session as db
 from storage.models import (
+    GROUP_RECORD,
     Document,
     DocumentState,
+    GroupAnswer,
+    GroupKind,
+    GroupSession,
     Party,
     PostponedSession,
     Staff,
@@ -22,10 +26,19 @@ from storage.models import (
     as_utc,
     utcnow,
 )
+from storage.models.documents import PROFESSIONAL_KINDS
 from storage.times import add_years, parse_date
-from workflows import newly_qualified, policy_changes, signing_order
+from workflows import access, group_members, newly_qualified, policy_changes, signing_order
 from workflows.errors import InvalidInput, NotAllowed
-from workflows.frequency import Frequency, Person, category_label, frequency_on
+from workflows.frequency import (
+    COUNTING_GROUP_KINDS,
+    Frequency,
+    GroupRule,
+    Person,
+    category_label,
+    frequency_on,
+    group_rule,
+)
 from workflows.teams import current_relationships, session_parties, team_supervisors
 
 DUE_SOON_DAYS = 7  # a supervision is "due soon" this many days ahead
@@ -52,6 +65,13 @@ class SupervisionDue:
     agreement_needed_by: dt.date | None
     # While set, an ASYE learning agreement stands in for the supervision agreement (B 5.2).
     learning_agreement_until: dt.date | None = None
+    # Group supervision they signed as attending: its latest date, and what it counts toward under their category.
+    group_last_held: dt.date | None = None
+    group_rule: GroupRule | None = None
+    # Where group supervision is a requirement of its own (Havering's day opportunities staff, weekly).
+    group_next_due: dt.date | None = None
+    # Where it stands in for one-to-one (Barking and Dagenham's provider services): the last session was a group.
+    last_held_in_group: bool = False
 
     @property
     def days_to_due(self) -> int:
@@ -66,6 +86,10 @@ class SupervisionDue:
     @property
     def booked_too_late(self) -> bool:
         return self.booked_for is not None and self.booked_for > self.next_due
+
+    @property
+    def group_status(self) -> str | None:
+        return _status(self.group_next_due, self.today, 0)
 
     @property
     def review_status(self) -> str | None:
@@ -124,6 +148,7 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
     if not relationships:
         return []
     last_records = _last_records(supervisee_ids)
+    last_groups = last_group_sessions(supervisee_ids)
     signed_agreements = _latest_signed_agreements(supervisee_ids)
     pending_agreements = _pending_agreements(supervisee_ids)
     changed = policy_changes.latest_changes(r.supervisee.organisation_id for r in relationships)
@@ -133,12 +158,18 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
         mine = (person.id, person.organisation_id)
         last_record = last_records.get(mine)
         last_held = last_record.supervision_date if last_record is not None else None
+        pack = person.organisation.template_pack
+        groups = group_rule(pack, person.staff_category or None)
+        last_group = last_groups.get(mine)
+        in_group = bool(groups and groups.stands_in_for_one_to_one and last_group
+                        and (last_held is None or last_group > last_held))
+        if in_group:  # supervision may take place in a group for them (B 4.3): the group session counts
+            last_held = last_group
         signed = signed_agreements.get(mine)
         pending = pending_agreements.get(mine)
         agreed_weeks = signed.agreed_frequency_weeks if signed else None
         facts = Person(person.staff_category or None, person.start_date, person.qualified_on, person.part_time,
                        person.appointed_from_overseas, agreed_weeks)
-        pack = person.organisation.template_pack
         if last_held is not None:
             base = last_held
         else:
@@ -162,6 +193,10 @@ def _due_rows(relationships: list[SupervisionRelationship], today: dt.date,
             frequency=frequency, today=today, agreement=signed, agreement_pending=pending, review_due=review_due,
             agreement_needed_by=needed_by,
             learning_agreement_until=learning_until if learning_until and today < learning_until else None,
+            group_last_held=last_group, group_rule=groups, last_held_in_group=in_group,
+            group_next_due=(groups.interval.after(max(d for d in (last_group, relationship.starts_on,
+                                                                   person.start_date) if d is not None))
+                            if groups and groups.interval else None),
         ))
     return sorted(rows, key=lambda row: (row.next_due, row.supervisee.name, row.supervisee.id))
 
@@ -193,6 +228,22 @@ def _last_records(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Row]
             .order_by(Document.id)):
         found.setdefault((row.supervisee_id, row.organisation_id), row)
     return found
+
+
+def last_group_sessions(supervisee_ids: set[int] | None) -> dict[tuple[int, int], dt.date]:
+    """Each person's latest group supervision they signed as attending (not a reflective group or action learning
+    set, which supplement supervision rather than count toward it: H 5.5, B 4.5), in their own organisation."""
+    query = (select(GroupAnswer.staff_id, GroupSession.organisation_id, func.max(GroupSession.held_on))
+             .join(GroupSession, GroupSession.document_id == GroupAnswer.document_id)
+             .join(Document, Document.id == GroupAnswer.document_id)
+             .where(GroupAnswer.attended.is_(True), GroupAnswer.content_version == Document.content_version,
+                    GroupAnswer.staff_id != GroupSession.facilitator_id,
+                    GroupSession.kind.in_([GroupKind(kind) for kind in COUNTING_GROUP_KINDS]),
+                    Document.state.not_in([DocumentState.VOIDED, DocumentState.DELETED, DocumentState.DECLINED]))
+             .group_by(GroupAnswer.staff_id, GroupSession.organisation_id))
+    if supervisee_ids is not None:
+        query = query.where(GroupAnswer.staff_id.in_(sorted(supervisee_ids)))
+    return {(staff_id, organisation_id): day for staff_id, organisation_id, day in db.execute(query)}
 
 
 def _latest_signed_agreements(supervisee_ids: set[int] | None) -> dict[tuple[int, int], Document]:
@@ -239,12 +290,13 @@ def postponed_outstanding(supervisor_ids: Iterable[int] | None, today: dt.date |
 
 
 def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[int] | None = None,
-                       days: int | None = None) -> list[Unsigned]:
-    """Documents out for signature longer than the reminder setting, with who has still to sign."""
+                       days: int | None = None, viewer: Staff | None = None) -> list[Unsigned]:
+    """Documents out for signature longer than the reminder setting, with who has still to sign. Shown to `viewer`,
+    professional supervision documents only if they may see them (need to know: never the writer's line manager)."""
     today = today or dt.date.today()
     days = unsigned_reminder_days() if days is None else days
     query = select(Document).where(Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
-                                   Document.sent_at.is_not(None))
+                                   Document.sent_at.is_not(None), Document.kind != GROUP_RECORD)
     if supervisor_ids is not None:
         query = query.where(Document.supervisor_id.in_(list(supervisor_ids)))
     found = []
@@ -252,9 +304,24 @@ def unsigned_documents(today: dt.date | None = None, supervisor_ids: Iterable[in
         waiting = (today - as_utc(document.sent_at).date()).days
         if waiting < days:
             continue
+        if viewer is not None and document.kind in PROFESSIONAL_KINDS and not access.allowed(viewer, "view", document,
+                                                                                             today):
+            continue
         parties = signing_order.waiting_on(document)  # in a signing order, the next party only
         if parties:
             found.append(Unsigned(document, parties, waiting))
+    return found
+
+
+def unsigned_group_records(today: dt.date, days: int) -> list[tuple[Document, list[Staff], int]]:
+    """Group records out for signature at least `days` days, each with who has still to answer and how long."""
+    query = select(Document).where(Document.state.in_([DocumentState.OUT_FOR_SIGNATURE, DocumentState.SIGNED_BY_ONE]),
+                                   Document.sent_at.is_not(None), Document.kind == GROUP_RECORD)
+    found = []
+    for document in db.scalars(query.order_by(Document.sent_at)):
+        waiting = (today - as_utc(document.sent_at).date()).days
+        if waiting >= days and (people := group_members.waiting_for(document)):
+            found.append((document, people, waiting))
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,10 +18,10 @@ from storage.db import session as db
 from storage.models import Disagreement, Document, Party, Signature, SigningLink, Staff, utcnow
 from storage.outbox import queue_email
 from storage.times import uk_time
-from workflows import disagreements, identity, links, messages, signing_order
+from workflows import disagreements, group_attendance, group_members, identity, links, messages, signing_order
 from workflows.access import user_of
 from workflows.errors import InvalidInput, LinkRefused, NotAllowed
-from workflows.lock import lock
+from workflows.lock import RenderFirst, SignedWord, lock, render_signed_word
 from workflows.renditions import ShownDocument, shown_document
 
 # The longest reason for declining: it is emailed to the supervisor and kept in the audit log.
@@ -49,8 +50,12 @@ class SigningView:
 def _view(link: SigningLink, *, signed_in: bool = False) -> SigningView:
     document = link.document
     required = not signed_in and identity.code_required(link)
-    return SigningView(document, link, link.party, document.pdf_sha256, disagreements.sections(document),
-                       disagreements.raised_through_link(document, link.party), shown_document(document.docx_sha256),
+    # A group record's attendees confirm they attended, say they did not, or decline: no disagreements by section.
+    group = group_members.is_group(document)
+    return SigningView(document, link, link.party, document.pdf_sha256,
+                       [] if group else disagreements.sections(document),
+                       [] if group else disagreements.raised_through_link(document, link.party),
+                       shown_document(document.docx_sha256),
                        code_required=required, code_sent_to=identity.masked(link.email) if required else None)
 
 
@@ -162,16 +167,42 @@ def sign_document(
     document_id: int, token: str, *, typed_name: str, consented: bool, reviewed_sha256: str, actor: audit.Actor,
 ) -> SignOutcome:
     """Record a party's signature from their emailed link; the second signature locks the document, once."""
-    # The document row is locked first, so two parties signing at the same moment take turns.
-    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
-    link = _link(document_id, token, lock=True)
-    _check_details(link, typed_name, consented)
-    if reviewed_sha256 != document.pdf_sha256:
-        db.rollback()
-        raise LinkRefused("revoked")
-    checked = identity.code_confirmed(link) if identity.code_required(link) else None
-    return _sign(document, link, typed_name, reviewed_sha256, _as_party(link, actor),
-                 signed_from="emailed link", identity_check=checked)
+    signed_at = utcnow()
+
+    def attempt(rendered: SignedWord | None, render_here: bool) -> SignOutcome:
+        # The document row is locked first, so two parties signing at the same moment take turns.
+        document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
+        link = _link(document_id, token, lock=True)
+        _check_details(link, typed_name, consented)
+        if reviewed_sha256 != document.pdf_sha256:
+            db.rollback()
+            raise LinkRefused("revoked")
+        checked = identity.code_confirmed(link) if identity.code_required(link) else None
+        return _sign(document, link, typed_name, reviewed_sha256, _as_party(link, actor), signed_at=signed_at,
+                     signed_from="emailed link", identity_check=checked, rendered=rendered, render_here=render_here)
+
+    return _rendering_first(attempt)
+
+
+# A signature that locks the document is tried again after each render; the last try renders under the lock.
+RENDER_ATTEMPTS = 3
+
+
+def _rendering_first(attempt: Callable[[SignedWord | None, bool], SignOutcome]) -> SignOutcome:
+    """Sign; a signature that locks the document first has its signed Word file rendered with no lock held.
+
+    The render takes time, and other requests on the document must not wait for it: the attempt reads, under the
+    document's lock, what the file is rendered from, and gives the lock up; the file is rendered; then the attempt
+    runs again under the lock and uses the file only if what it was rendered from has not changed.
+    """
+    rendered = None
+    for _ in range(RENDER_ATTEMPTS - 1):
+        try:
+            return attempt(rendered, False)
+        except RenderFirst as first:
+            db.rollback()
+            rendered = render_signed_word(first.word)
+    return attempt(rendered, True)
 
 
 def signable_link(document: Document, person: Staff) -> SigningLink | None:
@@ -213,20 +244,32 @@ def check_signature_signed_in(document_id: int, actor: audit.Actor, *, typed_nam
 def sign_signed_in(document_id: int, actor: audit.Actor, *, typed_name: str, consented: bool,
                    reviewed_sha256: str) -> SignOutcome:
     """A party signs from the document's page while signed in; their emailed link is then used up."""
-    link = _signed_in_link(document_id, actor, lock=True)
-    document = link.document
-    _check_details(link, typed_name, consented)
-    if reviewed_sha256 != document.pdf_sha256:
-        db.rollback()
-        raise InvalidInput({"typed_name": "The document has changed since you opened it. Read it again, then sign."})
-    person = user_of(actor)
-    checked = f"signed in to Countersign as {person.email} at {uk_time(utcnow(), with_offset=True)}"
-    return _sign(document, link, typed_name, reviewed_sha256, actor, signed_from="document page",
-                 identity_check=checked)
+    signed_at = utcnow()
+    checked = f"signed in to Countersign as {actor.email} at {uk_time(signed_at, with_offset=True)}"
+
+    def attempt(rendered: SignedWord | None, render_here: bool) -> SignOutcome:
+        link = _signed_in_link(document_id, actor, lock=True)
+        document = link.document
+        _check_details(link, typed_name, consented)
+        if reviewed_sha256 != document.pdf_sha256:
+            db.rollback()
+            raise InvalidInput({"typed_name": "The document has changed since you opened it. Read it again, then sign."})
+        return _sign(document, link, typed_name, reviewed_sha256, actor, signed_at=signed_at, signed_from="document page",
+                     identity_check=checked, rendered=rendered, render_here=render_here)
+
+    return _rendering_first(attempt)
 
 
 def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha256: str, signer: audit.Actor, *,
-          signed_from: str, identity_check: str | None) -> SignOutcome:
+          signed_at: dt.datetime, signed_from: str, identity_check: str | None, rendered: SignedWord | None,
+          render_here: bool) -> SignOutcome:
+    if group_members.is_group(document):
+        locking = group_attendance.record_signature(document, link, typed_name, reviewed_sha256, signer,
+                                                    signed_at=signed_at, signed_from=signed_from,
+                                                    identity_check=identity_check, rendered=rendered,
+                                                    render_here=render_here)
+        db.commit()
+        return SignOutcome(document, locking)
     shown = shown_document(document.docx_sha256)
     signature = Signature(
         party=link.party,
@@ -234,7 +277,7 @@ def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha25
         typed_name=" ".join(typed_name.split()),
         email=link.email,
         link_id=link.id,
-        signed_at=utcnow(),
+        signed_at=signed_at,
         ip_address=signer.ip_address or "",
         user_agent=signer.user_agent or "",
         reviewed_sha256=reviewed_sha256,
@@ -252,7 +295,7 @@ def _sign(document: Document, link: SigningLink, typed_name: str, reviewed_sha25
                  typed_name=signature.typed_name, sha256=reviewed_sha256, consent=CONSENT_TEXT,
                  html_sha256=signature.shown_html_sha256, signed_from=signed_from, identity=identity_check, **extra)
     if locking:
-        lock(document)
+        lock(document, rendered, render_here=render_here)
     else:
         signing_order.after_one_signed(document, link.party, audit.SYSTEM)
     db.commit()

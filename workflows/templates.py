@@ -12,6 +12,7 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 
 from doc_templates import TemplateSchema, get_schema, render_docx, schemas, template_variables
+from doc_templates.group_fields import SAMPLE_ATTENDANCE
 from doc_templates.libreoffice import ConversionError
 from doc_templates.pdf import docx_to_pdf
 from storage import audit
@@ -151,7 +152,10 @@ def _sample_context(schema: TemplateSchema) -> dict:
     samples = {"text": "Sample", "textarea": "Sample", "date": "2027-01-04"}
     values = {f.name: [] if f.is_rows else (f.min_value or 1) if f.kind == "int"
               else f.choices[0][0] if f.kind == "choice" else samples[f.kind] for f in schema.fields}
-    return schema.context(values, dict.fromkeys(schema.system_fields, "Sample"))
+    system = dict.fromkeys(schema.system_fields, "Sample")
+    if "attendance" in system:  # a group record's table of who attended, one row per person
+        system["attendance"] = SAMPLE_ATTENDANCE
+    return schema.context(values, system)
 
 
 def _trial_render(schema: TemplateSchema, data: bytes) -> list[str]:

@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from signing.seal import SealError, SealReport, development_crl, verify_pdf
+from signing.seal import SealError, SealReport, config_for, development_crl, sealed_hashes, verify_pdf
 from storage.db import session as db
-from storage.models import Document
+from storage.models import Document, Organisation
 from storage.times import uk_time
 from workflows.errors import InvalidInput
 
@@ -157,28 +157,67 @@ def check_pdf(pdf: bytes, *, as_of: dt.datetime | None = None) -> VerificationRe
 
     `as_of` asks whether the evidence would still hold at a later moment, if nothing were added to the file.
     """
+    hashes = sealed_hashes(pdf)
+    found = db.scalars(select(Document).where(or_(*(Document.final_pdf_sha256 == h for h in hashes)))).first() \
+        if hashes else None
     try:
-        check = verify_pdf(pdf, at=as_of)
+        if found is not None:
+            # Checked against the seal of the council whose document it is.
+            check = verify_pdf(pdf, config_for(found.organisation), at=as_of)
+        else:
+            check = _check_against_every_seal(pdf, as_of)
     except SealError as error:
         raise SealNotConfigured(str(error)) from error
-    hashes = {h for h in (check.file_sha256, check.sealed_revision_sha256) if h}
     document = None
-    if check.signatures and check.signatures[0].intact:
-        found = db.scalars(select(Document).where(or_(*(Document.final_pdf_sha256 == h for h in hashes)))).first()
-        if found is not None:
-            document = KnownDocument(found.reference, found.title, found.organisation.name, found.supervisor.name,
-                                     found.supervisee.name, uk_time(found.locked_at, with_offset=True))
+    if found is not None and check.signatures and check.signatures[0].intact:
+        document = KnownDocument(found.reference, found.title, found.organisation.name, found.supervisor.name,
+                                 found.supervisee.name, uk_time(found.locked_at, with_offset=True))
     db.rollback()
     return VerificationResult(check, document)
+
+
+def _check_against_every_seal(pdf: bytes, as_of: dt.datetime | None) -> SealReport:
+    """A file of no document held here: the deployment's seal, else the first council's own seal that sealed it."""
+    problem = None
+    try:
+        check = verify_pdf(pdf, at=as_of)
+        if check.sealed_by_organisation or not check.signatures:
+            return check
+    except SealError as error:
+        check, problem = None, error
+    for organisation in db.scalars(select(Organisation).where(Organisation.seal_pkcs12.is_not(None))
+                                   .order_by(Organisation.id)):
+        try:
+            theirs = verify_pdf(pdf, config_for(organisation), at=as_of)
+        except SealError:
+            continue
+        if theirs.sealed_by_organisation or check is None:
+            check = theirs
+        if theirs.sealed_by_organisation:
+            break
+    if check is None:
+        raise problem
+    return check
 
 
 class SealNotConfigured(Exception):
     """Verification needs the organisation's certificate, and it could not be loaded."""
 
 
-def development_revocation_list() -> bytes:
-    """The development CA's CRL, as its certificates name it; NoDevelopmentCa when there is none."""
-    crl = development_crl()
+def development_revocation_list(organisation_id: int | None = None) -> bytes:
+    """The development CA's CRL (the deployment's, or a council's own), as its certificates name it; NoDevelopmentCa
+    when there is none."""
+    config = None
+    if organisation_id is not None:
+        organisation = db.get(Organisation, organisation_id)
+        db.rollback()
+        if organisation is None or not organisation.seal_pkcs12:
+            raise NoDevelopmentCa()
+        try:
+            config = config_for(organisation)
+        except SealError:
+            raise NoDevelopmentCa() from None
+    crl = development_crl(config)
     if crl is None:
         raise NoDevelopmentCa()
     return crl

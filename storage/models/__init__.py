@@ -24,10 +24,12 @@ from storage.models.documents import (
     reference_of,
 )
 from storage.models.evidence import DocumentEvidence
+from storage.models.groups import GROUP_RECORD, GroupAnswer, GroupAttendee, GroupKind, GroupSession
 from storage.models.identity import PasswordLink, RecoveryCode
 from storage.models.log import AuditEvent, AuditHead
 from storage.models.people import LoginSession, Organisation, Role, Staff, StaffRole, SupervisionRelationship
 from storage.models.queue import Job, OutboxMessage, QueuedWork
+from storage.models.reflections import Reflection
 from storage.models.retention import (
     DisposalRecord,
     DispositionReview,
@@ -49,6 +51,7 @@ from storage.models.supervision import (
 from storage.states import DisagreementState, DocumentState, IllegalMove, RetentionState
 
 __all__ = [
+    "Reflection",
     "AgendaItem", "AnnotatedCopy", "Annotation", "CancelledSession", "CopyLink", "CoverArrangement", "AnnotationChangeRefused", "AnnotationKind", "AuditEvent", "AuditHead", "Base",
     "DisagreementState", "Disagreement", "DisposalRecord", "DispositionReview", "Document", "DocumentEvidence", "DocumentFile",
     "DocumentState", "FileKind", "IllegalMove", "Job", "LegalHold", "LockedDocumentError", "LoginSession",
@@ -56,4 +59,5 @@ __all__ = [
     "RecordDraft", "RecordsKept", "ReminderSent", "RetentionPolicy", "RetentionState", "Role", "ScheduledRun",
     "Signature", "SigningCode", "SigningLink", "Staff", "StaffRole", "SupervisionRelationship", "TemplateVersion", "TokenisedLink",
     "UTCDateTime", "as_utc", "reference_of", "utcnow",
+    "GROUP_RECORD", "GroupAnswer", "GroupAttendee", "GroupKind", "GroupSession",
 ]

@@ -100,9 +100,20 @@ class Document(Base):
 
     KIND_TITLES = {"agreement": "Supervision agreement", "record": "Supervision record"}
     REFERENCE_PREFIX = {"agreement": "AGR", "record": "REC"}
+    KIND_TITLES["group_record"] = "Group supervision record"
+    REFERENCE_PREFIX["group_record"] = "GRP"
+    # Professional supervision beside line supervision, and each council's quality assurance forms.
+    KIND_TITLES.update({"professional_agreement": "Professional supervision agreement",
+                        "professional_record": "Professional supervision record",
+                        "three_way_meeting": "Three-way meeting record",
+                        "observation": "Practice observation", "dip_sample_audit": "Case file audit"})
+    REFERENCE_PREFIX.update({"professional_agreement": "PSA", "professional_record": "PSR",
+                             "three_way_meeting": "TWM", "observation": "OBS", "dip_sample_audit": "AUD"})
 
     @property
     def title(self) -> str:
+        if self.kind == "group_record":  # its supervisor is the facilitator; its attendees sign it
+            return f"{self.KIND_TITLES[self.kind]} facilitated by {self.supervisor.name}"
         return f"{self.KIND_TITLES.get(self.kind, self.kind)} for {self.supervisee.name}"
 
     @property
@@ -189,6 +200,12 @@ class Document(Base):
             self.locked_at = signature.signed_at
         return locking
 
+    def answer_group(self, *, complete: bool, at: dt.datetime) -> None:
+        """A group record has one more answer (a signature, or an absence); when it is the last, it locks."""
+        self._move("answer", DocumentState.LOCKED if complete else DocumentState.SIGNED_BY_ONE)
+        if complete:
+            self.locked_at = at
+
     def decline(self, reason: str) -> None:
         self._move("decline", DocumentState.DECLINED)
         self.closed_reason, self.closed_at = reason, utcnow()
@@ -241,6 +258,12 @@ class Document(Base):
         """Its files and personal content have been removed at disposal; only metadata is left."""
         self._retention_move("destroy", RetentionState.DESTROYED)
         self.disposed_at = at
+
+
+# The professional supervisor's own documents: their line manager does not see them (need to know).
+PROFESSIONAL_KINDS = frozenset({"professional_agreement", "professional_record"})
+# Quality assurance forms, one per kind of QualityActivity.
+QUALITY_KINDS = frozenset({"observation", "dip_sample_audit"})
 
 
 def due_facts(data: dict[str, Any] | None) -> dict[str, dt.date | int | None]:

@@ -40,6 +40,11 @@ class Organisation(Base):
     password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
     # The From of this organisation's email ("Havering Supervision <supervision@havering.gov.uk>"); None: MAIL_FROM.
     mail_from: Mapped[str | None] = mapped_column(String(320))
+    # This council's own seal (configure-seal): where its PKCS#12 file, the file holding that file's passphrase, and
+    # the CA certificate(s) it must chain to are; never the key itself. None: the deployment's seal.
+    seal_pkcs12: Mapped[str | None] = mapped_column(String(1000))
+    seal_passphrase_file: Mapped[str | None] = mapped_column(String(1000))
+    seal_trust_pem: Mapped[str | None] = mapped_column(String(1000))
 
     @property
     def single_sign_on(self) -> bool:

@@ -59,6 +59,10 @@ class QualityActivity(Base):
     __table_args__ = (UniqueConstraint("supervisor_id", "year", "kind", "slot"),)
 
     KINDS = {"dip_sample_audit": "Dip sample case audit", "observation": "Direct observation"}
+    # Each council's own words for them: Barking and Dagenham's inspection of case files and practice evaluations
+    # (B 10, the Supervision Practice Evaluation Proforma; Appendix 1).
+    KINDS_BY_PACK = {"barking-dagenham": {"dip_sample_audit": "Case file inspection",
+                                          "observation": "Supervision Practice Evaluation"}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -73,6 +77,8 @@ class QualityActivity(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The signed form (observation or audit) written for it; it is done once that form locks.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
     supervisor: Mapped[Staff] = relationship(foreign_keys=[supervisor_id])
     supervisee: Mapped[Staff] = relationship(foreign_keys=[supervisee_id])
@@ -80,7 +86,7 @@ class QualityActivity(Base):
 
     @property
     def kind_label(self) -> str:
-        return self.KINDS[self.kind]
+        return self.KINDS_BY_PACK.get(self.supervisor.organisation.template_pack, self.KINDS)[self.kind]
 
 
 class CancelledSession(Base):

@@ -7,14 +7,14 @@ two triggers on the same function, as on SQLite: BEFORE DELETE, and BEFORE UPDAT
 when that update authorises disposal. What is refused is unchanged. SQLite already had the two: nothing to do there.
 
 Revision ID: search_speed
-Revises: 0015_email_per_organisation
+Revises: group_sessions
 Create Date: 2026-11-30 12:10:00
 """
 
 from alembic import op
 
 revision = "search_speed"
-down_revision = "0015_email_per_organisation"
+down_revision = 'group_sessions'
 branch_labels = None
 depends_on = None
 
