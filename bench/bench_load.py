@@ -26,7 +26,7 @@ so there is no web-only phase.
 After the run: every signature the load users saw confirmed ("You have signed", "Signed by both") is looked for in
 the database, and every document both signed is checked to be locked and sealed.
 
-Target (from the issue): ours at least 0.8× the minimal app's requests per second, no errors, no 5xx.
+Target: ours at least 0.8× the minimal app's requests per second, no errors, no 5xx.
 
 Run from the repo root:
   python -m bench.bench_load [--postgres URL] [--users N] [--seconds N] [--rounds N] [--documents N] [--json]

@@ -1,7 +1,7 @@
 """Benchmark: locking a document (audit certificate + seal), excluding Word->PDF conversion.
 
 "Lock" is what the seal_final_pdf job (workflows.lock) does once LibreOffice has produced the document's pages,
-minus the conversions, which are done once up front (the issue excludes Word->PDF from this target):
+minus the conversions, which are done once up front (the target leaves Word->PDF out):
 
     docx = render_certificate(context)                 # the certificate's Word file, as certificate_docx does
     final = seal_final(reference, pages_pdf, cert_pdf)  # join the certificate after the pages (pikepdf) + seal

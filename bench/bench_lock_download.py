@@ -15,7 +15,7 @@ and, straight after, the parts, in the same process on the same pool, each timed
   certificate      — one warm conversion of its audit certificate's Word file
   seal             — joining the certificate after the pages and sealing (`lock.seal_final`)
 
-Target (from the issue): lock-to-download median at most 1.5 times the median of the sum of the parts.
+Target: lock-to-download median at most 1.5 times the median of the sum of the parts.
 
 Run from the repo root:  python -m bench.bench_lock_download [--iterations N] [--json]
 Always exits 0.

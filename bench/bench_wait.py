@@ -8,7 +8,7 @@ the warm LibreOffice pool. Each iteration, interleaved:
                      every 10 ms by a plain SQLite reader)
   one conversion   — `docx_to_pdf(word_file)` of that document's Word file on the same pool
 
-Target (from the issue): save-to-preview at most 1.3 times one warm conversion, median against median.
+Target: save-to-preview at most 1.3 times one warm conversion, median against median.
 
 Run from the repo root:  python -m bench.bench_wait [--iterations N] [--json]
 Always exits 0.
