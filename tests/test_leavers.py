@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from storage.models import AuditEvent, Document, DocumentState, LoginSession, Staff
+from storage.models import AuditEvent, Document, DocumentState, LoginSession, OutboxMessage, Staff
 from tests.support.data import PASSWORD
 from tests.support.links import sign
 from workflows import access, teams
@@ -106,3 +106,31 @@ def test_a_leaver_cannot_sign_with_an_old_link_posted_directly(client, people, d
     response = client.post(link, data={"decision": "sign", "consent": "yes", "confirmed": "yes",
                                        "typed_name": people.supervisee.name, "reviewed_sha256": sha})
     assert response.status_code == 410
+
+
+def test_once_the_writer_has_left_hr_can_void_what_is_still_out_for_signature(app, people, db, make_agreement,
+                                                                              login):
+    document_id = make_agreement()
+    hr = app.test_client()
+    login(hr, people.hr)
+    # While the supervisor is here, withdrawing it is theirs alone.
+    assert "Void this document" not in hr.get(f"/documents/{document_id}").get_data(as_text=True)
+    assert hr.post(f"/documents/{document_id}/void", data={"reason": "Sam has left"}).status_code == 404
+
+    _leaves(db, people.supervisor, YESTERDAY)
+    page = hr.get(f"/documents/{document_id}").get_data(as_text=True)
+    assert "Void this document" in page and "Send a new link" not in page
+    assert hr.get(f"/documents/{document_id}/void").status_code == 200
+    refused = hr.post(f"/documents/{document_id}/void", data={"reason": " "})
+    assert refused.status_code == 400 and "Enter why you are voiding this document" in refused.get_data(as_text=True)
+    assert hr.post(f"/documents/{document_id}/void", data={"reason": "Sam has left the council"}).status_code == 302
+
+    db.expire_all()
+    document = db.get(Document, document_id)
+    assert document.state is DocumentState.VOIDED and document.closed_reason == "Sam has left the council"
+    voided = db.scalars(select(AuditEvent).where(AuditEvent.event == "voided")).one()
+    assert voided.actor_id == people.hr.id and voided.document_id == document_id
+    told = db.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.startswith("Withdrawn:"))).all()
+    assert people.supervisee.email in told
+    # HR withdraws; it does not write, send or amend in the writer's place.
+    assert hr.post(f"/documents/{document_id}/resend/supervisee").status_code == 404

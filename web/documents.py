@@ -171,7 +171,7 @@ class VoidForm(Form):
 @login_required
 def void(document_id: int):
     """Withdraw a document before it is locked, saying why."""
-    document = document_for(document_id, "manage", g.user)
+    document = document_for(document_id, "void", g.user)
     form = VoidForm()
     if submit(form, lambda: agreements.void_document(document_id, form.reason.data or "", actor())) is NOT_DONE:
         return show_form("documents/void.html", form, document=document)

@@ -76,6 +76,11 @@ def hr(user: Staff, document: Document, on: dt.date) -> bool:
     return user.has_role(Role.HR)
 
 
+def hr_once_the_writer_has_left(user: Staff, document: Document, on: dt.date) -> bool:
+    """HR, for a document whose writer has left: nobody else can withdraw it any more."""
+    return user.has_role(Role.HR) and document.supervisor.has_left(on)
+
+
 def author_while_responsible(user: Staff, document: Document, on: dt.date) -> bool:
     """The supervisor who wrote it, while they still supervise the supervisee, or while it is being signed."""
     if user.id != document.supervisor_id:
@@ -114,6 +119,8 @@ GRANTS: dict[str, list[Grant]] = {
     "history": _READ,  # its audit trail
     # edit, send, re-send a link, void, amend
     "manage": [author_while_responsible, cover.author_while_covering, author_of_form],
+    # withdraw it before it locks: whoever manages it, or HR once its writer has left
+    "void": [author_while_responsible, cover.author_while_covering, author_of_form, hr_once_the_writer_has_left],
     "export": [hr],  # part of an HR export of everything held on one person
     "hold": [hr],  # place a legal hold on it
     "disagree": [party],  # record a disagreement with it

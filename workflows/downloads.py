@@ -26,7 +26,7 @@ from storage.models import (
 )
 from storage.states import DOCUMENT
 from workflows import annotated_pdf, disagreements, evidence, signing_order, signing_round
-from workflows.access import can_manage, document_for, user_of
+from workflows.access import allowed, can_manage, document_for, user_of
 from workflows.archive import StoredCopyCheck, check_stored_copy, document_history
 from workflows.errors import NotAllowed
 from workflows.renditions import ShownDocument, is_waiting_for_pdf, shown_document
@@ -109,7 +109,12 @@ class DocumentPage:
 def document_page(document: Document, user: Staff) -> DocumentPage:
     """What the page of a document the person may see shows them."""
     departed = document.departed_signer(dt.date.today()) if document.state.is_open_for_signature else None
-    actions = DOCUMENT.allowed_actions(document.state) if can_manage(user, document) else set()
+    if can_manage(user, document):
+        actions = DOCUMENT.allowed_actions(document.state)
+    elif allowed(user, "void", document) and document.was_ever_sent:  # HR, once the writer has left
+        actions = DOCUMENT.allowed_actions(document.state) & {"void"}
+    else:
+        actions = set()
     # A draft nobody has seen is deleted; once sent, a document is voided, and the parties are told why.
     actions -= {"void"} if "delete" in actions and not document.was_ever_sent else {"delete"}
     return DocumentPage(
