@@ -17,7 +17,7 @@ from storage.outbox import queue_email
 from storage.states import DOCUMENT
 from storage.times import uk_date
 from workflows import group_members, messages, quality_forms, signing_order
-from workflows.access import allowed, can_manage, user_of
+from workflows.access import can_manage, document_for, user_of
 from workflows.errors import InvalidInput, NotAllowed, NotReady
 from workflows.renditions import prepare_draft
 from workflows.teams import can_write_for
@@ -124,10 +124,7 @@ def void_document(document_id: int, reason: str, actor: audit.Actor) -> Document
         raise InvalidInput({"reason": "Enter why you are voiding this document"})
     if len(reason) > MAX_REASON:
         raise InvalidInput({"reason": f"Say why you are voiding it in {MAX_REASON:,} characters or fewer"})
-    document = db.get(Document, document_id, with_for_update=True, populate_existing=True)
-    user = user_of(actor)
-    if document is None or user is None or not allowed(user, "void", document):
-        raise NotAllowed()
+    document = document_for(document_id, "void", user_of(actor), lock=True)
     was_sent = document.state is not DocumentState.DRAFT
     document.void(reason)
     _revoke_links(document, "document voided")
