@@ -316,6 +316,65 @@ def test_template_code_typed_into_a_field_is_printed_not_run():
     assert "undertaken by {{ supervisor_name }} {% if 1 %}x{% endif %}, or" in text
 
 
+def test_each_render_starts_from_the_template_not_from_the_last_render():
+    first = _all_text(_open(_render({"absence_cover": "Priya Shah, Team Manager"}, {"supervisee_name": "Ali Khan"})))
+    second = _all_text(_open(_render({"absence_cover": "Tom Reed, Practice Lead"}, {"supervisee_name": "Bea Cole"})))
+    assert "Priya Shah" in first and "Ali Khan" in first
+    assert "Tom Reed" in second and "Bea Cole" in second
+    assert "Priya Shah" not in second and "Ali Khan" not in second
+
+
+def test_a_template_is_compiled_once_and_reused(monkeypatch):
+    _render()  # whatever came before, this template's parts are now known
+    compiled = []
+    original = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *args, **kwargs: compiled.append(1) or original(self, *args, **kwargs))
+    again = _all_text(_open(_render({"absence_cover": "Tom Reed, Practice Lead"})))
+    assert compiled == []
+    assert "Tom Reed, Practice Lead" in again
+
+
+def _with_heading(heading: str) -> bytes:
+    source = _schema().docx_path.read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as changed:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"Supervision Agreement", heading.encode())
+            changed.writestr(item, data)
+    return out.getvalue()
+
+
+def test_each_version_of_a_template_renders_its_own_words():
+    schema = _schema()
+    values, _ = schema.validate(GOOD_FORM)
+    context = schema.context(values, REVIEW_COPY)
+    versions = [_with_heading("Supervision Agreement (first version)"),
+                _with_heading("Supervision Agreement (second version)")]
+    texts = [_all_text(_open(render_docx(version, context))) for version in versions + versions]
+    assert ["first version" in text for text in texts] == [True, False, True, False]
+    assert ["second version" in text for text in texts] == [False, True, False, True]
+
+
+def test_renders_side_by_side_each_keep_their_own_values():
+    names = [f"Person {i} O'Neil & <Co>" for i in range(6)]
+    found: dict[str, str] = {}
+
+    def render(name: str) -> None:
+        found[name] = _all_text(_open(_render({"absence_cover": name})))
+
+    threads = [threading.Thread(target=render, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for name in names:
+        assert f"undertaken by {name}, or" in found[name]
+        assert not any(other in found[name] for other in names if other != name)
+
+
 # Checking the form
 
 
