@@ -35,19 +35,6 @@ def queue(db: Session, kind: str, document_id: int | None) -> Job:
     return job
 
 
-def due_ids(db: Session, now: dt.datetime, limit: int) -> list[int]:
-    """Jobs waiting and due, oldest first (the read ends at once, so no lock is held)."""
-    ids = db.scalars(
-        select(Job.id)
-        .where(Job.status == "queued", Job.next_attempt_at <= now)
-        .where(or_(Job.claimed_until.is_(None), Job.claimed_until < now))
-        .order_by(Job.id)
-        .limit(limit)
-    ).all()
-    db.commit()
-    return list(ids)
-
-
 def due_kinds(db: Session, now: dt.datetime, limit: int) -> list[tuple[int, str]]:
     """Jobs waiting, due and unclaimed, with their kinds, oldest first (the read ends at once)."""
     rows = db.execute(

@@ -44,6 +44,9 @@ def wake() -> None:
 def wait_for_work(seconds: float) -> None:
     """Wait until work is queued (in this process, or announced by another) or `seconds` pass."""
     _wake.wait(seconds)
+    # Cleared here, and the caller looks for work straight after: a wake-up that comes after this line is for work
+    # committed before it, which that look finds; one that comes while the caller works stays set, so the next wait
+    # returns at once. Either way no wake-up is lost.
     _wake.clear()
 
 
@@ -68,16 +71,18 @@ def run_due_jobs(now: dt.datetime | None = None, limit: int = 10) -> int:
     so if this process dies another worker takes the work up within half a minute.
     """
     owner = jobs.this_process()
-    job_ids = [job_id for job_id in jobs.due_ids(db, now or utcnow(), limit) if jobs.claim(db, job_id, owner)]
-    if not job_ids:
+    # Each job's kind comes with the list of due work, so starting a claimed job costs no further transaction.
+    claimed = {job_id: kind for job_id, kind in jobs.due_kinds(db, now or utcnow(), limit)
+               if jobs.claim(db, job_id, owner)}
+    if not claimed:
         return 0
     app = current_app._get_current_object()
-    with Claims(app, job_ids, owner) as claims:
-        workers = min(pool.parallelism(), len(job_ids))
+    with Claims(app, list(claimed), owner) as claims:
+        workers = min(pool.parallelism(), len(claimed))
         if workers <= 1:
-            return sum(run_job(job_id, claims) for job_id in job_ids)
+            return sum(run_job(job_id, claims, kind) for job_id, kind in claimed.items())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="countersign-render") as threads:
-            return sum(threads.map(lambda job_id: _run_in_thread(app, job_id, claims), job_ids))
+            return sum(threads.map(lambda item: _run_in_thread(app, *item, claims), claimed.items()))
 
 
 class Claims:
@@ -118,11 +123,13 @@ class Claims:
                 log.warning("could not renew the claims on jobs %s", working, exc_info=True)
 
 
-def run_job(job_id: int, claims: Claims | None = None) -> int:
-    """Do one claimed job; a failure is recorded on it and its document, and retried after the backoff."""
+def run_job(job_id: int, claims: Claims | None = None, kind: str | None = None) -> int:
+    """Do one claimed job (of `kind`, read here if not given); a failure is recorded on it and its document, and
+    retried after the backoff."""
     try:
-        kind = db.get(Job, job_id).kind
-        db.commit()
+        if kind is None:
+            kind = db.get(Job, job_id).kind
+            db.commit()
         return JOBS[kind](job_id)
     except Exception as error:  # a full disk, the file store or LibreOffice gone: recorded, then retried
         log.exception("background job %s failed; it will be retried", job_id)
@@ -145,11 +152,11 @@ def _record_failure(job_id: int, error: Exception) -> int:
         return 0
 
 
-def _run_in_thread(app: Flask, job_id: int, claims: Claims) -> int:
+def _run_in_thread(app: Flask, job_id: int, kind: str, claims: Claims) -> int:
     # Each thread has its own app context and database session (the session is thread-local).
     with app.app_context():
         try:
-            return run_job(job_id, claims)
+            return run_job(job_id, claims, kind)
         finally:
             db.remove()
 
