@@ -33,8 +33,7 @@ Target: ours at least 0.8× the minimal app's requests per second, no errors, no
 
 Run from the repo root:
   python -m bench.bench_load [--postgres URL] [--users N] [--seconds N] [--rounds N] [--documents N] [--json]
-  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process; not yet a
-                                        the throttle is raised for it, as waitress drops the users' X-Forwarded-For)
+  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process)
 Always exits 0. Needs locust (in requirements.txt).
 """
 
@@ -390,10 +389,6 @@ def run(args) -> dict:
                 "OUTBOX_DIR": str(scratch / "outbox"), "SEAL_DIR": str(scratch / "seal"), "BASE_URL": base,
                 "PROXY_COUNT": "1", "SEND_DAILY_REMINDERS": "false", "DISPOSITION_SWEEP": "false",
                 "EVIDENCE_RENEWAL": "false", "PDF_POOL_SIZE": str(args.pool)}
-    if sqlite:
-        # waitress (flask serve) drops the X-Forwarded-For the users send, so every journey seems to come from one
-        # address: the throttle per address is raised for this run, or it would answer most signatures with 429.
-        settings.update(THROTTLE_EMAILED_LINKS="100000 per minute", THROTTLE_SIGN_IN="100000 per minute")
     env = {**os.environ, **{f"COUNTERSIGN_{k}": v for k, v in settings.items()},
            "COUNTERSIGN_BENCH_MINIMAL_DATABASE_URL": minimal_url}
     env.pop("COUNTERSIGN_DEVELOPMENT", None)
