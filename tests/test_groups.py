@@ -493,3 +493,26 @@ def test_the_facilitators_own_supervisor_does_not_see_the_group_record(app, clie
     assert client.get(f"/documents/{document_id}").status_code == 404
     assert client.get(f"/documents/{document_id}/files/signed-word").status_code == 404
     assert "GRP-" not in client.get("/").get_data(as_text=True)
+
+
+def test_an_attendees_portfolio_holds_the_group_records_they_signed_as_attending_not_those_they_missed(
+        app, client, db, people, three, run_jobs, login):
+    session_id = _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    client.post(_link(three[1]), data={"decision": "absent", "note": "On a course"})
+    for person in (three[0], three[2], people.supervisor):
+        sign(client, _link(person), person.name)
+    run_jobs()  # the sealed PDF
+    document = db.get(GroupSession, session_id).document
+    reference, sealed = document.reference, document.final_pdf_sha256
+    assert sealed
+    for person in three:
+        db.get(Staff, person.id).grant(Role.SUPERVISEE)
+    db.commit()
+    login(client, three[0])
+    assert reference in client.get("/portfolio").get_data(as_text=True)
+    with client.get("/portfolio.zip") as exported:
+        names = zipfile.ZipFile(io.BytesIO(exported.data)).namelist()
+    assert names == [f"{reference}-group_record.pdf"]
+    client.post("/sign-out")
+    login(client, three[1])  # recorded as not attending
+    assert reference not in client.get("/portfolio").get_data(as_text=True)
