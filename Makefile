@@ -17,11 +17,12 @@ test: setup ## Install everything, check the layers and run the whole test suite
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	@# The first pass is on SQLite whatever the environment says. The scaled set-up's test (marked `scaled`) starts
-	@# its own PostgreSQL database, so it runs once: in the PostgreSQL pass when there is one.
+	@# its own PostgreSQL database, so it runs once: in the PostgreSQL pass when there is one. The browser journeys
+	@# (marked `browser`) check pages in Chromium, not the database under them: they run once, in the SQLite pass.
 	@if [ -n "$$COUNTERSIGN_TEST_POSTGRES_URL" ]; then \
 		COUNTERSIGN_TEST_POSTGRES_URL= $(BIN)/python -m pytest -n auto -m "not scaled" && \
-		echo "== The same suite on PostgreSQL ($$COUNTERSIGN_TEST_POSTGRES_URL)" && \
-		$(BIN)/python -m pytest -n auto; \
+		echo "== The suite again on PostgreSQL ($$COUNTERSIGN_TEST_POSTGRES_URL), but for the browser journeys" && \
+		$(BIN)/python -m pytest -n auto -m "not browser"; \
 	else \
 		$(BIN)/python -m pytest -n auto; \
 	fi

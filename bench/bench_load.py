@@ -18,6 +18,9 @@ Each round loads, in turn and each for `--seconds` with the same users:
   ours_web_only   — the same, with the worker paused (SIGSTOP) for the phase and resumed after it: the web's own
                     throughput, which is what the minimal app stands for
   minimal         — the minimal app
+  minimal_govuk_page — the same minimal app answering, instead of a line, a page in the GOV.UK Design System with a
+                    form of six fields drawn by the GOV.UK form macros, as Countersign's pages are made. Not a
+                    target: it shows what such a page costs before the app does any work of its own
 
 After each of ours's phases the benchmark waits until the worker has sealed every document locked so far, so no
 phase is measured beside another's leftover work. On SQLite (`--sqlite`) the worker is a thread of `flask serve`,
@@ -30,8 +33,7 @@ Target: ours at least 0.8× the minimal app's requests per second, no errors, no
 
 Run from the repo root:
   python -m bench.bench_load [--postgres URL] [--users N] [--seconds N] [--rounds N] [--documents N] [--json]
-  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process; not yet a
-                                        the throttle is raised for it, as waitress drops the users' X-Forwarded-For)
+  python -m bench.bench_load --sqlite   (the same on SQLite with `flask serve` (waitress), one process)
 Always exits 0. Needs locust (in requirements.txt).
 """
 
@@ -380,17 +382,13 @@ def run(args) -> dict:
         _admin(args.postgres, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
         url = minimal_url = _url(args.postgres, name)
     database.upgrade(url)
-    ours_port, minimal_port = _free_port(), _free_port()
+    ours_port, minimal_port, page_port = _free_port(), _free_port(), _free_port()
     base = f"http://127.0.0.1:{ours_port}"
     create_dev_seal(scratch / "seal", "Bench Council", crl_url=base + CRL_PATH)
     settings = {"SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url, "BLOB_DIR": str(scratch / "blobs"),
                 "OUTBOX_DIR": str(scratch / "outbox"), "SEAL_DIR": str(scratch / "seal"), "BASE_URL": base,
                 "PROXY_COUNT": "1", "SEND_DAILY_REMINDERS": "false", "DISPOSITION_SWEEP": "false",
                 "EVIDENCE_RENEWAL": "false", "PDF_POOL_SIZE": str(args.pool)}
-    if sqlite:
-        # waitress (flask serve) drops the X-Forwarded-For the users send, so every journey seems to come from one
-        # address: the throttle per address is raised for this run, or it would answer most signatures with 429.
-        settings.update(THROTTLE_EMAILED_LINKS="100000 per minute", THROTTLE_SIGN_IN="100000 per minute")
     env = {**os.environ, **{f"COUNTERSIGN_{k}": v for k, v in settings.items()},
            "COUNTERSIGN_BENCH_MINIMAL_DATABASE_URL": minimal_url}
     env.pop("COUNTERSIGN_DEVELOPMENT", None)
@@ -406,19 +404,24 @@ def run(args) -> dict:
         flask = [str(BIN / "flask"), "--app", "app"]
         if sqlite:
             web = flask + ["serve", "--host", "127.0.0.1", "--port", str(ours_port)]
-            minimal = [str(BIN / "waitress-serve"), "--host", "127.0.0.1", "--port", str(minimal_port),
-                       f"--threads={os.environ.get('COUNTERSIGN_WEB_THREADS', '16')}", "bench.minimal_app:app"]
+            waitress = [str(BIN / "waitress-serve"), "--host", "127.0.0.1",
+                        f"--threads={os.environ.get('COUNTERSIGN_WEB_THREADS', '16')}"]
+            minimal = waitress + ["--port", str(minimal_port), "bench.minimal_app:app"]
+            page = waitress + ["--port", str(page_port), "bench.minimal_app:app"]
             result["server"] = "flask serve (waitress, its worker in the same process) / waitress-serve, 16 threads"
         else:
             gunicorn = [str(BIN / "gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads),
                         "--timeout", "120"]
             web = gunicorn + ["--bind", f"127.0.0.1:{ours_port}", "app:create_app()"]
             minimal = gunicorn + ["--bind", f"127.0.0.1:{minimal_port}", "bench.minimal_app:app"]
+            page = gunicorn + ["--bind", f"127.0.0.1:{page_port}", "bench.minimal_app:app"]
             processes.append(_start(flask + ["worker"], env, scratch / "worker.log"))
             result["server"] = (f"gunicorn --workers {args.workers} --threads {args.threads} --timeout 120, "
                                 f"and flask worker (pool of {args.pool})")
         processes.append(_start(web, env, scratch / "web.log"))
         processes.append(_start(minimal, env, scratch / "minimal.log"))
+        # The same minimal app answering a GOV.UK page with its form instead of a line: what the page alone costs.
+        processes.append(_start(page, {**env, "COUNTERSIGN_BENCH_MINIMAL_PAGE": "govuk"}, scratch / "page.log"))
         _wait_sealed_preview(app, model)
         links = send_many(app, council, model, args.documents + 2, base)
         spare = sorted({link["document_id"] for link in links})[:2]  # two documents to count the writes on
@@ -430,6 +433,7 @@ def run(args) -> dict:
         result["seeding_s"] = round(time.perf_counter() - started, 1)
         _wait_http(f"{base}/sign-in")
         _wait_http(f"http://127.0.0.1:{minimal_port}/ready")
+        _wait_http(f"http://127.0.0.1:{page_port}/ready")
         staff = [{"email": council.emails[b],
                   "document_ids": sorted({link["document_id"] for link in links if link["supervisor_id"] == b})}
                  for b in council.supervisor_ids]
@@ -440,10 +444,12 @@ def run(args) -> dict:
             by_document.setdefault(link["document_id"], []).append(link)
         documents = sorted(by_document)
         worker = processes[0] if not sqlite else None
-        sides = [("ours", base), ("ours_web_only", base), ("minimal", f"http://127.0.0.1:{minimal_port}")]
+        sides = [("ours", base), ("ours_web_only", base), ("minimal", f"http://127.0.0.1:{minimal_port}"),
+                 ("minimal_govuk_page", f"http://127.0.0.1:{page_port}")]
+        minimal_sides = ("minimal", "minimal_govuk_page")
         if worker is None:
             sides.pop(1)
-        ours_sides = [side for side, _ in sides if side != "minimal"]
+        ours_sides = [side for side, _ in sides if side not in minimal_sides]
         share = len(documents) // (args.rounds * len(ours_sides))
         runs: dict[str, list[dict]] = {side: [] for side, _ in sides}
         sealing = []
@@ -457,7 +463,7 @@ def run(args) -> dict:
                 if side == "ours_web_only":  # the worker stopped for the phase: the web alone, sealing after it
                     os.killpg(worker.pid, signal.SIGSTOP)
                 try:
-                    run_ = _locust("minimal" if side == "minimal" else "ours", host, args.users, args.seconds, data,
+                    run_ = _locust("minimal" if side in minimal_sides else "ours", host, args.users, args.seconds, data,
                                    scratch, f"{side}-{round_number}")
                 finally:
                     if side == "ours_web_only":
@@ -465,13 +471,16 @@ def run(args) -> dict:
                 runs[side].append(run_)
                 print(f"round {round_number + 1} {side}: {len(run_['records'])} requests in {run_['span_s']:.1f} s, "
                       f"load average {run_['load_after']:.2f}, links left {run_['links_left']}", file=sys.stderr)
-                if side != "minimal":
+                if side not in minimal_sides:
                     sealing.append({"after": f"{side} {round_number + 1}", **_wait_sealed(app, args.seal_wait)})
         for side in runs:
             result[side] = summarise(runs[side])
         for side in ours_sides:
             result[f"ratio_{side}_to_minimal"] = round(result[side]["requests_per_s"]
                                                        / result["minimal"]["requests_per_s"], 2)
+        # Not a target: how far a page in the GOV.UK Design System, with no work of the app's own, already is from it.
+        result["ratio_minimal_govuk_page_to_minimal"] = round(result["minimal_govuk_page"]["requests_per_s"]
+                                                            / result["minimal"]["requests_per_s"], 2)
         result["within_target"] = all(result[f"ratio_{side}_to_minimal"] >= TARGET_RATIO and result[side]["errors"] == 0
                                       and result[side]["status_5xx"] == 0 for side in ours_sides)
         result["sealing_after_each_round"] = sealing

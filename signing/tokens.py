@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (
     CopyLink,
@@ -205,6 +205,11 @@ def _row(db: Session, model: type[TokenisedLink], payload: dict, token: str, loc
     query = db.query(model).filter_by(id=payload["l"])
     if lock:
         query = query.with_for_update()
+    else:
+        # Every page reached from a link shows the document with its council and both people: one query for them all
+        # (not when locking: the lock is the link row's alone).
+        query = query.options(joinedload(model.document).options(
+            joinedload(Document.organisation), joinedload(Document.supervisor), joinedload(Document.supervisee)))
     link = query.one_or_none()
     if (
         link is None

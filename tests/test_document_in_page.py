@@ -105,3 +105,28 @@ def test_the_audit_trail_tells_a_page_view_from_opening_a_link_to_sign(client, p
     labels = [event_label(e) for e in db.query(AuditEvent).filter_by(document_id=document_id, event="viewed")
               .order_by(AuditEvent.id)]
     assert labels == ["Opened the emailed link to sign", "Viewed in Countersign (document page)"]
+
+
+def test_a_word_file_is_read_and_made_into_html_once_however_often_its_page_is_opened(client, people, login,
+                                                                                    make_agreement, monkeypatch):
+    from storage import blobs as blob_store
+    from workflows import renditions
+
+    document_id = make_agreement(send=False)
+    login(client, people.supervisor)
+    renditions._shown.cache_clear()
+    reads = []
+    store = blob_store.blobs()
+    real_get = type(store).get
+    monkeypatch.setattr(type(store), "get", lambda self, sha256: reads.append(sha256) or real_get(self, sha256))
+    first = client.get(f"/documents/{document_id}").get_data(as_text=True)
+    again = client.get(f"/documents/{document_id}").get_data(as_text=True)
+    for page in (first, again):
+        assert "Morgan Lee, Team Manager" in page[page.index('id="document-text"'):]
+    assert len([sha for sha in reads if sha == _word_sha256(document_id)]) == 1
+
+
+def _word_sha256(document_id: int) -> str:
+    from storage.db import session
+
+    return session.get(Document, document_id).docx_sha256

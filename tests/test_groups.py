@@ -493,3 +493,56 @@ def test_the_facilitators_own_supervisor_does_not_see_the_group_record(app, clie
     assert client.get(f"/documents/{document_id}").status_code == 404
     assert client.get(f"/documents/{document_id}/files/signed-word").status_code == 404
     assert "GRP-" not in client.get("/").get_data(as_text=True)
+
+
+def test_an_attendees_portfolio_holds_the_group_records_they_signed_as_attending_not_those_they_missed(
+        app, client, db, people, three, run_jobs, login):
+    session_id = _set_up(app, people.supervisor, three, run_jobs=run_jobs)
+    client.post(_link(three[1]), data={"decision": "absent", "note": "On a course"})
+    for person in (three[0], three[2], people.supervisor):
+        sign(client, _link(person), person.name)
+    run_jobs()  # the sealed PDF
+    document = db.get(GroupSession, session_id).document
+    reference, sealed = document.reference, document.final_pdf_sha256
+    assert sealed
+    for person in three:
+        db.get(Staff, person.id).grant(Role.SUPERVISEE)
+    db.commit()
+    login(client, three[0])
+    assert reference in client.get("/portfolio").get_data(as_text=True)
+    with client.get("/portfolio.zip") as exported:
+        names = zipfile.ZipFile(io.BytesIO(exported.data)).namelist()
+    assert names == [f"{reference}-group_record.pdf"]
+    client.post("/sign-out")
+    login(client, three[1])  # recorded as not attending
+    assert reference not in client.get("/portfolio").get_data(as_text=True)
+
+
+def test_a_group_record_is_kept_until_the_last_person_named_on_it_has_left_for_seven_years(
+        app, client, db, people, three, run_jobs):
+    from workflows import retention
+
+    session_id = _held(app, client, people.supervisor, three, run_jobs)
+    document_id = db.get(GroupSession, session_id).document_id
+    left = {people.supervisor.id: dt.date(2026, 3, 31), three[0].id: dt.date(2026, 6, 30),
+            three[1].id: dt.date(2027, 1, 15), three[2].id: dt.date(2026, 9, 1)}
+    order = [people.supervisor.id, three[0].id, three[2].id]
+    with app.test_request_context():
+        for staff_id in order:  # the facilitator first: the record stays while any attendee works here
+            retention.record_leaver(staff_id, left[staff_id].isoformat(), "", actor_for(people.hr))
+            db.expire_all()
+            assert db.get(Document, document_id).retain_until is None
+        statement = retention.retention_statement(db.get(Document, document_id))
+        assert "Kept while anyone named on it works here (1 of the 4 still do)" in statement
+        retention.record_leaver(three[1].id, left[three[1].id].isoformat(), "", actor_for(people.hr))
+        db.expire_all()
+        document = db.get(Document, document_id)
+        assert document.retain_until == dt.date(2034, 1, 15)  # seven years after the last of them left
+        assert (f"seven years after {three[1].name}, the last of the 4 people named on it to leave, left on "
+                "15 January 2027") in retention.retention_statement(document)
+        assert document_id in [due.document_id for due in retention.due_for_review(dt.date(2034, 2, 1))]
+        # A legal hold on any one of them holds the record past its date.
+        retention.place_hold("Employment tribunal", actor_for(people.hr), staff_id=three[0].id)
+        assert [due.document_id for due in retention.due_for_review(dt.date(2034, 2, 1))
+                if due.document_id == document_id] == []
+        assert "Under legal hold" in retention.retention_statement(db.get(Document, document_id))

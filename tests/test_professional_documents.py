@@ -230,3 +230,28 @@ def test_a_new_professional_supervisor_gets_the_sent_professional_records_but_no
     assert sent_reference in page and draft_reference not in page
     assert client.get(f"/documents/{sent_id}").status_code == 200
     assert client.get(f"/documents/{draft_id}").status_code == 404
+
+
+def test_a_disagreement_on_a_professional_document_is_listed_to_its_parties_never_to_the_writers_line_manager(
+        client, db, people, login, olivia):
+    from storage.models import utcnow
+    from tests.factories import DocumentFactory
+    from workflows import disagreements
+
+    db.get(Staff, olivia.id).line_manager_id = people.manager.id  # Morgan line-manages Olivia
+    document = DocumentFactory(supervisor=db.get(Staff, olivia.id), supervisee=db.get(Staff, people.other_supervisee.id),
+                               kind="professional_record", template_key="havering/professional-supervision-record",
+                               state=DocumentState.OUT_FOR_SIGNATURE, data=RECORD)
+    document.sent_at = utcnow()
+    db.commit()
+    document_id = document.id
+    section = disagreements.sections(document)[0][0]
+    with client.application.test_request_context():
+        disagreements.raise_disagreement(document_id, section=section, text="The registration date is wrong",
+                                         actor=actor_for(people.other_supervisee))
+    reference = db.get(Document, document_id).reference
+    for person in (olivia, people.other_supervisee):
+        assert [d.document_id for d in disagreements.open_for(db.get(Staff, person.id))] == [document_id]
+    login(client, people.manager)
+    assert disagreements.open_for(db.get(Staff, people.manager.id)) == []
+    assert reference not in client.get("/").get_data(as_text=True)

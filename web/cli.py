@@ -11,7 +11,7 @@ import threading
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from waitress import serve as waitress_serve
 
@@ -101,7 +101,16 @@ def serve(host: str, port: int | None, demo: bool, worker: bool) -> None:
             start_in_thread(app)
     click.echo(f"\nCountersign is running at {app.config['BASE_URL']}\n  database: {app.config['DATABASE_URL']}"
                f"\n  files:    {app.config['BLOB_DIR']}\n  email:    {_say_where_email_goes(app)}\nPress Ctrl+C to stop.")
-    waitress_serve(app, host=host, port=port, threads=int(app.config["WEB_THREADS"]), ident="Countersign")
+    waitress_serve(app, host=host, port=port, **waitress_settings(app))
+
+
+def waitress_settings(app: Flask) -> dict:
+    """How `flask serve` serves the app. Behind the proxies COUNTERSIGN_PROXY_COUNT trusts, waitress passes their
+    X-Forwarded-* headers on for the app to read as it always does (it would otherwise drop them, and every request
+    would seem to come from the proxy: one address in the audit log, one count for the throttle). With no proxy the
+    headers are dropped, so nobody can claim another address by sending them."""
+    return {"threads": int(app.config["WEB_THREADS"]), "ident": "Countersign",
+            "clear_untrusted_proxy_headers": not app.config.get("PROXY_COUNT")}
 
 
 def _check_seals(app) -> None:

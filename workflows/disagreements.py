@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from doc_templates import clean_text, get_schema
 from signing.tokens import check_mediation_link, issue_mediation_link
@@ -28,6 +28,7 @@ from storage.models import (
     StaffRole,
     as_utc,
 )
+from storage.models.documents import PROFESSIONAL_KINDS
 from storage.outbox import queue_email
 from storage.states import DISAGREEMENT
 from workflows import annotated_pdf, messages
@@ -442,8 +443,11 @@ def open_for(user: Staff) -> list[Disagreement]:
         select(Disagreement).join(Document, Disagreement.document_id == Document.id).where(
             Disagreement.state.in_([DisagreementState.OPEN, DisagreementState.ESCALATED]),
             Document.organisation_id == user.organisation_id,
+            # A line manager hears of their supervisors' disagreements, but not of those on the professional
+            # supervision documents a supervisor writes as someone's professional supervisor (workflows/access.py).
             or_(Document.supervisor_id == user.id, Document.supervisee_id == user.id,
-                Document.supervisor_id.in_(managed), Disagreement.mediator_id == user.id),
+                and_(Document.supervisor_id.in_(managed), Document.kind.not_in(PROFESSIONAL_KINDS)),
+                Disagreement.mediator_id == user.id),
         ).order_by(Disagreement.raised_at)
     ).all()
     return list(rows)

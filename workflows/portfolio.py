@@ -1,5 +1,5 @@
-"""The supervisee's portfolio (H 8.7, B 8.4): their own signed records and agreements, and the reflections they
-include, for registration renewal with Social Work England (supervision counts as CPD) – one PDF with a contents page,
+"""The supervisee's portfolio (H 8.7, B 8.4): their own signed records and agreements, the group sessions' records
+they signed as attending, and the reflections they include, for registration renewal with Social Work England (supervision counts as CPD) – one PDF with a contents page,
 or a ZIP of the sealed originals (with the reflections as a PDF of their own)."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import zipfile
 
 import pikepdf
 from fpdf import FPDF
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from storage import audit
 from storage.blobs import blobs
 from storage.db import session as db
-from storage.models import Document, DocumentState, Reflection, RetentionState, Staff
+from storage.models import GROUP_RECORD, Document, DocumentState, GroupAnswer, Reflection, RetentionState, Staff
 from storage.times import uk_date
 from workflows.reflections import reflections_of
 
@@ -22,9 +22,14 @@ REFLECTIONS_FILE = "reflections.pdf"
 
 
 def signed_documents(staff_id: int) -> list[Document]:
-    """A person's own signed agreements and records as supervisee, oldest first (archived ones are HR's alone)."""
+    """A person's own signed agreements and records as supervisee, and the group sessions' records they signed as
+    attending, oldest first (archived ones are HR's alone)."""
+    attended = select(GroupAnswer.id).where(
+        GroupAnswer.document_id == Document.id, GroupAnswer.content_version == Document.content_version,
+        GroupAnswer.staff_id == staff_id, GroupAnswer.attended.is_(True)).exists()
     return list(db.scalars(select(Document).where(
-        Document.supervisee_id == staff_id, Document.state == DocumentState.LOCKED,
+        or_(Document.supervisee_id == staff_id, and_(Document.kind == GROUP_RECORD, attended)),
+        Document.state == DocumentState.LOCKED,
         Document.final_pdf_sha256.is_not(None), Document.retention_status == RetentionState.KEPT)
         .order_by(Document.locked_at, Document.id)))
 

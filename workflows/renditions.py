@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import logging
 import zipfile
 
@@ -41,11 +42,18 @@ def shown_document(word_sha256: str | None) -> ShownDocument | None:
     if word_sha256 is None:
         return None
     try:
-        html = docx_to_html(blobs().get(word_sha256))
+        return _shown(word_sha256)
     except (BlobMissing, BlobCorrupt, zipfile.BadZipFile, KeyError, ValueError) as error:
         # The page then says to open the PDF; the PDF is still what is signed.
         log.warning("The Word file %s cannot be shown as HTML: %s", word_sha256, error)
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _shown(word_sha256: str) -> ShownDocument:
+    # A Word file never changes under its SHA-256, and the HTML made from it is always the same: each process reads
+    # and converts a file once, however often its pages are opened. A file that cannot be read is not remembered.
+    html = docx_to_html(blobs().get(word_sha256))
     return ShownDocument(html, html_sha256(html), word_sha256)
 
 

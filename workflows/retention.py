@@ -15,10 +15,13 @@ from storage.blobs import BlobInUse, blobs
 from storage.db import session as db
 from storage.ids import as_whole_number
 from storage.models import (
+    GROUP_RECORD,
     CopyLink,
     DisposalRecord,
     DispositionReview,
     Document,
+    GroupAttendee,
+    GroupSession,
     LegalHold,
     Organisation,
     OutboxMessage,
@@ -85,10 +88,11 @@ def default_policy(organisation: Organisation) -> Policy:
 
 
 def active_holds(document: Document) -> list[LegalHold]:
-    """The holds that stand over this document, on it or on its supervisee."""
+    """The holds that stand over this document, on it or on its supervisee (on anyone named on a group record)."""
+    people = [person.id for person in named_on(document)] if document.kind == GROUP_RECORD else [document.supervisee_id]
     return list(db.scalars(select(LegalHold).where(
         LegalHold.lifted_at.is_(None),
-        or_(LegalHold.document_id == document.id, LegalHold.staff_id == document.supervisee_id),
+        or_(LegalHold.document_id == document.id, LegalHold.staff_id.in_(people)),
     ).order_by(LegalHold.placed_at)))
 
 
@@ -105,6 +109,8 @@ def retention_statement(document: Document) -> str:
     if document.retention_status == ARCHIVED:
         return (f"Archived on {uk_date(document.disposed_at)} after its retention period: kept, and only HR "
                 "can open it.")
+    if document.kind == GROUP_RECORD:
+        return _group_statement(document)
     if person.leaver_date is None:
         policy = policy_for(person)
         return (f"Kept while {person.name} works here, then for {years_words(policy.years)} after they leave "
@@ -117,6 +123,40 @@ def retention_statement(document: Document) -> str:
         why = f"{years_words(policy.years)} after {person.name} left on {uk_date(person.leaver_date)} ({policy.basis})"
     status = " It is waiting for HR's disposition review." if document.retention_status == IN_REVIEW else ""
     return f"Kept until {uk_date(until)}: {why}.{status}"
+
+
+def named_on(document: Document) -> list[Staff]:
+    """Everyone a group session's record is about: its facilitator, then each person invited to the session."""
+    session = db.scalar(select(GroupSession).where(GroupSession.document_id == document.id))
+    attendees = [attendee.staff for attendee in session.attendees] if session is not None else []
+    return [document.supervisor, *[person for person in attendees if person.id != document.supervisor_id]]
+
+
+def _group_until(document: Document) -> tuple[dt.date | None, Staff | None]:
+    """A group record is part of the supervision file of everyone named on it: kept until the retention period of
+    the last of them to leave has run (None while any of them works here), and who that is."""
+    ends = []
+    for person in named_on(document):
+        if person.leaver_date is None:
+            return None, None
+        ends.append((add_years(person.leaver_date, policy_for(person).years), person.id, person))
+    until, _, person = max(ends)
+    return until, person
+
+
+def _group_statement(document: Document) -> str:
+    named = named_on(document)
+    until, last = _group_until(document)
+    status = " It is waiting for HR's disposition review." if document.retention_status == IN_REVIEW else ""
+    if document.retain_until is not None and document.retain_until != until:
+        return f"Kept until {uk_date(document.retain_until)}: extended by HR.{status}"
+    if until is None:
+        here = sum(1 for person in named if person.leaver_date is None)
+        return (f"Kept while anyone named on it works here ({here} of the {len(named)} still do), then for the "
+                "retention period of the last of them to leave: it is part of each one's supervision file.")
+    policy = policy_for(last)
+    return (f"Kept until {uk_date(until)}: {years_words(policy.years)} after {last.name}, the last of the "
+            f"{len(named)} people named on it to leave, left on {uk_date(last.leaver_date)} ({policy.basis}).{status}")
 
 
 # --- what HR reads --------------------------------------------------------------------------------
@@ -232,13 +272,18 @@ def record_leaver(staff_id: int, leaver_date: str | dt.date | None, reason: str,
 
 
 def recompute_for(person: Staff) -> int:
-    """Set the retention date of each of the person's documents (as supervisee); how many changed."""
-    until = add_years(person.leaver_date, policy_for(person).years) if person.leaver_date else None
+    """Set the retention date of each of the person's documents (as supervisee, and the records of group sessions
+    they were named on); how many changed."""
+    own = add_years(person.leaver_date, policy_for(person).years) if person.leaver_date else None
     changed = 0
-    for document in db.scalars(select(Document).where(Document.supervisee_id == person.id,
+    in_groups = select(GroupSession.document_id).join(GroupAttendee).where(GroupAttendee.staff_id == person.id,
+                                                                          GroupSession.document_id.is_not(None))
+    for document in db.scalars(select(Document).where(or_(Document.supervisee_id == person.id,
+                                                          Document.id.in_(in_groups)),
                                                       Document.retention_status.in_([KEPT, IN_REVIEW]))):
         if _extended(document):
             continue  # HR's extension stands until HR reviews it again
+        until = _group_until(document)[0] if document.kind == GROUP_RECORD else own
         if document.retain_until != until:
             document.retain_until = until
             changed += 1
@@ -396,9 +441,13 @@ def sweep(today: dt.date | None = None, dry_run: bool = False, actor: audit.Acto
 def _due(today: dt.date):
     """The sweep's condition: past the date, not reviewed or disposed of, held neither as a document nor a person."""
     standing = LegalHold.lifted_at.is_(None)
+    held_people = select(LegalHold.staff_id).where(standing, LegalHold.staff_id.is_not(None))
     return (Document.retain_until <= today, Document.retention_status == KEPT,
             Document.id.not_in(select(LegalHold.document_id).where(standing, LegalHold.document_id.is_not(None))),
-            Document.supervisee_id.not_in(select(LegalHold.staff_id).where(standing, LegalHold.staff_id.is_not(None))))
+            Document.supervisee_id.not_in(held_people),
+            # A hold on a person holds the records of the group sessions they were named on too.
+            Document.id.not_in(select(GroupSession.document_id).join(GroupAttendee).where(
+                GroupAttendee.staff_id.in_(held_people), GroupSession.document_id.is_not(None))))
 
 
 def _open_reviews(today: dt.date, actor: audit.Actor) -> int:

@@ -34,7 +34,9 @@ def session_parties(supervisor_id: int, supervisee_id: int | None, errors: dict[
 def current_supervisees(supervisor_id: int, on: dt.date | None = None) -> list[Staff]:
     """The people this supervisor is responsible for on that date, by name."""
     on = on or dt.date.today()
-    rows = db.scalars(select(SupervisionRelationship).where(SupervisionRelationship.supervisor_id == supervisor_id))
+    # The supervisees and their roles in two queries, not two for each of them.
+    rows = db.scalars(select(SupervisionRelationship).where(SupervisionRelationship.supervisor_id == supervisor_id)
+                      .options(selectinload(SupervisionRelationship.supervisee)))
     return sorted((r.supervisee for r in rows if r.is_current(on)), key=lambda s: s.name)
 
 
