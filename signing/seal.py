@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import math
 import pathlib
 import threading
 import urllib.error
@@ -22,7 +23,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-from pyhanko.pdf_utils.layout import LayoutError
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, LayoutError, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import signers
@@ -32,7 +35,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import TextStamp, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -393,13 +396,35 @@ def _font_bytes(path: str) -> bytes:
     return _font_cache[path]
 
 
-def _stamp_style(font_size: int):
+def _stamp_style(font_size: int, *, border_width: int = 1):
     if not STAMP_FONT.exists():
         raise SealError(f"The stamp font {STAMP_FONT} is missing; install the Debian package fonts-liberation2.")
     font = _font_factory(GlyphAccumulatorFactory)(str(STAMP_FONT), font_size=font_size)
     # The text goes in as a parameter, never as the template, so a '%' someone typed is printed as typed.
-    return TextStampStyle(stamp_text="%(annotation)s", border_width=1,
+    return TextStampStyle(stamp_text="%(annotation)s", border_width=border_width,
                           text_box_style=TextBoxStyle(font=font, font_size=font_size, leading=round(font_size * 1.25)))
+
+
+def draw_text(pdf: bytes, text: str, *, page: int, x: float, y: float, font_size: int = 8) -> bytes:
+    """The PDF with `text` drawn on one page as part of its content (not a signature), bottom left at (x, y) in
+    points, in the stamps' embedded font: selectable, searchable, and allowed in PDF/A. Done before sealing, it is
+    simply part of what the seal covers."""
+    # No border and no padding: the first line's baseline is at y, with room below it for descenders.
+    descent = math.ceil(font_size * 0.25)
+    text_at = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
+                                  margins=Margins(bottom=descent))
+    style = _stamp_style(font_size, border_width=0)
+    style = dataclasses.replace(style, inner_content_layout=text_at, text_box_style=dataclasses.replace(
+        style.text_box_style, box_layout_rule=SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN,
+                                                                  y_align=AxisAlignment.ALIGN_MIN, margins=Margins())))
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        TextStamp(writer, style, text_params={"annotation": text}).apply(page, x, y - descent)
+        out = io.BytesIO()
+        writer.write(out)
+    except (LayoutError, PdfError, ValueError, IndexError, OSError) as error:
+        raise SealError(f"The text could not be drawn on page {page + 1} of the PDF: {error}") from error
+    return out.getvalue()
 
 
 def check_seal(config: SealConfig) -> str:
