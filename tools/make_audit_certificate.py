@@ -11,7 +11,7 @@ import sys
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -36,6 +36,8 @@ from .make_havering_agreement import (
 )
 
 MONO = "Courier New"  # printed with the metric-compatible Liberation Mono
+# The height, in points, of the band kept clear at the foot of the first page for the pages' SHA-256.
+PAGES_HASH_BAND = 16
 
 
 def build(path: pathlib.Path) -> None:
@@ -121,12 +123,23 @@ def build(path: pathlib.Path) -> None:
 
 def _footer(doc):
     """Every page: the document's reference, and its page number in the whole file (the document's pages come
-    first, so the certificate's numbering starts after them and the total counts both)."""
+    first, so the certificate's numbering starts after them and the total counts both). The first page's foot
+    also keeps a band clear above that line, where the SHA-256 of the document's pages is drawn when the
+    certificate is converted beside the document rather than after it (workflows/lock.py knows where)."""
     section = doc.sections[0]
     number_from = OxmlElement("w:pgNumType")
     number_from.set(qn("w:start"), "{{ first_page }}")
     section._sectPr.find(qn("w:pgMar")).addnext(number_from)  # where the schema puts it
-    footer = section.footer.paragraphs[0]
+    section.different_first_page_header_footer = True
+    band = section.first_page_footer.paragraphs[0]
+    band.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    band.paragraph_format.line_spacing = Pt(PAGES_HASH_BAND)
+    band.paragraph_format.space_before = band.paragraph_format.space_after = Pt(0)
+    for paragraph in (section.footer.paragraphs[0], section.first_page_footer.add_paragraph()):
+        _page_line(paragraph, section)
+
+
+def _page_line(footer, section):
     footer.alignment = WD_ALIGN_PARAGRAPH.LEFT
     usable = section.page_width - section.left_margin - section.right_margin
     footer.paragraph_format.tab_stops.add_tab_stop(usable, alignment=2)  # right-aligned
