@@ -5,6 +5,7 @@ organisation's seal goes over the whole; the sealed PDF is attached as the docum
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import logging
@@ -12,10 +13,10 @@ import logging
 from flask import current_app
 from sqlalchemy import func, select
 
-from doc_templates import ConversionError, docx_to_pdf
+from doc_templates import ConversionError, docx_to_pdf, pool
 from doc_templates.certificate import append_pages, page_count, render_certificate
 from signing.evidence import CONSENT_TEXT
-from signing.seal import SEAL_FIELD, SealConfig, SealError, config_for, seal_pdf
+from signing.seal import SEAL_FIELD, SealConfig, SealError, config_for, draw_text, seal_pdf
 from storage import audit, jobs
 from storage.blobs import blobs
 from storage.db import reading
@@ -139,8 +140,13 @@ def seal_final_pdf(job_id: int) -> int:
         return jobs.finish(db, job_id)
     timeout = float(current_app.config["PDF_TIMEOUT_SECONDS"])
     try:
-        pages = docx_to_pdf(blobs().get(source), timeout=timeout)
-        certificate = numbered_certificate(document_id, pages, timeout)
+        # With two or more LibreOffice instances, the certificate converts beside the document, not after it.
+        expected = reviewed_pages(document_id) if pool.parallelism() > 1 else None
+        if expected is not None:
+            pages, certificate = converted_side_by_side(document_id, blobs().get(source), expected, timeout)
+        else:
+            pages = docx_to_pdf(blobs().get(source), timeout=timeout)
+            certificate = numbered_certificate(document_id, pages, timeout)
         final = seal_final(reference, pages, certificate, config_for(organisation))
     except (ConversionError, SealError, OSError) as error:
         log.warning("Sealed PDF for document %s failed (attempt will be retried): %s", document_id, error)
@@ -173,6 +179,54 @@ def numbered_certificate(document_id: int, pages_pdf: bytes, timeout: float) -> 
     return certificate
 
 
+# Where the pages' SHA-256 is drawn on a certificate converted beside the document: in the band its template keeps
+# clear at the foot of its first page, above the reference and page number (tools/make_audit_certificate.py),
+# at the left margin (2.2 cm), in points from the page's bottom left.
+PAGES_HASH_AT = (62.5, 54.0)
+PAGES_HASH_WHERE = "printed at the foot of this page"
+
+
+def converted_side_by_side(document_id: int, word: bytes, expected: int, timeout: float) -> tuple[bytes, bytes]:
+    """The signed Word file and its certificate converted at the same time, on two of the pool's instances.
+
+    The certificate cannot print the SHA-256 of pages not yet converted, so its Word file says where it is, and once
+    both are converted the hash is drawn there, as text in an embedded font, before the whole is joined and sealed.
+    Its pages are numbered after the `expected` pages (the PDF the parties reviewed had as many); if the signed
+    document converts to a different length, or the certificate is not as long as guessed, it is numbered right and
+    converted again.
+    """
+    rows = certificate_rows(document_id)
+    guess = _pages_for_rows.get(rows, USUAL_CERTIFICATE_PAGES)
+    certificate_word = certificate_docx(document_id, None, expected + guess, first_page=expected + 1)
+    with concurrent.futures.ThreadPoolExecutor(1) as beside:
+        converting = beside.submit(docx_to_pdf, word, timeout=timeout)
+        certificate = docx_to_pdf(certificate_word, timeout=timeout)
+        pages = converting.result()
+    before, length = page_count(pages), page_count(certificate)
+    if len(_pages_for_rows) < 10_000:
+        _pages_for_rows[rows] = length
+    if (before, length) != (expected, guess):
+        certificate = docx_to_pdf(certificate_docx(document_id, None, before + length, first_page=before + 1),
+                                  timeout=timeout)
+    return pages, with_pages_sha256(certificate, pages)
+
+
+def with_pages_sha256(certificate_pdf: bytes, pages_pdf: bytes) -> bytes:
+    """The certificate with the document's pages and their SHA-256 drawn where its first page says they are."""
+    pages = page_count(pages_pdf)
+    which = "page 1" if pages == 1 else f"pages 1\u2013{pages}"
+    x, y = PAGES_HASH_AT
+    return draw_text(certificate_pdf, f"Final document {which} (PDF) SHA-256: {hashlib.sha256(pages_pdf).hexdigest()}",
+                     page=0, x=x, y=y)
+
+
+def reviewed_pages(document_id: int) -> int | None:
+    """How many pages the PDF both parties reviewed has (the signed document usually converts to as many)."""
+    reviewed = db.get(Document, document_id).pdf_sha256
+    db.rollback()  # only read: the transaction ends before the conversion
+    return page_count(blobs().get(reviewed)) if reviewed is not None else None
+
+
 def certificate_rows(document_id: int) -> tuple[int, int]:
     """How many events and annotations a locked document's certificate lists (what its length mostly depends on)."""
     document = db.get(Document, document_id)
@@ -182,11 +236,17 @@ def certificate_rows(document_id: int) -> tuple[int, int]:
     return rows
 
 
-def certificate_docx(document_id: int, pages_pdf: bytes, total_pages: int | None = None) -> bytes:
-    """The document's audit certificate as a Word file, ready for the same PDF/A conversion as the document."""
+def certificate_docx(document_id: int, pages_pdf: bytes | None, total_pages: int | None = None, *,
+                     first_page: int | None = None) -> bytes:
+    """The document's audit certificate as a Word file, ready for the same PDF/A conversion as the document.
+
+    Without the document's converted pages (the two converted side by side), it says where their SHA-256 is
+    printed instead, and starts its page numbers at `first_page`.
+    """
     document = db.get(Document, document_id)
-    first = page_count(pages_pdf) + 1
-    context = certificate_context(document, hashlib.sha256(pages_pdf).hexdigest())
+    first = page_count(pages_pdf) + 1 if pages_pdf is not None else first_page
+    context = certificate_context(document, hashlib.sha256(pages_pdf).hexdigest() if pages_pdf is not None
+                                  else PAGES_HASH_WHERE)
     context.update(first_page=str(first), total_pages=str(total_pages or first))
     db.commit()
     return render_certificate(context)
