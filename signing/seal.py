@@ -15,6 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 
+import fontTools.subset
 import pikepdf
 from asn1crypto import pem as asn1_pem
 from asn1crypto import tsp
@@ -22,6 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
+from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, LayoutError, Margins, SimpleBoxLayoutRule
@@ -414,9 +416,10 @@ def draw_text(pdf: bytes, text: str, *, page: int, x: float, y: float, font_size
     text_at = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
                                   margins=Margins(bottom=descent))
     style = _stamp_style(font_size, border_width=0)
+    font = _font_factory(GlyphAccumulatorFactory)(_font_with(set(text)), font_size=font_size)
     style = dataclasses.replace(style, inner_content_layout=text_at, text_box_style=dataclasses.replace(
-        style.text_box_style, box_layout_rule=SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN,
-                                                                  y_align=AxisAlignment.ALIGN_MIN, margins=Margins())))
+        style.text_box_style, font=font, box_layout_rule=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN, margins=Margins())))
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         TextStamp(writer, style, text_params={"annotation": text}).apply(page, x, y - descent)
@@ -425,6 +428,29 @@ def draw_text(pdf: bytes, text: str, *, page: int, x: float, y: float, font_size
     except (LayoutError, PdfError, ValueError, IndexError, OSError) as error:
         raise SealError(f"The text could not be drawn on page {page + 1} of the PDF: {error}") from error
     return out.getvalue()
+
+
+# Drawn text is set in the stamp font cut down to these characters (and any others the text has), made once: pyHanko
+# embeds only the glyphs used, but finding them in the whole font reads all its tables, about 0.2 s every time.
+DRAWN_CHARACTERS = frozenset(map(chr, range(0x20, 0x7F))) | {"\u2013", "\u2019", "\u201c", "\u201d", "\u00b7"}
+_DRAWN_FONT_TABLES_DROPPED = ["FFTM"]  # FontForge's timestamps: fontTools cannot cut them down, and PDF needs none
+
+
+def _font_with(characters: set[str]) -> str:
+    """The key in the font cache of the stamp font cut down to the drawn characters and `characters`."""
+    extra = "".join(sorted(set(characters) - DRAWN_CHARACTERS))
+    key = f"{STAMP_FONT}#drawn{extra}"
+    if key not in _font_cache:
+        font = TTFont(io.BytesIO(_font_bytes(str(STAMP_FONT))))
+        options = fontTools.subset.Options(drop_tables=[*fontTools.subset.Options().drop_tables,
+                                                        *_DRAWN_FONT_TABLES_DROPPED], name_IDs=["*"])
+        subsetter = fontTools.subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in DRAWN_CHARACTERS | set(extra)])
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        _font_cache[key] = out.getvalue()
+    return key
 
 
 def check_seal(config: SealConfig) -> str:
