@@ -215,12 +215,13 @@ def count_writes(app, council: Council, links: list[dict]) -> dict[str, float]:
     engine = app.extensions["countersign.engine"]
     counted = {"n": 0, "all": 0}
 
-    def listener(_conn, _cursor, statement, parameters, _context, executemany):
+    def listener(_conn, cursor, statement, _parameters, _context, _executemany):
         counted["all"] += 1
         if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
-            counted["n"] += len(parameters) if executemany else 1
+            # The rows the statement wrote: a batch of inserts sent as one statement counts each of its rows.
+            counted["n"] += max(cursor.rowcount, 1)
 
-    event.listen(engine, "before_cursor_execute", listener)
+    event.listen(engine, "after_cursor_execute", listener)
     seen: dict[str, list[int]] = {}
     statements: dict[str, list[int]] = {}
     cpu: dict[str, list[float]] = {}
@@ -257,7 +258,7 @@ def count_writes(app, council: Council, links: list[dict]) -> dict[str, float]:
     for _ in range(3):
         send("home page", "GET", "/")
         send("document page", "GET", f"/documents/{links[0]['document_id']}")
-    event.remove(engine, "before_cursor_execute", listener)
+    event.remove(engine, "after_cursor_execute", listener)
     COSTS.update({name: {"statements": round(statistics.mean(statements[name]), 1),
                          "cpu_ms": round(statistics.median(cpu[name]), 1)} for name in seen})
     return {name: statistics.mean(counts) for name, counts in seen.items()}

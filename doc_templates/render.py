@@ -8,7 +8,11 @@ import io
 import itertools
 import pathlib
 import re
+import threading
+from contextlib import contextmanager
 
+from docx.opc.constants import CONTENT_TYPE
+from docx.opc.part import Part, PartFactory
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -72,6 +76,35 @@ class _Template(DocxTemplate):
         return _tidied(src_xml)
 
 
+# A render fills in the body, headers, footers and properties; the styles, theme, fonts, numbering and settings go
+# into the new file exactly as they are in the template. python-docx would parse each of them into an XML tree and
+# write it out again unchanged — the styles alone are most of a template's 800 KB of XML, and half a render's time.
+# While this module opens a template, those parts are kept as the bytes they are (the rendered file is the same,
+# byte for byte); anywhere else, and in any other thread, python-docx reads them as it always does.
+AS_THEY_ARE = frozenset({CONTENT_TYPE.WML_STYLES, CONTENT_TYPE.OFC_THEME, CONTENT_TYPE.WML_FONT_TABLE,
+                         CONTENT_TYPE.WML_WEB_SETTINGS, CONTENT_TYPE.WML_NUMBERING, CONTENT_TYPE.WML_SETTINGS})
+_opening = threading.local()
+_selector_before = PartFactory.part_class_selector
+
+
+def _part_class(content_type: str, reltype: str):
+    if getattr(_opening, "active", False) and content_type in AS_THEY_ARE:
+        return Part
+    return _selector_before(content_type, reltype) if _selector_before is not None else None
+
+
+PartFactory.part_class_selector = _part_class
+
+
+@contextmanager
+def _parts_as_they_are():
+    _opening.active = True
+    try:
+        yield
+    finally:
+        _opening.active = False
+
+
 def clean_text(value: str) -> str:
     """Remove characters that cannot appear in an XML document."""
     return _XML_ILLEGAL.sub("", value)
@@ -87,7 +120,8 @@ def render_docx(docx_path: pathlib.Path | bytes, context: dict) -> bytes:
     template = _opened(docx_path)
     # docxtpl turns every "\n" left in a rendered text run into <w:br/>, after escaping, so a
     # plain string keeps its line breaks; "\r" would survive as a stray character instead.
-    template.render(_cleaned(context), _ENVIRONMENT, autoescape=True)
+    with _parts_as_they_are():
+        template.render(_cleaned(context), _ENVIRONMENT, autoescape=True)
     out = io.BytesIO()
     template.save(out)
     del template
@@ -97,7 +131,8 @@ def render_docx(docx_path: pathlib.Path | bytes, context: dict) -> bytes:
 
 def template_variables(docx_path: pathlib.Path | bytes) -> set[str]:
     """Names a .docx template (a path, or its bytes) refers to, in its body, headers and footers."""
-    names = set(_opened(docx_path).get_undeclared_template_variables(SandboxedEnvironment()))
+    with _parts_as_they_are():
+        names = set(_opened(docx_path).get_undeclared_template_variables(SandboxedEnvironment()))
     _collect_now_and_then()
     return names
 

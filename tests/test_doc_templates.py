@@ -335,6 +335,29 @@ def test_a_template_is_compiled_once_and_reused(monkeypatch):
     assert "Tom Reed, Practice Lead" in again
 
 
+def test_the_styles_theme_fonts_numbering_and_settings_are_copied_as_they_are_not_parsed(monkeypatch):
+    from docx.opc.part import XmlPart
+
+    from doc_templates.render import AS_THEY_ARE
+
+    parsed = []
+    original = XmlPart.load.__func__
+    monkeypatch.setattr(XmlPart, "load", classmethod(
+        lambda cls, partname, content_type, *args: parsed.append(content_type) or original(cls, partname,
+                                                                                          content_type, *args)))
+    rendered = _render({"absence_cover": "Tom Reed, Practice Lead"})
+    assert parsed and not AS_THEY_ARE & set(parsed)  # the body and its headers are parsed; those parts are not
+    template = zipfile.ZipFile(_schema().docx_path)
+    made = zipfile.ZipFile(io.BytesIO(rendered))
+    for name in ("word/styles.xml", "word/theme/theme1.xml", "word/fontTable.xml", "word/numbering.xml",
+                 "word/settings.xml"):
+        if name in template.namelist():
+            assert made.read(name) == template.read(name), name
+    # Anywhere else python-docx reads them as usual: the rendered file's styles are all there.
+    parsed.clear()
+    assert len(_open(rendered).styles) > 10 and docx.opc.constants.CONTENT_TYPE.WML_STYLES in parsed
+
+
 def _with_heading(heading: str) -> bytes:
     source = _schema().docx_path.read_bytes()
     out = io.BytesIO()

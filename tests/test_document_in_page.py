@@ -130,3 +130,19 @@ def _word_sha256(document_id: int) -> str:
     from storage.db import session
 
     return session.get(Document, document_id).docx_sha256
+
+
+def test_every_templates_html_is_the_same_as_mammoth_makes_from_the_whole_file(make_agreement, db):
+    import pathlib
+
+    from doc_templates import html as word_html
+    from storage.blobs import blobs
+
+    files = sorted(pathlib.Path(word_html.__file__).parent.glob("packs/*/*.docx"))
+    assert len(files) >= 10
+    rendered = blobs().get(db.get(Document, make_agreement(send=False)).docx_sha256)
+    for docx in [rendered, _with_hyperlink(rendered, "https://example.org/"), *(f.read_bytes() for f in files)]:
+        whole = word_html._convert(io.BytesIO(docx))  # mammoth reading every style in the file
+        assert word_html.docx_to_html.__wrapped__(docx) == whole
+    slim = zipfile.ZipFile(word_html._referenced_styles_only(rendered))
+    assert len(slim.read("word/styles.xml")) < len(zipfile.ZipFile(io.BytesIO(rendered)).read("word/styles.xml")) / 5

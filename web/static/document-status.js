@@ -8,7 +8,8 @@
   }
   var statusUrl = region.getAttribute("data-pdf-status-url");
   var content = document.getElementById(region.getAttribute("data-content"));
-  var delay = 700;
+  // A preview is usually made within half a second: ask soon, then less and less often.
+  var delay = 300;
 
   function say(message) {
     if (region.textContent.trim() !== message) {
