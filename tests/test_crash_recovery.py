@@ -27,7 +27,7 @@ def _sign_over_http(url: str, path: str, name: str) -> requests.Response | None:
         form = {"decision": "sign", "consent": "yes", "confirmed": "yes", "typed_name": name,
                 "reviewed_sha256": reviewed_sha256(page.text)}
         return requests.post(url + path, data=form, timeout=30)
-    except (requests.ConnectionError, IndexError):
+    except (requests.RequestException, IndexError):  # refused, or cut off half way through the answer
         return None
 
 
