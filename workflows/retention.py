@@ -132,11 +132,11 @@ def named_on(document: Document) -> list[Staff]:
     return [document.supervisor, *[person for person in attendees if person.id != document.supervisor_id]]
 
 
-def _group_until(document: Document) -> tuple[dt.date | None, Staff | None]:
+def _group_until(named: list[Staff]) -> tuple[dt.date | None, Staff | None]:
     """A group record is part of the supervision file of everyone named on it: kept until the retention period of
     the last of them to leave has run (None while any of them works here), and who that is."""
     ends = []
-    for person in named_on(document):
+    for person in named:
         if person.leaver_date is None:
             return None, None
         ends.append((add_years(person.leaver_date, policy_for(person).years), person.id, person))
@@ -146,7 +146,7 @@ def _group_until(document: Document) -> tuple[dt.date | None, Staff | None]:
 
 def _group_statement(document: Document) -> str:
     named = named_on(document)
-    until, last = _group_until(document)
+    until, last = _group_until(named)
     status = " It is waiting for HR's disposition review." if document.retention_status == IN_REVIEW else ""
     if document.retain_until is not None and document.retain_until != until:
         return f"Kept until {uk_date(document.retain_until)}: extended by HR.{status}"
@@ -283,7 +283,7 @@ def recompute_for(person: Staff) -> int:
                                                       Document.retention_status.in_([KEPT, IN_REVIEW]))):
         if _extended(document):
             continue  # HR's extension stands until HR reviews it again
-        until = _group_until(document)[0] if document.kind == GROUP_RECORD else own
+        until = _group_until(named_on(document))[0] if document.kind == GROUP_RECORD else own
         if document.retain_until != until:
             document.retain_until = until
             changed += 1
