@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import re
@@ -72,7 +71,6 @@ def _keep_styles(data: bytes, referenced: set[bytes]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-@functools.lru_cache(maxsize=64)
 def docx_to_html(docx: bytes) -> str:
     """The Word file's text as HTML: deterministic, so the same file always gives the same bytes (and hash)."""
     return _convert(_referenced_styles_only(docx))
